@@ -1,0 +1,29 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Tidings.Diagnostics;
+
+/// <summary>
+/// The ActivitySource and Meter of Tidings. Listen to <see cref="SourceName"/> with OpenTelemetry
+/// (<c>AddSource("Tidings")</c>, <c>AddMeter("Tidings")</c>). Names follow the OpenTelemetry messaging conventions.
+/// </summary>
+public static class TidingsDiagnostics
+{
+    /// <summary>The name of both the ActivitySource and the Meter.</summary>
+    public const string SourceName = "Tidings";
+
+    internal static readonly ActivitySource ActivitySource = new(SourceName, typeof(TidingsDiagnostics).Assembly.GetName().Version?.ToString());
+    internal static readonly Meter Meter = new(SourceName, typeof(TidingsDiagnostics).Assembly.GetName().Version?.ToString());
+
+    internal static readonly Counter<long> SentMessages =
+        Meter.CreateCounter<long>("messaging.client.sent.messages", "{message}", "Messages sent or published.");
+
+    internal static readonly Counter<long> ConsumedMessages =
+        Meter.CreateCounter<long>("messaging.client.consumed.messages", "{message}", "Messages received by endpoints.");
+
+    internal static readonly Counter<long> DeadLetteredMessages =
+        Meter.CreateCounter<long>("tidings.messages.dead_lettered", "{message}", "Messages moved to a dead-letter queue.");
+
+    internal static readonly Histogram<double> ProcessDuration =
+        Meter.CreateHistogram<double>("messaging.process.duration", "s", "Time to handle one message, retries included.");
+}

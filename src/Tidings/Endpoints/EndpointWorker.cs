@@ -1,0 +1,176 @@
+using Microsoft.Extensions.Logging;
+using Tidings.Pipeline;
+using Tidings.Stores;
+using Tidings.Transport;
+
+namespace Tidings;
+
+/// <summary>
+/// One worker of an endpoint: takes a batch, runs each message through the receive pipeline, then settles the batch
+/// at once. In effectively-once mode the batch shares one transaction of the service's database (a savepoint per
+/// message), so the database commits once per batch instead of once per message.
+/// </summary>
+internal sealed partial class EndpointWorker(
+    EndpointRuntime endpoint, IMessageReceiver receiver, ITransport transport,
+    ITransactionalStore? store, OutboxWakeup outboxWakeup, ILogger logger)
+{
+    private static readonly TimeSpan ErrorBackoff = TimeSpan.FromSeconds(1);
+    private readonly EndpointOptions _options = endpoint.Options;
+
+    /// <summary>Runs until <paramref name="stopReceiving"/>; <paramref name="abortHandling"/> cancels handlers still running at the deadline.</summary>
+    public async Task RunAsync(CancellationToken stopReceiving, CancellationToken abortHandling)
+    {
+        while (!stopReceiving.IsCancellationRequested)
+        {
+            IReadOnlyList<ReceivedMessage> batch;
+            try
+            {
+                batch = await receiver.ReceiveAsync(_options.Prefetch, stopReceiving).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopReceiving.IsCancellationRequested)
+            {
+                break;
+            }
+#pragma warning disable CA1031 // The transport may fail in any way; the worker backs off and tries again.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogReceiveFailed(logger, ex, _options.Name);
+                await DelayQuietly(ErrorBackoff, stopReceiving).ConfigureAwait(false);
+                continue;
+            }
+
+            await ProcessBatchAsync(batch, abortHandling).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ProcessBatchAsync(IReadOnlyList<ReceivedMessage> batch, CancellationToken abort)
+    {
+        var atMostOnce = _options.DeliveryMode == DeliveryMode.AtMostOnce;
+        if (atMostOnce)
+        {
+            await SettleAsync(batch.Select(Settlement.Ack).ToList()).ConfigureAwait(false);
+        }
+
+        var settlements = new Settlement[batch.Count];
+        StoreTransaction? transaction = null;
+        try
+        {
+            if (_options.DeliveryMode == DeliveryMode.EffectivelyOnce)
+            {
+                transaction = await store!.BeginAsync(abort).ConfigureAwait(false);
+            }
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                settlements[i] = await ProcessOneAsync(batch[i], transaction, abort).ConfigureAwait(false);
+            }
+
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(abort).ConfigureAwait(false);
+                outboxWakeup.Signal.Set();
+            }
+        }
+#pragma warning disable CA1031 // The database may be down; nothing is acked, everything comes back after a pause.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogBatchFailed(logger, ex, _options.Name, batch.Count);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                settlements[i] = Settlement.Retry(batch[i], abort.IsCancellationRequested ? TimeSpan.Zero : ErrorBackoff);
+            }
+        }
+        finally
+        {
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        if (atMostOnce)
+        {
+            await ResendFailuresAsync(settlements).ConfigureAwait(false);
+        }
+        else
+        {
+            await SettleAsync(settlements).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Settlement> ProcessOneAsync(ReceivedMessage message, StoreTransaction? transaction, CancellationToken abort)
+    {
+        if (abort.IsCancellationRequested)
+        {
+            return Settlement.Retry(message, TimeSpan.Zero);
+        }
+
+        var context = new ReceiveContext(message, endpoint, transaction, abort);
+        await endpoint.Pipeline.InvokeAsync(context).ConfigureAwait(false);
+        return context.Settlement;
+    }
+
+    private async Task SettleAsync(IReadOnlyList<Settlement> settlements)
+    {
+        try
+        {
+            await receiver.SettleAsync(settlements, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Unsettled messages come back when their lease runs out: at-least-once holds.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogSettleFailed(logger, ex, _options.Name, settlements.Count);
+        }
+    }
+
+    /// <summary>At-most-once messages were acked on receipt; a failed one is re-sent as a copy (delayed, or to the dead-letter queue).</summary>
+    private async Task ResendFailuresAsync(IReadOnlyList<Settlement> settlements)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var copies = settlements
+            .Where(s => s.Kind != SettlementKind.Ack)
+            .Select(s => s.Kind == SettlementKind.DeadLetter
+                ? new OutgoingMessage(Destination.Queue(DeadLetterQueues.For(_options.Name)), s.Message.Envelope)
+                : new OutgoingMessage(Destination.Queue(_options.Name), s.Message.Envelope, now + s.Delay))
+            .ToList();
+        if (copies.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await transport.SendAsync(copies, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // At-most-once accepts this loss; it is logged.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogSettleFailed(logger, ex, _options.Name, copies.Count);
+        }
+    }
+
+    private static async Task DelayQuietly(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the loop condition ends the worker.
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Endpoint {Endpoint} could not receive; retrying shortly.")]
+    private static partial void LogReceiveFailed(ILogger logger, Exception ex, string endpoint);
+
+    [LoggerMessage(LogLevel.Error, "Endpoint {Endpoint} could not complete a batch of {Count}; the messages go back to the queue.")]
+    private static partial void LogBatchFailed(ILogger logger, Exception ex, string endpoint, int count);
+
+    [LoggerMessage(LogLevel.Error, "Endpoint {Endpoint} could not settle {Count} messages; they come back when their lease expires.")]
+    private static partial void LogSettleFailed(ILogger logger, Exception ex, string endpoint, int count);
+}

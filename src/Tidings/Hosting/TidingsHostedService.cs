@@ -1,0 +1,81 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tidings.Pipeline;
+using Tidings.Stores;
+using Tidings.Transport;
+
+namespace Tidings;
+
+/// <summary>
+/// Declares every endpoint's queue and subscriptions, runs its workers, and shuts down gracefully: stop taking
+/// messages, let in-flight handlers finish within <see cref="TidingsOptions.ShutdownTimeout"/>, then cancel the rest
+/// and hand their messages back to the queue.
+/// </summary>
+internal sealed partial class TidingsHostedService(
+    IServiceProvider services, TidingsOptions options, BusRuntime runtime, ILogger<TidingsHostedService> logger) : IHostedService, IDisposable
+{
+    private readonly CancellationTokenSource _stopReceiving = new();
+    private readonly CancellationTokenSource _abortHandling = new();
+    private readonly List<Task> _workers = [];
+    private readonly List<IMessageReceiver> _receivers = [];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var transport = runtime.Transport;
+        var store = services.GetService<ITransactionalStore>();
+        var wakeup = services.GetRequiredService<OutboxWakeup>();
+        foreach (var endpointOptions in options.Endpoints)
+        {
+            var topics = endpointOptions.Subscriptions.Select(options.Registry.GetName).ToArray();
+            await transport.DeclareAsync(new QueueDeclaration(endpointOptions.Name, topics), cancellationToken).ConfigureAwait(false);
+
+            var endpoint = new EndpointRuntime(endpointOptions,
+                e => Pipelines.Receive(e.Options, options, transport, runtime.SendPipeline, services));
+            var workerLogger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Tidings.Endpoint." + endpointOptions.Name);
+            for (var i = 0; i < endpointOptions.Concurrency; i++)
+            {
+                var receiver = transport.CreateReceiver(endpointOptions.Name, new ReceiverSettings(endpointOptions.LeaseDuration));
+                _receivers.Add(receiver);
+                var worker = new EndpointWorker(endpoint, receiver, transport, store, wakeup, workerLogger);
+                _workers.Add(Task.Run(() => worker.RunAsync(_stopReceiving.Token, _abortHandling.Token), CancellationToken.None));
+            }
+
+            LogStarted(logger, endpointOptions.Name, endpointOptions.DeliveryMode, endpointOptions.Concurrency, string.Join(", ", topics));
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopReceiving.CancelAsync().ConfigureAwait(false);
+        var all = Task.WhenAll(_workers);
+        try
+        {
+            await all.WaitAsync(options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            LogAborting(logger, options.ShutdownTimeout);
+            await _abortHandling.CancelAsync().ConfigureAwait(false);
+            await all.ConfigureAwait(false);
+        }
+
+        foreach (var receiver in _receivers)
+        {
+            await receiver.DisposeAsync().ConfigureAwait(false);
+        }
+
+    }
+
+    public void Dispose()
+    {
+        _stopReceiving.Dispose();
+        _abortHandling.Dispose();
+    }
+
+    [LoggerMessage(LogLevel.Information, "Endpoint {Endpoint} started ({Mode}, {Concurrency} workers), subscribed to [{Topics}].")]
+    private static partial void LogStarted(ILogger logger, string endpoint, DeliveryMode mode, int concurrency, string topics);
+
+    [LoggerMessage(LogLevel.Warning, "Handlers still running after {Timeout}; cancelling them. Their messages go back to the queue.")]
+    private static partial void LogAborting(ILogger logger, TimeSpan timeout);
+}

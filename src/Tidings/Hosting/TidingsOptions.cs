@@ -1,0 +1,47 @@
+using Tidings.Serialization;
+
+namespace Tidings;
+
+/// <summary>Settings for the whole bus in this process.</summary>
+public sealed class TidingsOptions
+{
+    private readonly List<EndpointOptions> _endpoints = [];
+
+    /// <summary>The allow-list of message names.</summary>
+    public MessageTypeRegistry Registry { get; } = new();
+
+    /// <summary>The body serializer. Default System.Text.Json with web defaults.</summary>
+    public IMessageSerializer Serializer { get; set; } = new JsonMessageSerializer();
+
+    /// <summary>The largest body accepted on send and on receive. Default 256 KiB.</summary>
+    public int MaxMessageBytes { get; set; } = 256 * 1024;
+
+    /// <summary>How long in-flight handlers may run after shutdown begins before they are cancelled. Default 30 s.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the inbox remembers handled message ids. Must outlast any redelivery. Default 7 days.</summary>
+    public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often expired inbox entries are removed. Default 1 hour.</summary>
+    public TimeSpan InboxCleanupInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How many outbox messages the relay sends in one batch. Default 500.</summary>
+    public int OutboxBatchSize { get; set; } = 500;
+
+    /// <summary>How often the relay looks at the outbox when nothing woke it (another process committed, say). Default 1 s.</summary>
+    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    internal IReadOnlyList<EndpointOptions> Endpoints => _endpoints;
+
+    internal EndpointOptions AddEndpoint(string name)
+    {
+        if (_endpoints.Any(e => e.Name == name))
+        {
+            throw new InvalidOperationException($"Endpoint '{name}' is configured twice.");
+        }
+
+        var endpoint = new EndpointOptions(name);
+        _endpoints.Add(endpoint);
+        return endpoint;
+    }
+}

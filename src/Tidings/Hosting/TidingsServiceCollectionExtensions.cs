@@ -1,0 +1,59 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Tidings.Stores;
+using Tidings.Transport;
+
+namespace Tidings;
+
+/// <summary>Registers Tidings in a service collection.</summary>
+public static class TidingsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the bus (<see cref="IBus"/>), the endpoints and their handlers, and a hosted service that runs them.
+    /// A transport is required (e.g. <c>UseSqlite</c>); a store (e.g. <c>UseSqliteStore</c>) adds the outbox and inbox.
+    /// </summary>
+    public static IServiceCollection AddTidings(this IServiceCollection services, Action<TidingsBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = new TidingsBuilder(services);
+        configure(builder);
+        if (!builder.HasTransport)
+        {
+            throw new InvalidOperationException("Tidings needs a transport: call UseSqlite(...), UseInMemoryTransport() or another Use...Transport in AddTidings.");
+        }
+
+        var options = builder.Options;
+        foreach (var endpoint in options.Endpoints)
+        {
+            endpoint.Validate();
+            if (endpoint.DeliveryMode == DeliveryMode.EffectivelyOnce && !builder.HasStore)
+            {
+                throw new InvalidOperationException(
+                    $"Endpoint '{endpoint.Name}' is effectively-once, which needs the inbox and outbox in the service's own database: call UseSqliteStore(...) or another store in AddTidings.");
+            }
+
+            foreach (var handler in endpoint.Handlers)
+            {
+                options.Registry.Register(handler.MessageType);
+                services.TryAddScoped(handler.HandlerType);
+            }
+        }
+
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<OutboxWakeup>();
+        services.AddSingleton(sp => new BusRuntime(options, sp.GetRequiredService<ITransport>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IBus, MessageBus>();
+        if (builder.HasStore)
+        {
+            services.AddSingleton<ITransactionalSessionFactory, TransactionalSessionFactory>();
+            // Registered before the endpoints' host so it stops after them and relays what their last batches staged.
+            services.AddSingleton<IHostedService, OutboxRelay>();
+            services.AddSingleton<IHostedService, InboxCleanup>();
+        }
+
+        services.AddSingleton<IHostedService, TidingsHostedService>();
+        return services;
+    }
+}

@@ -1,0 +1,35 @@
+namespace Tidings;
+
+/// <summary>
+/// A message as it travels: identity, correlation, trace context and a serialized body.
+/// Transports carry envelopes; handlers see the deserialized message and this metadata.
+/// </summary>
+public sealed class Envelope
+{
+    /// <summary>Unique id of this message (a UUIDv7, so ids sort by creation time).</summary>
+    public required Guid MessageId { get; init; }
+
+    /// <summary>The registered name of the message type.</summary>
+    public required string MessageName { get; init; }
+
+    /// <summary>Ties together every message of one conversation (an order, a saga).</summary>
+    public string? CorrelationId { get; init; }
+
+    /// <summary>The id of the message whose handling caused this one.</summary>
+    public string? CausationId { get; init; }
+
+    /// <summary>When the message was created.</summary>
+    public DateTimeOffset SentAt { get; init; }
+
+    /// <summary>The body's media type.</summary>
+    public string ContentType { get; init; } = "application/json";
+
+    /// <summary>Further headers: trace context (<c>traceparent</c>), reply address, retry and error details.</summary>
+    public Dictionary<string, string> Headers { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>The serialized message.</summary>
+    public ReadOnlyMemory<byte> Body { get; init; }
+
+    /// <summary>Creates a fresh time-ordered message id.</summary>
+    public static Guid NewMessageId() => Guid.CreateVersion7();
+}

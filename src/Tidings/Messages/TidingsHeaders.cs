@@ -1,0 +1,28 @@
+namespace Tidings;
+
+/// <summary>Names of the headers Tidings reads and writes.</summary>
+public static class TidingsHeaders
+{
+    /// <summary>W3C trace context parent.</summary>
+    public const string TraceParent = "traceparent";
+    /// <summary>W3C trace context state.</summary>
+    public const string TraceState = "tracestate";
+    /// <summary>The queue a reply should go to.</summary>
+    public const string ReplyTo = "tidings-reply-to";
+    /// <summary>How many delayed redeliveries this message has had.</summary>
+    public const string Redeliveries = "tidings-redeliveries";
+    /// <summary>Why the message was dead-lettered: handler-failed, deserialization-failed, unknown-message-name, too-large, too-many-deliveries.</summary>
+    public const string DeadLetterReason = "tidings-dead-letter-reason";
+    /// <summary>The exception type of the last failure.</summary>
+    public const string ExceptionType = "tidings-exception-type";
+    /// <summary>The exception message of the last failure.</summary>
+    public const string ExceptionMessage = "tidings-exception-message";
+    /// <summary>The stack trace of the last failure.</summary>
+    public const string ExceptionStackTrace = "tidings-exception-stack";
+    /// <summary>How many times handling was attempted in all.</summary>
+    public const string Attempts = "tidings-attempts";
+    /// <summary>The queue the message was taken from when it failed.</summary>
+    public const string SourceQueue = "tidings-source-queue";
+    /// <summary>When the message was dead-lettered (ISO 8601).</summary>
+    public const string DeadLetteredAt = "tidings-dead-lettered-at";
+}

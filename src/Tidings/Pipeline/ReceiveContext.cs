@@ -1,0 +1,81 @@
+using Tidings.Stores;
+using Tidings.Transport;
+
+namespace Tidings.Pipeline;
+
+/// <summary>One received message on its way through the receive pipeline.</summary>
+public sealed class ReceiveContext
+{
+    internal ReceiveContext(ReceivedMessage received, EndpointRuntime endpoint, StoreTransaction? batchTransaction, CancellationToken cancellationToken)
+    {
+        Received = received;
+        Endpoint = endpoint;
+        BatchTransaction = batchTransaction;
+        CancellationToken = cancellationToken;
+        Settlement = Settlement.Ack(received);
+    }
+
+    /// <summary>The message as the transport handed it out.</summary>
+    public ReceivedMessage Received { get; }
+
+    /// <summary>The incoming envelope.</summary>
+    public Envelope Envelope => Received.Envelope;
+
+    /// <summary>The endpoint's name.</summary>
+    public string EndpointName => Endpoint.Options.Name;
+
+    internal EndpointRuntime Endpoint { get; }
+
+    /// <summary>In effectively-once mode, the transaction of the service's own database the whole batch commits in.</summary>
+    public StoreTransaction? BatchTransaction { get; }
+
+    /// <summary>The deserialized message, once the deserialize step ran.</summary>
+    public object? Message { get; set; }
+
+    /// <summary>Its type, resolved from the registered name.</summary>
+    public Type? MessageType { get; set; }
+
+    /// <summary>The DI scope of the current attempt.</summary>
+    public IServiceProvider? Services { get; set; }
+
+    /// <summary>Messages the handlers published or sent, held until the unit of work completes.</summary>
+    public List<OutgoingMessage> Outgoing { get; } = [];
+
+    /// <summary>How many handling attempts so far in this delivery.</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>What to do with the message after the pipeline: ack unless a step decides otherwise.</summary>
+    public Settlement Settlement { get; set; }
+
+    /// <summary>Cancelled when shutdown runs out of patience.</summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>Marks the message for the dead-letter queue with <paramref name="reason"/> and, if any, the exception's details.</summary>
+    public void DeadLetter(string reason, Exception? exception = null)
+    {
+        var headers = Envelope.Headers;
+        headers[TidingsHeaders.DeadLetterReason] = reason;
+        headers[TidingsHeaders.SourceQueue] = EndpointName;
+        headers[TidingsHeaders.Attempts] = TotalAttempts().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        headers[TidingsHeaders.DeadLetteredAt] = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        if (exception is not null)
+        {
+            headers[TidingsHeaders.ExceptionType] = exception.GetType().FullName ?? exception.GetType().Name;
+            headers[TidingsHeaders.ExceptionMessage] = exception.Message;
+            headers[TidingsHeaders.ExceptionStackTrace] = exception.ToString();
+        }
+
+        Settlement = Settlement.DeadLetter(Received);
+    }
+
+    /// <summary>Attempts over every delivery: earlier redeliveries' attempts plus this delivery's.</summary>
+    internal int TotalAttempts()
+    {
+        var redeliveries = RedeliveryCount();
+        var perDelivery = 1 + Endpoint.Options.Retries.ImmediateRetries;
+        return (redeliveries * perDelivery) + Attempts;
+    }
+
+    internal int RedeliveryCount() =>
+        Envelope.Headers.TryGetValue(TidingsHeaders.Redeliveries, out var value) && int.TryParse(value, out var count) ? count : 0;
+}

@@ -1,0 +1,16 @@
+namespace Tidings.Pipeline.Steps;
+
+/// <summary>Calls every handler the endpoint has for the message's type, in registration order.</summary>
+internal sealed class InvokeHandlersStep(Pipeline<SendContext> sendPipeline) : IStep<ReceiveContext>
+{
+    public async ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
+    {
+        var handlerContext = new MessageContext(context, sendPipeline);
+        foreach (var invoker in context.Endpoint.HandlersByType[context.MessageType!])
+        {
+            await invoker.InvokeAsync(context.Services!, context.Message!, handlerContext, context.CancellationToken).ConfigureAwait(false);
+        }
+
+        await nextStep.InvokeAsync(context).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Tidings.Transport;
+
+namespace Tidings.Pipeline.Steps;
+
+/// <summary>
+/// Runs the rest of the pipeline; on failure retries at once a few times, then sends the message back to the
+/// queue with an exponential, jittered delay (so it blocks nothing meanwhile), then dead-letters it with the error.
+/// </summary>
+internal sealed partial class RetryStep(ILogger logger) : IStep<ReceiveContext>
+{
+    public async ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
+    {
+        var policy = context.Endpoint.Options.Retries;
+        while (true)
+        {
+            context.Attempts++;
+            try
+            {
+                await nextStep.InvokeAsync(context).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+            {
+                // Shutdown ran out of patience: hand the message back untouched; this was no failure of the message.
+                context.Settlement = Settlement.Retry(context.Received, TimeSpan.Zero);
+                return;
+            }
+#pragma warning disable CA1031 // A handler may throw anything; every failure is retried or dead-lettered, never lost.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                if (context.Attempts <= policy.ImmediateRetries)
+                {
+                    LogImmediateRetry(logger, ex, context.Envelope.MessageId, context.EndpointName, context.Attempts);
+                    continue;
+                }
+
+                var redeliveries = context.RedeliveryCount();
+                if (redeliveries < policy.DelayedRedeliveries)
+                {
+                    var delay = policy.DelayFor(redeliveries);
+                    context.Envelope.Headers[TidingsHeaders.Redeliveries] = (redeliveries + 1).ToString(CultureInfo.InvariantCulture);
+                    context.Envelope.Headers[TidingsHeaders.ExceptionType] = ex.GetType().FullName ?? ex.GetType().Name;
+                    context.Envelope.Headers[TidingsHeaders.ExceptionMessage] = ex.Message;
+                    context.Settlement = Settlement.Retry(context.Received, delay);
+                    LogRedelivery(logger, ex, context.Envelope.MessageId, context.EndpointName, redeliveries + 1, delay);
+                    return;
+                }
+
+                context.DeadLetter("handler-failed", ex);
+                LogDeadLetter(logger, ex, context.Envelope.MessageId, context.EndpointName, context.TotalAttempts());
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Debug, "Message {MessageId} on {Endpoint} failed (attempt {Attempt}); retrying at once.")]
+    private static partial void LogImmediateRetry(ILogger logger, Exception ex, Guid messageId, string endpoint, int attempt);
+
+    [LoggerMessage(LogLevel.Warning, "Message {MessageId} on {Endpoint} failed; redelivery {Redelivery} in {Delay}.")]
+    private static partial void LogRedelivery(ILogger logger, Exception ex, Guid messageId, string endpoint, int redelivery, TimeSpan delay);
+
+    [LoggerMessage(LogLevel.Error, "Message {MessageId} on {Endpoint} failed {Attempts} times; moved to the dead-letter queue.")]
+    private static partial void LogDeadLetter(ILogger logger, Exception ex, Guid messageId, string endpoint, int attempts);
+}

@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using Tidings.Diagnostics;
+using Tidings.Transport;
+
+namespace Tidings.Pipeline.Steps;
+
+/// <summary>A producer span per message (OpenTelemetry messaging conventions), its context carried in the headers.</summary>
+internal sealed class SendTracingStep(string system) : IStep<SendContext>
+{
+    public async ValueTask ProcessAsync(SendContext context, NextStep<SendContext> nextStep)
+    {
+        var outgoing = context.Outgoing!;
+        var operation = outgoing.Destination.Kind == DestinationKind.Topic ? "publish" : "send";
+        using var activity = TidingsDiagnostics.ActivitySource.StartActivity($"{operation} {outgoing.Destination.Name}", ActivityKind.Producer);
+        if (activity is not null)
+        {
+            activity.SetTag(MessagingTags.System, system);
+            activity.SetTag(MessagingTags.Operation, "send");
+            activity.SetTag(MessagingTags.OperationName, operation);
+            activity.SetTag(MessagingTags.Destination, outgoing.Destination.Name);
+            activity.SetTag(MessagingTags.MessageId, outgoing.Envelope.MessageId.ToString());
+            activity.SetTag(MessagingTags.ConversationId, outgoing.Envelope.CorrelationId);
+            activity.SetTag(MessagingTags.BodySize, outgoing.Envelope.Body.Length);
+            TraceContext.Inject(activity, context.Headers);
+        }
+        else if (Activity.Current is { } current)
+        {
+            TraceContext.Inject(current, context.Headers);
+        }
+
+        try
+        {
+            await nextStep.InvokeAsync(context).ConfigureAwait(false);
+            TidingsDiagnostics.SentMessages.Add(1,
+                new KeyValuePair<string, object?>(MessagingTags.System, system),
+                new KeyValuePair<string, object?>(MessagingTags.Destination, outgoing.Destination.Name));
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity?.SetTag(MessagingTags.ErrorType, ex.GetType().FullName);
+            throw;
+        }
+    }
+}

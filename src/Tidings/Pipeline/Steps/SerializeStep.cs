@@ -1,0 +1,34 @@
+using Tidings.Transport;
+
+namespace Tidings.Pipeline.Steps;
+
+/// <summary>Names the message through the registry, serializes it, and builds its envelope (id, correlation, causation).</summary>
+internal sealed class SerializeStep(TidingsOptions options, TimeProvider time) : IStep<SendContext>
+{
+    public ValueTask ProcessAsync(SendContext context, NextStep<SendContext> nextStep)
+    {
+        var name = options.Registry.GetName(context.MessageType);
+        var body = options.Serializer.Serialize(context.Message, context.MessageType);
+        var messageId = context.Options?.MessageId ?? Envelope.NewMessageId();
+        var incoming = context.Incoming;
+        var now = time.GetUtcNow();
+
+        var envelope = new Envelope
+        {
+            MessageId = messageId,
+            MessageName = name,
+            CorrelationId = context.Options?.CorrelationId ?? incoming?.CorrelationId ?? incoming?.MessageId.ToString() ?? messageId.ToString(),
+            CausationId = incoming?.MessageId.ToString(),
+            SentAt = now,
+            ContentType = options.Serializer.ContentType,
+            Headers = context.Headers,
+            Body = body,
+        };
+
+        var destination = context.Queue is { } queue ? Destination.Queue(queue) : Destination.Topic(name);
+        var deliverAt = context.Options?.DeliverAt ?? (context.Options?.Delay is { } delay ? now + delay : null);
+        context.MessageName = name;
+        context.Outgoing = new OutgoingMessage(destination, envelope, deliverAt);
+        return nextStep.InvokeAsync(context);
+    }
+}

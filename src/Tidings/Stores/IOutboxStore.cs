@@ -1,0 +1,19 @@
+using Tidings.Transport;
+
+namespace Tidings.Stores;
+
+/// <summary>Messages waiting to leave, written in the same transaction as the data that caused them.</summary>
+public interface IOutboxStore
+{
+    /// <summary>Adds messages inside <paramref name="transaction"/>; they leave only if it commits.</summary>
+    Task AddAsync(StoreTransaction transaction, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default);
+
+    /// <summary>The oldest committed messages, in the order they were added.</summary>
+    Task<IReadOnlyList<OutboxEntry>> FetchAsync(int maxMessages, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes messages the transport has taken.</summary>
+    Task RemoveAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default);
+}
+
+/// <summary>One message in the outbox, with its position.</summary>
+public sealed record OutboxEntry(long Sequence, OutgoingMessage Message);

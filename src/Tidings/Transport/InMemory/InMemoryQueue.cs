@@ -1,0 +1,109 @@
+namespace Tidings.Transport.InMemory;
+
+/// <summary>One queue: entries ordered by visibility then arrival, each leased by at most one receiver at a time.</summary>
+internal sealed class InMemoryQueue(TimeProvider time)
+{
+    private readonly List<Entry> _entries = [];
+    private readonly Lock _lock = new();
+    private long _sequence;
+
+    public WakeSignal Signal { get; } = new();
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _entries.Count;
+            }
+        }
+    }
+
+    public void Enqueue(Envelope envelope, DateTimeOffset visibleAt, int deliveries = 0)
+    {
+        lock (_lock)
+        {
+            _entries.Add(new Entry(++_sequence, envelope) { VisibleAt = visibleAt, Deliveries = deliveries });
+        }
+
+        Signal.Set();
+    }
+
+    /// <summary>Leases up to <paramref name="max"/> visible entries; returns also when the next one becomes visible.</summary>
+    public (List<Entry> Leased, DateTimeOffset? NextVisible) Lease(int max, object owner, TimeSpan leaseDuration)
+    {
+        var now = time.GetUtcNow();
+        var leased = new List<Entry>();
+        DateTimeOffset? next = null;
+        lock (_lock)
+        {
+            foreach (var entry in _entries.OrderBy(e => e.VisibleAt).ThenBy(e => e.Sequence))
+            {
+                if (entry.VisibleAt > now)
+                {
+                    next = entry.VisibleAt;
+                    break;
+                }
+
+                if (leased.Count == max)
+                {
+                    break;
+                }
+
+                entry.Owner = owner;
+                entry.VisibleAt = now + leaseDuration;
+                entry.Deliveries++;
+                leased.Add(entry);
+            }
+        }
+
+        return (leased, next);
+    }
+
+    /// <summary>Removes the entry if <paramref name="owner"/> still holds its lease.</summary>
+    public bool Remove(Entry entry, object owner)
+    {
+        lock (_lock)
+        {
+            return entry.Owner == owner && _entries.Remove(entry);
+        }
+    }
+
+    /// <summary>Makes the entry visible again at <paramref name="visibleAt"/> if <paramref name="owner"/> still holds its lease.</summary>
+    public void Return(Entry entry, object owner, DateTimeOffset visibleAt)
+    {
+        lock (_lock)
+        {
+            if (entry.Owner != owner)
+            {
+                return;
+            }
+
+            entry.Owner = null;
+            entry.VisibleAt = visibleAt;
+        }
+
+        Signal.Set();
+    }
+
+    public void Renew(Entry entry, object owner, DateTimeOffset visibleUntil)
+    {
+        lock (_lock)
+        {
+            if (entry.Owner == owner)
+            {
+                entry.VisibleAt = visibleUntil;
+            }
+        }
+    }
+
+    internal sealed class Entry(long sequence, Envelope envelope)
+    {
+        public long Sequence { get; } = sequence;
+        public Envelope Envelope { get; } = envelope;
+        public DateTimeOffset VisibleAt { get; set; }
+        public int Deliveries { get; set; }
+        public object? Owner { get; set; }
+    }
+}

@@ -1,0 +1,60 @@
+namespace Tidings.Transport.InMemory;
+
+internal sealed class InMemoryReceiver(
+    InMemoryTransport transport, InMemoryQueue queue, InMemoryQueue deadLetters, ReceiverSettings settings) : IMessageReceiver
+{
+    // Each lease gets its own owner token, so a settle after the lease expired (and someone else took the message) does nothing.
+    private sealed class LeaseToken;
+
+    private static readonly TimeSpan IdleCheck = TimeSpan.FromMilliseconds(200);
+
+    public async ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(int maxMessages, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var owner = new LeaseToken();
+            var (leased, next) = queue.Lease(maxMessages, owner, settings.LeaseDuration);
+            if (leased.Count > 0)
+            {
+                return leased.Select(e => new ReceivedMessage(e.Envelope, e.Deliveries, (e, owner))).ToList();
+            }
+
+            var wait = next is { } at ? Clamp(at - transport.Time.GetUtcNow()) : IdleCheck;
+            await queue.Signal.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public ValueTask SettleAsync(IReadOnlyList<Settlement> settlements, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settlements);
+        var now = transport.Time.GetUtcNow();
+        foreach (var settlement in settlements)
+        {
+            var (entry, owner) = ((InMemoryQueue.Entry, LeaseToken))settlement.Message.TransportState!;
+            switch (settlement.Kind)
+            {
+                case SettlementKind.Ack:
+                    queue.Remove(entry, owner);
+                    break;
+                case SettlementKind.Retry:
+                    queue.Return(entry, owner, now + settlement.Delay);
+                    break;
+                case SettlementKind.DeadLetter:
+                    if (queue.Remove(entry, owner))
+                    {
+                        deadLetters.Enqueue(entry.Envelope, now, entry.Deliveries);
+                    }
+
+                    break;
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private static TimeSpan Clamp(TimeSpan wait) =>
+        wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait > IdleCheck ? IdleCheck : wait;
+}
