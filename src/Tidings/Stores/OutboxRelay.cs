@@ -22,10 +22,11 @@ internal sealed partial class OutboxRelay(
         {
             try
             {
+                var ticket = wakeup.Signal.Ticket;
                 var entries = await outbox.FetchAsync(options.OutboxBatchSize, stoppingToken).ConfigureAwait(false);
                 if (entries.Count == 0)
                 {
-                    await wakeup.Signal.WaitAsync(options.OutboxPollInterval, stoppingToken).ConfigureAwait(false);
+                    await WakeSignal.WaitAsync(ticket, options.OutboxPollInterval, stoppingToken).ConfigureAwait(false);
                     continue;
                 }
 

@@ -11,10 +11,20 @@ public sealed class WakeSignal
     /// <summary>Wakes everyone currently waiting.</summary>
     public void Set() => Interlocked.Exchange(ref _next, NewSource()).TrySetResult();
 
+    /// <summary>
+    /// A ticket for the next <see cref="Set"/>. Take it <em>before</em> looking for work, then wait on it if none was
+    /// found: a <see cref="Set"/> that happens in between is not missed.
+    /// </summary>
+    public Task Ticket => Volatile.Read(ref _next).Task;
+
     /// <summary>Waits for the next <see cref="Set"/>, at most <paramref name="timeout"/>. Returns false on time-out.</summary>
-    public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => WaitAsync(Ticket, timeout, cancellationToken);
+
+    /// <summary>Waits until <paramref name="ticket"/> (from <see cref="Ticket"/>) is set, at most <paramref name="timeout"/>. Returns false on time-out.</summary>
+    public static async Task<bool> WaitAsync(Task ticket, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var task = Volatile.Read(ref _next).Task;
+        ArgumentNullException.ThrowIfNull(ticket);
+        var task = ticket;
         if (timeout <= TimeSpan.Zero)
         {
             return task.IsCompleted;

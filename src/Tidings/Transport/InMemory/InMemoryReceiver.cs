@@ -13,6 +13,7 @@ internal sealed class InMemoryReceiver(
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var ticket = queue.Signal.Ticket;
             var owner = new LeaseToken();
             var (leased, next) = queue.Lease(maxMessages, owner, settings.LeaseDuration);
             if (leased.Count > 0)
@@ -21,7 +22,7 @@ internal sealed class InMemoryReceiver(
             }
 
             var wait = next is { } at ? Clamp(at - transport.Time.GetUtcNow()) : IdleCheck;
-            await queue.Signal.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+            await WakeSignal.WaitAsync(ticket, wait, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,0 +1,29 @@
+namespace Tidings.Sqlite.Stores;
+
+/// <summary>The tables Tidings keeps in a service's own SQLite database, beside the service's tables.</summary>
+internal static class StoreSchema
+{
+    public const string Create = """
+        CREATE TABLE IF NOT EXISTS tidings_outbox (
+            sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+            destination_kind INTEGER NOT NULL,
+            destination TEXT NOT NULL,
+            deliver_at INTEGER NULL,
+            message_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            correlation_id TEXT NULL,
+            causation_id TEXT NULL,
+            sent_at INTEGER NOT NULL,
+            content_type TEXT NOT NULL,
+            headers TEXT NOT NULL,
+            body BLOB NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS tidings_inbox (
+            endpoint TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            PRIMARY KEY (endpoint, message_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_tidings_inbox_received ON tidings_inbox (received_at);
+        """;
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Tidings.Sqlite;
+
+/// <summary>Adds the SQLite transport and store to <see cref="TidingsBuilder"/>.</summary>
+public static class TidingsBuilderSqliteExtensions
+{
+    /// <summary>Uses the SQLite transport on the bus file at <paramref name="path"/> (e.g. <c>data/bus.db</c>).</summary>
+    public static TidingsBuilder UseSqlite(this TidingsBuilder builder, string path) =>
+        builder.UseSqlite(new SqliteTransportOptions { Path = path });
+
+    /// <summary>Uses the SQLite transport with <paramref name="options"/>.</summary>
+    public static TidingsBuilder UseSqlite(this TidingsBuilder builder, SqliteTransportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        return builder.UseTransport(sp => new SqliteTransport(options, sp.GetService<TimeProvider>()));
+    }
+
+    /// <summary>Keeps the outbox and inbox in the service's own SQLite database at <paramref name="path"/> (not the bus file).</summary>
+    public static TidingsBuilder UseSqliteStore(this TidingsBuilder builder, string path) =>
+        builder.UseSqliteStore(new SqliteStoreOptions { Path = path });
+
+    /// <summary>Keeps the outbox and inbox in the service's own SQLite database. <see cref="SqliteStore"/> is registered for the service's own use.</summary>
+    public static TidingsBuilder UseSqliteStore(this TidingsBuilder builder, SqliteStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        builder.Services.AddSingleton(_ => new SqliteStore(options));
+        return builder.UseStore(
+            sp => sp.GetRequiredService<SqliteStore>(),
+            sp => new SqliteOutboxStore(sp.GetRequiredService<SqliteStore>()),
+            sp => new SqliteInboxStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>()));
+    }
+}

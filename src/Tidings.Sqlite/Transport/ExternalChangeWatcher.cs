@@ -1,0 +1,35 @@
+using Tidings.Transport;
+
+namespace Tidings.Sqlite.Transport;
+
+/// <summary>
+/// Wakes this process's receivers promptly when another process writes the bus file, by watching its write-ahead
+/// log (inotify on Linux). Polling remains the fallback, so a missed event only costs latency.
+/// </summary>
+internal sealed class ExternalChangeWatcher : IDisposable
+{
+    private readonly FileSystemWatcher? _watcher;
+
+    public ExternalChangeWatcher(string busPath, WakeSignal wakeup)
+    {
+        var full = Path.GetFullPath(busPath);
+        try
+        {
+            _watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full) + "-wal")
+            {
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size,
+                IncludeSubdirectories = false,
+            };
+            _watcher.Changed += (_, _) => wakeup.Set();
+            _watcher.EnableRaisingEvents = true;
+        }
+        catch (Exception ex) when (ex is IOException or PlatformNotSupportedException or ArgumentException)
+        {
+            // No file notifications here (inotify limits, unusual file systems): polling alone keeps things moving.
+            _watcher?.Dispose();
+            _watcher = null;
+        }
+    }
+
+    public void Dispose() => _watcher?.Dispose();
+}

@@ -1,0 +1,39 @@
+using Tidings.Transport;
+
+namespace Tidings.Sqlite.Transport;
+
+/// <summary>
+/// Acks (deletes), returns (with a delay and updated headers) or dead-letters (moves to <c>{queue}.deadletter</c>)
+/// messages, each only if the lease is still ours: a lease that expired and was taken by another consumer is theirs.
+/// </summary>
+internal sealed class SettleOperation(string queue, IReadOnlyList<Settlement> settlements) : WriteOperation
+{
+    private readonly string _deadLetterQueue = DeadLetterQueues.For(queue);
+    private readonly string?[] _headers = settlements.Select(s => s.Kind == SettlementKind.Ack ? null : HeaderJson.Write(s.Message.Envelope.Headers)).ToArray();
+
+    public override bool MakesMessagesVisible => settlements.Any(s => s.Kind != SettlementKind.Ack);
+
+    public override void Execute(BusCommands commands, long nowMs)
+    {
+        for (var i = 0; i < settlements.Count; i++)
+        {
+            var settlement = settlements[i];
+            var lease = (SqliteLease)settlement.Message.TransportState!;
+            if (settlement.Kind == SettlementKind.Ack)
+            {
+                commands.Ack.Parameters[0].Value = lease.Id;
+                commands.Ack.Parameters[1].Value = lease.Owner;
+                commands.Ack.ExecuteNonQuery();
+                continue;
+            }
+
+            var p = commands.Return.Parameters;
+            p[0].Value = settlement.Kind == SettlementKind.DeadLetter ? _deadLetterQueue : queue;
+            p[1].Value = nowMs + (long)settlement.Delay.TotalMilliseconds;
+            p[2].Value = _headers[i];
+            p[3].Value = lease.Id;
+            p[4].Value = lease.Owner;
+            commands.Return.ExecuteNonQuery();
+        }
+    }
+}
