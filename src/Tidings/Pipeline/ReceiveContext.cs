@@ -68,12 +68,15 @@ public sealed class ReceiveContext
         Settlement = Settlement.DeadLetter(Received);
     }
 
-    /// <summary>Attempts over every delivery: earlier redeliveries' attempts plus this delivery's.</summary>
+    /// <summary>
+    /// Attempts over every delivery: earlier redeliveries' attempts plus this delivery's (at least one: a message
+    /// refused before its handler ran was still tried once).
+    /// </summary>
     internal int TotalAttempts()
     {
         var redeliveries = RedeliveryCount();
         var perDelivery = 1 + Endpoint.Options.Retries.ImmediateRetries;
-        return (redeliveries * perDelivery) + Attempts;
+        return (redeliveries * perDelivery) + Math.Max(1, Attempts);
     }
 
     internal int RedeliveryCount() =>

@@ -1,0 +1,247 @@
+using Tidings.Transport;
+using Xunit;
+
+namespace Tidings.Transport.Contracts;
+
+/// <summary>
+/// What every transport promises. A transport's test project subclasses this in one line with its fixture.
+/// </summary>
+public abstract class TransportContract<TFixture> : IAsyncLifetime
+    where TFixture : ITransportFixture, new()
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private static readonly ReceiverSettings Settings = new(TimeSpan.FromSeconds(30));
+
+    protected TFixture Fixture { get; } = new();
+
+    protected ITransport Transport { get; private set; } = null!;
+
+    public ValueTask InitializeAsync()
+    {
+        Transport = Fixture.Connect();
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Transport.DisposeAsync();
+        await Fixture.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    private static string Unique(string name) => $"{name}-{Guid.NewGuid():N}"[..20];
+
+    [Fact]
+    public async Task A_sent_message_arrives_with_its_whole_envelope()
+    {
+        var queue = Unique("orders");
+        await Transport.DeclareAsync(new QueueDeclaration(queue, []));
+        var sent = TestMessages.Envelope(body: "{\"n\":1}");
+
+        await Transport.SendAsync([new OutgoingMessage(Destination.Queue(queue), sent)]);
+        await using var receiver = Transport.CreateReceiver(queue, Settings);
+        var received = Assert.Single(await receiver.ReceiveWithin(Patience));
+
+        var envelope = received.Envelope;
+        Assert.Equal(sent.MessageId, envelope.MessageId);
+        Assert.Equal(sent.MessageName, envelope.MessageName);
+        Assert.Equal(sent.CorrelationId, envelope.CorrelationId);
+        Assert.Equal(sent.CausationId, envelope.CausationId);
+        Assert.Equal(sent.SentAt.ToUnixTimeMilliseconds(), envelope.SentAt.ToUnixTimeMilliseconds());
+        Assert.Equal(sent.ContentType, envelope.ContentType);
+        Assert.Equal("yes", envelope.Headers["x-test"]);
+        Assert.Equal("{\"n\":1}", received.BodyText());
+        Assert.Equal(1, received.DeliveryCount);
+    }
+
+    [Fact]
+    public async Task A_published_message_reaches_every_subscribed_queue_and_no_other()
+    {
+        var topic = Unique("order-placed");
+        var (barista, rewards, unrelated) = (Unique("barista"), Unique("rewards"), Unique("unrelated"));
+        await Transport.DeclareAsync(new QueueDeclaration(barista, [topic]));
+        await Transport.DeclareAsync(new QueueDeclaration(rewards, [topic]));
+        await Transport.DeclareAsync(new QueueDeclaration(unrelated, [Unique("other-topic")]));
+
+        var sent = TestMessages.Envelope(topic);
+        await Transport.SendAsync([new OutgoingMessage(Destination.Topic(topic), sent)]);
+
+        foreach (var queue in new[] { barista, rewards })
+        {
+            await using var receiver = Transport.CreateReceiver(queue, Settings);
+            var received = Assert.Single(await receiver.ReceiveWithin(Patience));
+            Assert.Equal(sent.MessageId, received.Envelope.MessageId);
+            await receiver.SettleAsync([Settlement.Ack(received)]);
+        }
+
+        await using var other = Transport.CreateReceiver(unrelated, Settings);
+        Assert.Empty(await other.ReceiveWithin(TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
+    public async Task A_message_with_no_route_fails_the_send_and_nothing_of_the_batch_is_sent()
+    {
+        var queue = Unique("known");
+        await Transport.DeclareAsync(new QueueDeclaration(queue, []));
+
+        await Assert.ThrowsAsync<UnroutableMessageException>(() => Transport.SendAsync(
+        [
+            new OutgoingMessage(Destination.Queue(queue), TestMessages.Envelope()),
+            new OutgoingMessage(Destination.Queue(Unique("nobody")), TestMessages.Envelope()),
+        ]));
+        await Assert.ThrowsAsync<UnroutableMessageException>(() => Transport.SendAsync(
+            [new OutgoingMessage(Destination.Topic(Unique("no-subscribers")), TestMessages.Envelope())]));
+
+        await using var receiver = Transport.CreateReceiver(queue, Settings);
+        Assert.Empty(await receiver.ReceiveWithin(TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
+    public async Task Messages_from_one_sender_arrive_in_order()
+    {
+        var queue = Unique("ordered");
+        await Transport.DeclareAsync(new QueueDeclaration(queue, []));
+        for (var i = 0; i < 20; i++)
+        {
+            await Transport.SendAsync([new OutgoingMessage(Destination.Queue(queue), TestMessages.Envelope(body: i.ToString()))]);
+        }
+
+        await using var receiver = Transport.CreateReceiver(queue, Settings);
+        var all = await receiver.DrainAsync(20, Patience);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => i.ToString()), all.Select(m => m.BodyText()));
+    }
+
+    [Fact]
+    public async Task A_receive_takes_no_more_than_asked()
+    {
+        var queue = Unique("batch");
+        await Transport.DeclareAsync(new QueueDeclaration(queue, []));
+        await Transport.SendAsync(Enumerable.Range(0, 10).Select(_ => new OutgoingMessage(Destination.Queue(queue), TestMessages.Envelope())).ToList());
+
+        await using var receiver = Transport.CreateReceiver(queue, Settings);
+        Assert.Equal(3, (await receiver.ReceiveWithin(Patience, max: 3)).Count);
+    }
+
+    [Fact]
+    public async Task Competing_consumers_on_two_connections_share_the_queue_without_duplicates()
+    {
+        const int count = 300;
+        var queue = Unique("competing");
+        await Transport.DeclareAsync(new QueueDeclaration(queue, []));
+        await using var second = Fixture.Connect();
+        await using var first = Transport.CreateReceiver(queue, Settings);
+        await using var other = second.CreateReceiver(queue, Settings);
+
+        var sent = Enumerable.Range(0, count).Select(_ => new OutgoingMessage(Destination.Queue(queue), TestMessages.Envelope())).ToList();
+        var sending = Task.Run(async () =>
+        {
+            foreach (var chunk in sent.Chunk(25))
+            {
+                await Transport.SendAsync(chunk);
+            }
+        });
+
+        var seen = new System.Collections.Concurrent.ConcurrentBag<(int Consumer, Guid Id)>();
+        async Task Consume(IMessageReceiver receiver, int consumer)
+        {
+            var deadline = DateTime.UtcNow + Patience;
+            while (seen.Count < count && DateTime.UtcNow < deadline)
+            {
+                var batch = await receiver.ReceiveWithin(TimeSpan.FromMilliseconds(200), 7);
+                foreach (var message in batch)
+                {
+                    seen.Add((consumer, message.Envelope.MessageId));
+                }
+
+                await receiver.SettleAsync(batch.Select(Settlement.Ack).ToList());
+            }
+        }
+
+        await Task.WhenAll(sending, Consume(first, 1), Consume(other, 2));
+
+        Assert.Equal(count, seen.Count);
+        Assert.Equal(sent.Select(m => m.Envelope.MessageId).Order(), seen.Select(s => s.Id).Order());
+    }
+
+    [Fact]
+    public async Task A_retried_message_comes_back_after_its_delay_with_its_updated_headers()
+    {
+        var queue = Unique("retry");
+        await Transport.DeclareAsync(new QueueDeclaration(queue, []));
+        await Transport.SendAsync([new OutgoingMessage(Destination.Queue(queue), TestMessages.Envelope())]);
+        await using var receiver = Transport.CreateReceiver(queue, Settings);
+
+        var first = Assert.Single(await receiver.ReceiveWithin(Patience));
+        first.Envelope.Headers["tidings-redeliveries"] = "1";
+        await receiver.SettleAsync([Settlement.Retry(first, TimeSpan.FromMilliseconds(700))]);
+
+        Assert.Empty(await receiver.ReceiveWithin(TimeSpan.FromMilliseconds(300)));
+        var again = Assert.Single(await receiver.ReceiveWithin(Patience));
+        Assert.Equal(first.Envelope.MessageId, again.Envelope.MessageId);
+        Assert.Equal("1", again.Envelope.Headers["tidings-redeliveries"]);
+        Assert.Equal(2, again.DeliveryCount);
+    }
+
+    [Fact]
+    public async Task A_dead_lettered_message_leaves_the_queue_for_its_dead_letter_queue_with_its_reason()
+    {
+        var queue = Unique("poison");
+        await Transport.DeclareAsync(new QueueDeclaration(queue, []));
+        await Transport.SendAsync([new OutgoingMessage(Destination.Queue(queue), TestMessages.Envelope())]);
+        await using var receiver = Transport.CreateReceiver(queue, Settings);
+
+        var message = Assert.Single(await receiver.ReceiveWithin(Patience));
+        message.Envelope.Headers[TidingsHeaders.DeadLetterReason] = "handler-failed";
+        await receiver.SettleAsync([Settlement.DeadLetter(message)]);
+
+        Assert.Empty(await receiver.ReceiveWithin(TimeSpan.FromMilliseconds(300)));
+        await using var deadLetters = Transport.CreateReceiver(DeadLetterQueues.For(queue), Settings);
+        var dead = Assert.Single(await deadLetters.ReceiveWithin(Patience));
+        Assert.Equal(message.Envelope.MessageId, dead.Envelope.MessageId);
+        Assert.Equal("handler-failed", dead.Envelope.Headers[TidingsHeaders.DeadLetterReason]);
+    }
+
+    [Fact]
+    public async Task A_delayed_message_is_not_delivered_before_its_time()
+    {
+        var queue = Unique("delayed");
+        await Transport.DeclareAsync(new QueueDeclaration(queue, []));
+        var sentAt = DateTimeOffset.UtcNow;
+        await Transport.SendAsync([new OutgoingMessage(Destination.Queue(queue), TestMessages.Envelope(), sentAt.AddMilliseconds(800))]);
+        await using var receiver = Transport.CreateReceiver(queue, Settings);
+
+        var received = Assert.Single(await receiver.ReceiveWithin(Patience));
+        Assert.True(DateTimeOffset.UtcNow >= sentAt.AddMilliseconds(790), "delivered before its time");
+        Assert.Equal(1, received.DeliveryCount);
+    }
+
+    [Fact]
+    public async Task The_messages_of_a_consumer_that_died_come_back_when_its_lease_expires()
+    {
+        var queue = Unique("lease");
+        await Transport.DeclareAsync(new QueueDeclaration(queue, []));
+        await Transport.SendAsync([new OutgoingMessage(Destination.Queue(queue), TestMessages.Envelope())]);
+
+        // The first consumer takes the message and dies: it never settles, never renews.
+        var dying = Fixture.Connect();
+        var dead = dying.CreateReceiver(queue, new ReceiverSettings(TimeSpan.FromSeconds(1)));
+        var taken = Assert.Single(await dead.ReceiveWithin(Patience));
+        await dead.DisposeAsync();
+
+        await using var survivor = Transport.CreateReceiver(queue, Settings);
+        Assert.Empty(await survivor.ReceiveWithin(TimeSpan.FromMilliseconds(300)));
+        var again = Assert.Single(await survivor.ReceiveWithin(Patience));
+        Assert.Equal(taken.Envelope.MessageId, again.Envelope.MessageId);
+        Assert.Equal(2, again.DeliveryCount);
+
+        // A late ack from the dead consumer must not remove the message the survivor now holds.
+        await using (var late = dying.CreateReceiver(queue, Settings))
+        {
+            await late.SettleAsync([Settlement.Ack(taken)]);
+        }
+
+        await survivor.SettleAsync([Settlement.Retry(again, TimeSpan.Zero)]);
+        Assert.Single(await survivor.ReceiveWithin(Patience));
+        await dying.DisposeAsync();
+    }
+}
