@@ -86,13 +86,10 @@ public sealed class SqliteOutboxStore(SqliteStore store) : IOutboxStore
             return Task.CompletedTask;
         }
 
-        // Fetched entries are the oldest rows in sequence order and writers commit one at a time, so the range
-        // between the first and last fetched holds exactly the fetched rows.
         using var connection = store.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM tidings_outbox WHERE sequence BETWEEN $first AND $last";
-        command.Parameters.AddWithValue("$first", entries[0].Sequence);
-        command.Parameters.AddWithValue("$last", entries[^1].Sequence);
+        command.CommandText = "DELETE FROM tidings_outbox WHERE sequence IN (SELECT value FROM json_each($sequences))";
+        command.Parameters.AddWithValue("$sequences", "[" + string.Join(',', entries.Select(e => e.Sequence)) + "]");
         command.ExecuteNonQuery();
         return Task.CompletedTask;
     }

@@ -3,7 +3,10 @@ using Tidings.Transport;
 
 namespace Tidings.Sqlite.Transport;
 
-/// <summary>Stores outgoing messages: one row per queue (a topic fans out to each subscribed queue). All or none.</summary>
+/// <summary>
+/// Stores outgoing messages: one row per queue (a topic fans out to each subscribed queue). All or none: a send to an
+/// undeclared queue fails the whole operation.
+/// </summary>
 internal sealed class InsertOperation(IReadOnlyList<OutgoingMessage> messages) : WriteOperation
 {
     public override bool MakesMessagesVisible => true;
@@ -41,10 +44,8 @@ internal sealed class InsertOperation(IReadOnlyList<OutgoingMessage> messages) :
             p[7].Value = envelope.ContentType;
             p[8].Value = HeaderJson.Write(envelope.Headers);
             p[9].Value = envelope.Body.ToArray();
-            if (command.ExecuteNonQuery() == 0)
-            {
-                throw new UnroutableMessageException(destination, envelope.MessageName);
-            }
+            // A topic nobody subscribes to stores nothing, which is no error: no one missed the event.
+            command.ExecuteNonQuery();
         }
     }
 }

@@ -30,8 +30,14 @@ internal sealed partial class OutboxRelay(
                     continue;
                 }
 
-                await transport.SendAsync(entries.Select(e => e.Message).ToList(), stoppingToken).ConfigureAwait(false);
-                await outbox.RemoveAsync(entries, stoppingToken).ConfigureAwait(false);
+                var sent = await SendAsync(entries, stoppingToken).ConfigureAwait(false);
+                await outbox.RemoveAsync(sent, stoppingToken).ConfigureAwait(false);
+                if (sent.Count < entries.Count)
+                {
+                    throw new UnroutableMessageException(
+                        $"{entries.Count - sent.Count} outbox message(s) have no route; they stay in the outbox until their queue is declared.");
+                }
+
                 failures = 0;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -56,6 +62,40 @@ internal sealed partial class OutboxRelay(
             }
         }
     }
+
+    /// <summary>
+    /// Sends the batch at once; if a message in it has no route, sends one by one so that the others still leave
+    /// (in order) and only the unroutable ones stay behind.
+    /// </summary>
+    private async Task<IReadOnlyList<OutboxEntry>> SendAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await transport.SendAsync(entries.Select(e => e.Message).ToList(), cancellationToken).ConfigureAwait(false);
+            return entries;
+        }
+        catch (UnroutableMessageException)
+        {
+            var sent = new List<OutboxEntry>(entries.Count);
+            foreach (var entry in entries)
+            {
+                try
+                {
+                    await transport.SendAsync([entry.Message], cancellationToken).ConfigureAwait(false);
+                    sent.Add(entry);
+                }
+                catch (UnroutableMessageException ex)
+                {
+                    LogUnroutable(logger, ex, entry.Message.Envelope.MessageId, entry.Message.Destination.ToString());
+                }
+            }
+
+            return sent;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Outbox message {MessageId} to {Destination} has no route; it stays in the outbox.")]
+    private static partial void LogUnroutable(ILogger logger, Exception ex, Guid messageId, string destination);
 
     [LoggerMessage(LogLevel.Error, "The outbox relay could not send; the messages stay in the outbox. Trying again in {Backoff}.")]
     private static partial void LogRelayFailed(ILogger logger, Exception ex, TimeSpan backoff);

@@ -14,8 +14,9 @@ public interface ITransport : IAsyncDisposable
 
     /// <summary>
     /// Sends the messages durably: when the task completes, every message is stored by the transport.
-    /// A destination with no queue behind it (an undeclared queue, a topic nobody subscribes to)
-    /// fails with <see cref="UnroutableMessageException"/> and nothing of the batch is sent.
+    /// A send to a queue nobody declared fails with <see cref="UnroutableMessageException"/> and nothing of the batch
+    /// is sent: a command with no receiver is a lost instruction. A topic nobody subscribes to takes the message and
+    /// delivers it nowhere: an event no one listens to was missed by no one.
     /// </summary>
     Task SendAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default);
 

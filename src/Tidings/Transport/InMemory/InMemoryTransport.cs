@@ -48,7 +48,7 @@ public sealed class InMemoryTransport(TimeProvider? timeProvider = null) : ITran
             foreach (var message in messages)
             {
                 var names = Route(message);
-                if (names.Count == 0)
+                if (names.Count == 0 && message.Destination.Kind == DestinationKind.Queue)
                 {
                     throw new UnroutableMessageException(message.Destination, message.Envelope.MessageName);
                 }

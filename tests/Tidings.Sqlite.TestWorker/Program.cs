@@ -1,0 +1,119 @@
+// A service process for the SQLite process tests. Roles:
+//   consume          --bus B --db D --mode at-least-once|effectively-once [--lease-seconds 2] [--handler-delay-ms 1]
+//   publish          --bus B --count N
+//   commit-and-crash --bus B --db D --seq S    (commits a business row and an outbox message, then kills itself)
+//   relay            --bus B --db D            (a restarted service: its outbox relay runs)
+// A running role stops gracefully when its standard input closes.
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tidings;
+using Tidings.Sqlite;
+using Tidings.Sqlite.TestWorker;
+
+var role = args[0];
+var options = Arguments.Parse(args.Skip(1));
+var bus = options["bus"];
+
+var builder = Host.CreateApplicationBuilder();
+builder.Logging.ClearProviders();
+builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddTidings(t =>
+{
+    t.UseSqlite(new SqliteTransportOptions { Path = bus, PollInterval = TimeSpan.FromMilliseconds(20) });
+    t.AddMessage<WorkItem>();
+    if (options.TryGetValue("db", out var db))
+    {
+        t.UseSqliteStore(db);
+        t.Configure(o => o.OutboxPollInterval = TimeSpan.FromMilliseconds(100));
+    }
+
+    if (role == "consume")
+    {
+        t.AddEndpoint("work", e =>
+        {
+            e.Handle<WorkItem, WorkItemHandler>();
+            e.DeliveryMode = options["mode"] == "effectively-once" ? DeliveryMode.EffectivelyOnce : DeliveryMode.AtLeastOnce;
+            e.LeaseDuration = TimeSpan.FromSeconds(int.Parse(options.GetValueOrDefault("lease-seconds", "2"), System.Globalization.CultureInfo.InvariantCulture));
+            e.Concurrency = 2;
+            e.Prefetch = 10;
+        });
+    }
+});
+builder.Services.AddSingleton(new HandlerSettings(int.Parse(options.GetValueOrDefault("handler-delay-ms", "1"), System.Globalization.CultureInfo.InvariantCulture)));
+
+using var host = builder.Build();
+switch (role)
+{
+    case "consume":
+        Effects.Create(host.Services.GetRequiredService<SqliteStore>());
+        await RunUntilStdinClosesAsync(host);
+        break;
+
+    case "publish":
+        await PublishAsync(host.Services.GetRequiredService<IBus>(), int.Parse(options["count"], System.Globalization.CultureInfo.InvariantCulture));
+        break;
+
+    case "commit-and-crash":
+        await CommitAndCrashAsync(host.Services, int.Parse(options["seq"], System.Globalization.CultureInfo.InvariantCulture));
+        break;
+
+    case "relay":
+        await RunUntilStdinClosesAsync(host);
+        break;
+
+    default:
+        throw new ArgumentException($"Unknown role '{role}'.");
+}
+
+static async Task RunUntilStdinClosesAsync(IHost host)
+{
+    await host.StartAsync();
+    Console.WriteLine("ready");
+    await Task.Run(() => Console.In.ReadToEnd());
+    await host.StopAsync();
+}
+
+static async Task PublishAsync(IBus bus, int count)
+{
+    // Many publishes in flight at once: each completes when its message is durably stored.
+    const int window = 64;
+    var inFlight = new List<Task>(window);
+    for (var seq = 0; seq < count; seq++)
+    {
+        inFlight.Add(bus.PublishAsync(new WorkItem(seq)).AsTask());
+        if (inFlight.Count == window)
+        {
+            await Task.WhenAll(inFlight);
+            inFlight.Clear();
+        }
+    }
+
+    await Task.WhenAll(inFlight);
+    Console.WriteLine($"published {count}");
+}
+
+static async Task CommitAndCrashAsync(IServiceProvider services, int seq)
+{
+    var store = services.GetRequiredService<SqliteStore>();
+    Effects.Create(store);
+    await using (var session = await services.GetRequiredService<ITransactionalSessionFactory>().BeginAsync())
+    {
+        await using var insert = session.Connection.CreateCommand();
+        insert.Transaction = session.Transaction;
+        insert.CommandText = "INSERT INTO effects (seq, message_id) VALUES ($seq, 'order')";
+        var parameter = insert.CreateParameter();
+        parameter.ParameterName = "$seq";
+        parameter.Value = seq;
+        insert.Parameters.Add(parameter);
+        await insert.ExecuteNonQueryAsync();
+        await session.PublishAsync(new WorkItem(seq));
+        await session.CommitAsync();
+    }
+
+    Console.WriteLine("committed");
+    Console.Out.Flush();
+    // The crash: no relay ever ran in this process, so the message is only in the outbox.
+    Process.GetCurrentProcess().Kill();
+}

@@ -1,0 +1,114 @@
+using Microsoft.Data.Sqlite;
+using Tidings.Sqlite.Tests.Support;
+using Tidings.Transport;
+using Tidings.Transport.Contracts;
+
+namespace Tidings.Sqlite.Tests.Processes;
+
+/// <summary>Real processes on one bus file, killed with SIGKILL in the middle of their work.</summary>
+public sealed class ProcessCrashTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Theory]
+    [InlineData("effectively-once")]
+    [InlineData("at-least-once")]
+    public async Task A_consumer_killed_mid_stream_loses_nothing_and_effectively_once_duplicates_nothing(string mode)
+    {
+        const int count = 1500;
+        var bus = _directory.File("bus.db");
+        var db = _directory.File("consumer.db");
+        using var victim = WorkerProcess.Start("consume", "--bus", bus, "--db", db, "--mode", mode, "--lease-seconds", "2");
+        using var survivor = WorkerProcess.Start("consume", "--bus", bus, "--db", db, "--mode", mode, "--lease-seconds", "2");
+        await Task.WhenAll(victim.WaitForReadyAsync(), survivor.WaitForReadyAsync());
+
+        using var publisher = WorkerProcess.Start("publish", "--bus", bus, "--count", count.ToString());
+        await WaitForAsync(() => Count(db, "SELECT COUNT(*) FROM effects") >= count / 4, TimeSpan.FromSeconds(60), () => publisher.Output + victim.Output);
+        victim.KillHard();
+
+        Assert.Equal(0, await publisher.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        await WaitForAsync(() => Count(db, "SELECT COUNT(DISTINCT seq) FROM effects") == count, TimeSpan.FromSeconds(60), () => survivor.Output);
+        await survivor.StopAsync();
+
+        var rows = Count(db, "SELECT COUNT(*) FROM effects");
+        Assert.Equal(count, Count(db, "SELECT COUNT(DISTINCT seq) FROM effects"));
+        if (mode == "effectively-once")
+        {
+            Assert.Equal(count, rows);
+        }
+        else
+        {
+            Assert.True(rows >= count);
+        }
+
+        await using var transport = new SqliteTransport(new SqliteTransportOptions { Path = bus });
+        await using var deadLetters = transport.CreateReceiver(DeadLetterQueues.For("work"), new ReceiverSettings(TimeSpan.FromSeconds(30)));
+        Assert.Empty(await deadLetters.ReceiveWithin(TimeSpan.FromMilliseconds(200)));
+    }
+
+    [Fact]
+    public async Task A_message_committed_to_the_outbox_before_a_crash_is_sent_after_the_restart()
+    {
+        var bus = _directory.File("bus.db");
+        var db = _directory.File("counter.db");
+        await using var transport = new SqliteTransport(new SqliteTransportOptions { Path = bus, PollInterval = TimeSpan.FromMilliseconds(50) });
+        await transport.DeclareAsync(new QueueDeclaration("downstream", ["test.work-item"]), TestContext.Current.CancellationToken);
+        await using var downstream = transport.CreateReceiver("downstream", new ReceiverSettings(TimeSpan.FromSeconds(30)));
+
+        using (var crashing = WorkerProcess.Start("commit-and-crash", "--bus", bus, "--db", db, "--seq", "7"))
+        {
+            var exit = await crashing.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(exit == 137 || exit == -1 || exit == 9, $"expected death by SIGKILL, got exit code {exit}: {crashing.Output}");
+            Assert.Contains("committed", crashing.Output, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(1, Count(db, "SELECT COUNT(*) FROM effects WHERE seq = 7"));
+        Assert.Equal(1, Count(db, "SELECT COUNT(*) FROM tidings_outbox"));
+        Assert.Empty(await downstream.ReceiveWithin(TimeSpan.FromMilliseconds(300)));
+
+        using var restarted = WorkerProcess.Start("relay", "--bus", bus, "--db", db);
+        await restarted.WaitForReadyAsync();
+        var received = Assert.Single(await downstream.ReceiveWithin(TimeSpan.FromSeconds(15)));
+        Assert.Equal("test.work-item", received.Envelope.MessageName);
+        Assert.Equal("{\"seq\":7}", received.BodyText());
+        await restarted.StopAsync();
+        Assert.Equal(0, Count(db, "SELECT COUNT(*) FROM tidings_outbox"));
+    }
+
+    private static long Count(string db, string sql)
+    {
+        if (!File.Exists(db))
+        {
+            return 0;
+        }
+
+        using var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        try
+        {
+            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (SqliteException ex) when (ex.Message.Contains("no such table", StringComparison.Ordinal))
+        {
+            return 0;
+        }
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, Func<string> diagnostics)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail("Timed out. Worker output:\n" + diagnostics());
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+}
