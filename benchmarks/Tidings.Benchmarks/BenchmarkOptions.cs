@@ -1,0 +1,72 @@
+using System.Globalization;
+
+namespace Tidings.Benchmarks;
+
+/// <summary>Command-line options. Stable across issues so results can be compared over time.</summary>
+internal sealed record BenchmarkOptions
+{
+    public string Transport { get; init; } = "sqlite";
+    public string Workload { get; init; } = "throughput";
+    public string Mode { get; init; } = "at-least-once";
+    public int Messages { get; init; } = 20_000;
+    public int Rate { get; init; } = 500;
+    public int DurationSeconds { get; init; } = 10;
+    public int BodyBytes { get; init; } = 200;
+    public int InFlight { get; init; } = 256;
+    public int Concurrency { get; init; } = 2;
+    public int Prefetch { get; init; } = 100;
+    public bool Durable { get; init; } = true;
+
+    public DeliveryMode DeliveryMode => Mode switch
+    {
+        "at-most-once" => DeliveryMode.AtMostOnce,
+        "at-least-once" => DeliveryMode.AtLeastOnce,
+        "effectively-once" => DeliveryMode.EffectivelyOnce,
+        _ => throw new ArgumentException($"Unknown mode '{Mode}': at-most-once, at-least-once or effectively-once."),
+    };
+
+    public const string Usage = """
+        Tidings benchmarks. One JSON object per result on stdout; logs on stderr.
+          --transport sqlite                     the transport (more come with later issues)
+          --workload throughput|latency|all      default throughput
+          --mode at-least-once|effectively-once|at-most-once   default at-least-once
+          --messages N      throughput: messages to send (default 20000)
+          --rate R          latency: messages per second (default 500)
+          --duration S      latency: seconds to run (default 10)
+          --size B          body bytes (default 200)
+          --in-flight N     throughput: publishes awaiting their commit at once (default 256)
+          --concurrency N   endpoint workers (default 2)
+          --prefetch N      messages one worker takes at once (default 100)
+          --durable true|false   synchronous=FULL (default) or NORMAL
+        """;
+
+    public static BenchmarkOptions Parse(string[] args)
+    {
+        var options = new BenchmarkOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.");
+            options = args[i] switch
+            {
+                "--transport" => options with { Transport = value },
+                "--workload" => options with { Workload = value },
+                "--mode" => options with { Mode = value },
+                "--messages" => options with { Messages = Int(value) },
+                "--rate" => options with { Rate = Int(value) },
+                "--duration" => options with { DurationSeconds = Int(value) },
+                "--size" => options with { BodyBytes = Int(value) },
+                "--in-flight" => options with { InFlight = Int(value) },
+                "--concurrency" => options with { Concurrency = Int(value) },
+                "--prefetch" => options with { Prefetch = Int(value) },
+                "--durable" => options with { Durable = bool.Parse(value) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
+            };
+            i++;
+        }
+
+        _ = options.DeliveryMode;
+        return options;
+    }
+
+    private static int Int(string value) => int.Parse(value, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,27 @@
+using Tidings.Benchmarks;
+
+BenchmarkOptions options;
+try
+{
+    options = BenchmarkOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(BenchmarkOptions.Usage);
+    return 2;
+}
+
+var workloads = options.Workload == "all" ? new[] { "throughput", "latency" } : [options.Workload];
+foreach (var workload in workloads)
+{
+    var result = workload switch
+    {
+        "throughput" => await Workloads.ThroughputAsync(options),
+        "latency" => await Workloads.LatencyAsync(options),
+        _ => throw new ArgumentException($"Unknown workload '{workload}': throughput, latency or all."),
+    };
+    Console.WriteLine(result.ToJson());
+}
+
+return 0;
