@@ -19,18 +19,42 @@ internal static class Workloads
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var stopwatch = Stopwatch.StartNew();
 
-        var inFlight = new List<Task>(options.InFlight);
+        // A window of publishes in flight, as a busy service has: each completes when its message is stored.
+        using var window = new SemaphoreSlim(options.InFlight);
+        var failures = 0;
         for (var seq = 0; seq < options.Messages; seq++)
         {
-            inFlight.Add(host.Bus.PublishAsync(new BenchMessage(seq, Stopwatch.GetTimestamp(), padding)).AsTask());
-            if (inFlight.Count == options.InFlight)
+            await window.WaitAsync();
+            _ = PublishOneAsync(seq);
+        }
+
+        for (var i = 0; i < options.InFlight; i++)
+        {
+            await window.WaitAsync();
+        }
+
+        if (failures > 0)
+        {
+            throw new InvalidOperationException($"{failures} publishes failed.");
+        }
+
+        async Task PublishOneAsync(long seq)
+        {
+            try
             {
-                await Task.WhenAny(inFlight);
-                inFlight.RemoveAll(t => t.IsCompletedSuccessfully);
+                await host.Bus.PublishAsync(new BenchMessage(seq, Stopwatch.GetTimestamp(), padding));
+            }
+            catch (Exception ex)
+            {
+                Interlocked.Increment(ref failures);
+                Console.Error.WriteLine(ex.Message);
+            }
+            finally
+            {
+                window.Release();
             }
         }
 
-        await Task.WhenAll(inFlight);
         var published = stopwatch.Elapsed;
         await recorder.Done.WaitAsync(TimeSpan.FromMinutes(5));
         stopwatch.Stop();

@@ -37,7 +37,7 @@ public sealed class SqliteOutboxStore(SqliteStore store) : IOutboxStore
             p[7].Value = envelope.SentAt.ToUnixTimeMilliseconds();
             p[8].Value = envelope.ContentType;
             p[9].Value = HeaderJson.Write(envelope.Headers);
-            p[10].Value = envelope.Body.ToArray();
+            p[10].Value = BodyBytes.Of(envelope.Body);
             command.ExecuteNonQuery();
         }
 

@@ -17,9 +17,6 @@ internal sealed class BusWriter : IDisposable
     private readonly SqliteCommand _begin;
     private readonly SqliteCommand _commit;
     private readonly SqliteCommand _rollback;
-    private readonly SqliteCommand _savepoint;
-    private readonly SqliteCommand _release;
-    private readonly SqliteCommand _rollbackToSavepoint;
     private readonly Thread _thread;
     private readonly SqliteTransportOptions _options;
     private readonly TimeProvider _time;
@@ -37,9 +34,6 @@ internal sealed class BusWriter : IDisposable
         _begin = Command("BEGIN IMMEDIATE");
         _commit = Command("COMMIT");
         _rollback = Command("ROLLBACK");
-        _savepoint = Command("SAVEPOINT op");
-        _release = Command("RELEASE op");
-        _rollbackToSavepoint = Command("ROLLBACK TO op");
         _thread = new Thread(Run) { IsBackground = true, Name = "Tidings SQLite bus writer" };
         _thread.Start();
     }
@@ -72,7 +66,7 @@ internal sealed class BusWriter : IDisposable
 
         _thread.Join();
         _commands.Dispose();
-        foreach (var command in new[] { _begin, _commit, _rollback, _savepoint, _release, _rollbackToSavepoint })
+        foreach (var command in new[] { _begin, _commit, _rollback })
         {
             command.Dispose();
         }
@@ -110,26 +104,21 @@ internal sealed class BusWriter : IDisposable
 
     private void CommitBatch(List<WriteOperation> batch)
     {
-        var failed = new Exception?[batch.Count];
+        var refused = new Exception?[batch.Count];
         try
         {
             _begin.ExecuteNonQuery();
             var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
             for (var i = 0; i < batch.Count; i++)
             {
-                _savepoint.ExecuteNonQuery();
                 try
                 {
                     batch[i].Execute(_commands, nowMs);
-                    _release.ExecuteNonQuery();
                 }
-#pragma warning disable CA1031 // One operation's failure is reported to its caller; the others still commit.
-                catch (Exception ex)
-#pragma warning restore CA1031
+                catch (UnroutableMessageException ex)
                 {
-                    failed[i] = ex;
-                    _rollbackToSavepoint.ExecuteNonQuery();
-                    _release.ExecuteNonQuery();
+                    // Operations validate before they write, so a refused one left nothing behind: the others commit.
+                    refused[i] = ex;
                 }
             }
 
@@ -151,7 +140,7 @@ internal sealed class BusWriter : IDisposable
         var wake = false;
         for (var i = 0; i < batch.Count; i++)
         {
-            if (failed[i] is { } error)
+            if (refused[i] is { } error)
             {
                 batch[i].Fail(error);
                 continue;

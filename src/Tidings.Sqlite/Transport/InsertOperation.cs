@@ -15,23 +15,18 @@ internal sealed class InsertOperation(IReadOnlyList<OutgoingMessage> messages) :
     {
         foreach (var message in messages)
         {
+            if (message.Destination.Kind == DestinationKind.Queue && !commands.IsKnownQueue(message.Destination.Name))
+            {
+                throw new UnroutableMessageException(message.Destination, message.Envelope.MessageName);
+            }
+        }
+
+        foreach (var message in messages)
+        {
             var destination = message.Destination;
             var envelope = message.Envelope;
             var visibleAt = message.DeliverAt is { } at ? Math.Max(nowMs, at.ToUnixTimeMilliseconds()) : nowMs;
-            SqliteCommand command;
-            if (destination.Kind == DestinationKind.Queue)
-            {
-                if (!commands.IsKnownQueue(destination.Name))
-                {
-                    throw new UnroutableMessageException(destination, envelope.MessageName);
-                }
-
-                command = commands.InsertToQueue;
-            }
-            else
-            {
-                command = commands.InsertToTopic;
-            }
+            var command = destination.Kind == DestinationKind.Queue ? commands.InsertToQueue : commands.InsertToTopic;
 
             var p = command.Parameters;
             p[0].Value = destination.Name;
@@ -43,7 +38,7 @@ internal sealed class InsertOperation(IReadOnlyList<OutgoingMessage> messages) :
             p[6].Value = envelope.SentAt.ToUnixTimeMilliseconds();
             p[7].Value = envelope.ContentType;
             p[8].Value = HeaderJson.Write(envelope.Headers);
-            p[9].Value = envelope.Body.ToArray();
+            p[9].Value = BodyBytes.Of(envelope.Body);
             // A topic nobody subscribes to stores nothing, which is no error: no one missed the event.
             command.ExecuteNonQuery();
         }

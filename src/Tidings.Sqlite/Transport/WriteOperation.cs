@@ -3,8 +3,9 @@ using Microsoft.Data.Sqlite;
 namespace Tidings.Sqlite.Transport;
 
 /// <summary>
-/// One piece of work for the bus writer. Operations queued together commit in one transaction (group commit);
-/// each runs inside its own savepoint, so one that fails leaves the others intact.
+/// One piece of work for the bus writer. Operations queued together commit in one transaction (group commit).
+/// An operation checks what can be refused (an unroutable destination) before it writes anything, so a refused
+/// operation leaves no trace and the others still commit; any other failure fails the whole transaction.
 /// </summary>
 internal abstract class WriteOperation
 {
