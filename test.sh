@@ -36,6 +36,8 @@ if [ -z "${total:-}" ] || [ "${total:-0}" -eq 0 ]; then
   exit 1
 fi
 
+grep -E '^failed ' "$log" | sed 's/^/  /' >&2 || true
+
 if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then
   failed=1
 fi

@@ -183,7 +183,7 @@ public abstract class TransportContract<TFixture> : IAsyncLifetime
 
         var first = Assert.Single(await receiver.ReceiveWithin(Patience));
         first.Envelope.Headers["tidings-redeliveries"] = "1";
-        await receiver.SettleAsync([Settlement.Retry(first, TimeSpan.FromMilliseconds(700))]);
+        await receiver.SettleAsync([Settlement.Retry(first, TimeSpan.FromSeconds(1.5))]);
 
         Assert.Empty(await receiver.ReceiveWithin(TimeSpan.FromMilliseconds(300)));
         var again = Assert.Single(await receiver.ReceiveWithin(Patience));
@@ -234,7 +234,7 @@ public abstract class TransportContract<TFixture> : IAsyncLifetime
 
         // The first consumer takes the message and dies: it never settles, never renews.
         var dying = Fixture.Connect();
-        var dead = dying.CreateReceiver(queue, new ReceiverSettings(TimeSpan.FromSeconds(1)));
+        var dead = dying.CreateReceiver(queue, new ReceiverSettings(TimeSpan.FromSeconds(2)));
         var taken = Assert.Single(await dead.ReceiveWithin(Patience));
         await dead.DisposeAsync();
 

@@ -79,7 +79,7 @@ public sealed class RetryAndDeadLetterTests
             e.Handle<Flaky, FlakyHandler>();
             e.Concurrency = 1;
             e.Prefetch = 1;
-            e.Retries = new RetryPolicy { ImmediateRetries = 0, DelayedRedeliveries = 1, BaseDelay = TimeSpan.FromSeconds(2), Jitter = 0 };
+            e.Retries = new RetryPolicy { ImmediateRetries = 1, DelayedRedeliveries = 1, BaseDelay = TimeSpan.FromMinutes(1), Jitter = 0 };
         }));
 
         await bus.Bus.SendAsync("work", new Flaky(0, FailTimes: -1), cancellationToken: Ct);
@@ -88,10 +88,11 @@ public sealed class RetryAndDeadLetterTests
             await bus.Bus.SendAsync("work", new Flaky(i, FailTimes: 0), cancellationToken: Ct);
         }
 
-        await bus.Recorder.WaitForAsync(r => r.Of<Flaky>().Count() == 5, TimeSpan.FromSeconds(1.5));
-        Assert.Equal(0, bus.Transport.Count(DeadLetterQueues.For("work")));
-        var dead = await bus.DeadLetterAsync("work");
-        Assert.Equal("handler-failed", dead.Envelope.Headers[TidingsHeaders.DeadLetterReason]);
+        // One worker taking one message at a time still handles every message behind the poison one,
+        // which waits for its redelivery in the queue instead of in front of them.
+        await bus.Recorder.WaitForAsync(r => r.Of<Flaky>().Count() == 5);
+        Assert.Equal(2, bus.Recorder.Count("flaky-0"));
+        Assert.Equal(1, bus.Transport.Count("work"));
     }
 
     [Fact]
