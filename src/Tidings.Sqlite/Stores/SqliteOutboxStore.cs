@@ -7,6 +7,11 @@ namespace Tidings.Sqlite;
 /// <summary>The outbox as a table of the service's own SQLite database.</summary>
 public sealed class SqliteOutboxStore(SqliteStore store) : IOutboxStore
 {
+    // One prepared insert per transaction, reused by every message of an effectively-once batch.
+    private static readonly object CommandKey = new();
+    private static readonly string[] Parameters =
+        ["$kind", "$destination", "$deliver_at", "$message_id", "$name", "$correlation_id", "$causation_id", "$sent_at", "$content_type", "$headers", "$body"];
+
     private const string Insert = """
         INSERT INTO tidings_outbox (destination_kind, destination, deliver_at, message_id, name, correlation_id, causation_id, sent_at, content_type, headers, body)
         VALUES ($kind, $destination, $deliver_at, $message_id, $name, $correlation_id, $causation_id, $sent_at, $content_type, $headers, $body)
@@ -17,12 +22,17 @@ public sealed class SqliteOutboxStore(SqliteStore store) : IOutboxStore
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(messages);
-        using var command = (SqliteCommand)transaction.CreateCommand(Insert);
-        var p = command.Parameters;
-        foreach (var name in new[] { "$kind", "$destination", "$deliver_at", "$message_id", "$name", "$correlation_id", "$causation_id", "$sent_at", "$content_type", "$headers", "$body" })
+        var command = transaction.GetOrAdd(CommandKey, static tx =>
         {
-            p.Add(new SqliteParameter { ParameterName = name });
-        }
+            var insert = (SqliteCommand)tx.CreateCommand(Insert);
+            foreach (var name in Parameters)
+            {
+                insert.Parameters.Add(new SqliteParameter { ParameterName = name });
+            }
+
+            return insert;
+        });
+        var p = command.Parameters;
 
         foreach (var message in messages)
         {
@@ -86,11 +96,13 @@ public sealed class SqliteOutboxStore(SqliteStore store) : IOutboxStore
             return Task.CompletedTask;
         }
 
-        using var connection = store.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM tidings_outbox WHERE sequence IN (SELECT value FROM json_each($sequences))";
-        command.Parameters.AddWithValue("$sequences", "[" + string.Join(',', entries.Select(e => e.Sequence)) + "]");
-        command.ExecuteNonQuery();
-        return Task.CompletedTask;
+        var sequences = "[" + string.Join(',', entries.Select(e => e.Sequence)) + "]";
+        return store.WriteAsync(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM tidings_outbox WHERE sequence IN (SELECT value FROM json_each($sequences))";
+            command.Parameters.AddWithValue("$sequences", sequences);
+            return command.ExecuteNonQuery();
+        }, cancellationToken);
     }
 }

@@ -7,9 +7,15 @@ namespace Tidings.Sqlite;
 /// The service's own SQLite database: opens connections with WAL and durable commits, creates the outbox and inbox
 /// tables, and begins write transactions (<c>BEGIN IMMEDIATE</c>, so two writers never deadlock on lock upgrades).
 /// </summary>
-public sealed class SqliteStore : ITransactionalStore
+/// <remarks>
+/// SQLite has one writer at a time. Writers of this process (endpoint workers, the relay, sessions) queue at an async
+/// gate instead of meeting SQLite's busy handler, which sleeps in growing steps (up to 100 ms) and wastes the wait.
+/// Other processes still meet the busy handler.
+/// </remarks>
+public sealed class SqliteStore : ITransactionalStore, IDisposable
 {
     private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
 
     /// <summary>Opens (creating if needed) the database and its Tidings tables.</summary>
     public SqliteStore(SqliteStoreOptions options)
@@ -31,19 +37,39 @@ public sealed class SqliteStore : ITransactionalStore
     public SqliteConnection Open() => SqliteConnections.Open(_connectionString, Options.DurableCommits, Options.BusyTimeout);
 
     /// <inheritdoc />
-    public ValueTask<StoreTransaction> BeginAsync(CancellationToken cancellationToken = default)
+    public async ValueTask<StoreTransaction> BeginAsync(CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        var connection = Open();
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        SqliteConnection? connection = null;
         try
         {
+            connection = Open();
             var transaction = connection.BeginTransaction(deferred: false);
-            return ValueTask.FromResult(new StoreTransaction(connection, transaction));
+            return new StoreTransaction(connection, transaction, () => _writeGate.Release());
         }
         catch
         {
-            connection.Dispose();
+            connection?.Dispose();
+            _writeGate.Release();
             throw;
         }
     }
+
+    /// <summary>Runs a write of Tidings' own (outbox clean-up, inbox purge) behind the same gate as the transactions.</summary>
+    internal async Task<T> WriteAsync<T>(Func<SqliteConnection, T> write, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var connection = Open();
+            return write(connection);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _writeGate.Dispose();
 }
