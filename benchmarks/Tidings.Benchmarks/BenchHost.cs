@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -6,16 +5,10 @@ using Tidings.Sqlite;
 
 namespace Tidings.Benchmarks;
 
-/// <summary>A publisher and one consuming endpoint in one process, on the chosen transport and mode, in a scratch folder.</summary>
+/// <summary>A Tidings host for the benchmark: the publisher, the consuming endpoint, or both, on a bus in <c>directory</c>.</summary>
 internal sealed class BenchHost : IAsyncDisposable
 {
-    private readonly string _directory;
-
-    private BenchHost(IHost host, string directory)
-    {
-        Host = host;
-        _directory = directory;
-    }
+    private BenchHost(IHost host) => Host = host;
 
     public IHost Host { get; }
 
@@ -23,44 +16,46 @@ internal sealed class BenchHost : IAsyncDisposable
 
     public BenchRecorder Recorder => Host.Services.GetRequiredService<BenchRecorder>();
 
-    public static async Task<BenchHost> StartAsync(BenchmarkOptions options)
+    public static async Task<BenchHost> StartAsync(BenchmarkOptions options, string directory, bool consume)
     {
         if (options.Transport != "sqlite")
         {
             throw new ArgumentException($"Unknown transport '{options.Transport}'. Available: sqlite.");
         }
 
-        var directory = Path.Combine(Path.GetTempPath(), "tidings-bench-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton<BenchRecorder>();
-        var effectivelyOnce = options.DeliveryMode == DeliveryMode.EffectivelyOnce;
+        builder.Services.AddSingleton(new BenchRecorder());
+        var effectivelyOnce = consume && options.DeliveryMode == DeliveryMode.EffectivelyOnce;
         builder.Services.AddTidings(t =>
         {
             t.UseSqlite(new SqliteTransportOptions { Path = Path.Combine(directory, "bus.db"), DurableCommits = options.Durable });
+            t.AddMessage<BenchMessage>();
             if (effectivelyOnce)
             {
                 t.UseSqliteStore(new SqliteStoreOptions { Path = Path.Combine(directory, "consumer.db"), DurableCommits = options.Durable });
                 t.AddMessage<BenchProcessed>();
             }
 
-            t.AddEndpoint("bench", e =>
+            if (consume)
             {
-                if (effectivelyOnce)
+                t.AddEndpoint("bench", e =>
                 {
-                    e.Handle<BenchMessage, BenchTransactionalHandler>();
-                }
-                else
-                {
-                    e.Handle<BenchMessage, BenchHandler>();
-                }
+                    if (effectivelyOnce)
+                    {
+                        e.Handle<BenchMessage, BenchTransactionalHandler>();
+                    }
+                    else
+                    {
+                        e.Handle<BenchMessage, BenchHandler>();
+                    }
 
-                e.DeliveryMode = options.DeliveryMode;
-                e.Concurrency = options.Concurrency;
-                e.Prefetch = options.Prefetch;
-            });
+                    e.DeliveryMode = options.DeliveryMode;
+                    e.Concurrency = options.Concurrency;
+                    e.Prefetch = options.Prefetch;
+                });
+            }
         });
 
         var host = builder.Build();
@@ -68,19 +63,17 @@ internal sealed class BenchHost : IAsyncDisposable
         {
             using var connection = host.Services.GetRequiredService<SqliteStore>().Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "CREATE TABLE bench_effects (seq INTEGER NOT NULL)";
+            command.CommandText = "CREATE TABLE IF NOT EXISTS bench_effects (seq INTEGER NOT NULL)";
             command.ExecuteNonQuery();
         }
 
         await host.StartAsync();
-        return new BenchHost(host, directory);
+        return new BenchHost(host);
     }
 
     public async ValueTask DisposeAsync()
     {
         await Host.StopAsync();
         Host.Dispose();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
     }
 }

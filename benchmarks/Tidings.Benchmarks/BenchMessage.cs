@@ -1,59 +1,77 @@
 using System.Diagnostics;
 using HdrHistogram;
-using Tidings.Stores;
 
 namespace Tidings.Benchmarks;
 
-/// <summary>The benchmark's message: a sequence number, the sender's timestamp, and padding to the body size.</summary>
+/// <summary>The benchmark's message: a sequence number (negative: warm-up), the sender's timestamp, and padding.</summary>
 [MessageName("bench.message")]
 public sealed record BenchMessage(long Seq, long SentTicks, string Padding);
 
 [MessageName("bench.processed")]
 public sealed record BenchProcessed(long Seq);
 
-/// <summary>Counts handled messages and records end-to-end latency.</summary>
+/// <summary>What the consuming side measured: latency percentiles, when the last message was handled, what it allocated.</summary>
+public sealed record ConsumerReport(double P50Ms, double P99Ms, long LastHandledTicks, long AllocatedBytes);
+
+/// <summary>
+/// Counts handled messages and records end-to-end latency (Stopwatch ticks are the machine's monotonic clock, so a
+/// timestamp taken in the publisher's process is comparable here).
+/// </summary>
 public sealed class BenchRecorder
 {
     private readonly Lock _lock = new();
     private readonly LongHistogram _latency = new(TimeStamp.Minutes(1), 3);
+    private readonly TaskCompletionSource _warm = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _warmHandled;
     private long _handled;
+    private long _lastTicks;
+    private long _allocatedAtStart;
+
+    public long WarmUpCount { get; set; } = 500;
 
     public long Expected { get; set; } = long.MaxValue;
 
-    public long Handled => Interlocked.Read(ref _handled);
+    public Task WarmedUp => _warm.Task;
 
     public Task Done => _done.Task;
 
     public void Record(BenchMessage message)
     {
-        var elapsed = Stopwatch.GetTimestamp() - message.SentTicks;
-        lock (_lock)
+        var now = Stopwatch.GetTimestamp();
+        if (message.Seq < 0)
         {
-            _latency.RecordValue(elapsed);
+            if (Interlocked.Increment(ref _warmHandled) == WarmUpCount)
+            {
+                _allocatedAtStart = GC.GetTotalAllocatedBytes(precise: true);
+                _warm.TrySetResult();
+            }
+
+            return;
         }
 
-        if (Interlocked.Increment(ref _handled) >= Expected)
+        lock (_lock)
+        {
+            _latency.RecordValue(Math.Max(0, now - message.SentTicks));
+            _lastTicks = Math.Max(_lastTicks, now);
+        }
+
+        if (Interlocked.Increment(ref _handled) == Expected)
         {
             _done.TrySetResult();
         }
     }
 
-    public double PercentileMs(double percentile)
+    public ConsumerReport Report()
     {
         lock (_lock)
         {
-            return _latency.GetValueAtPercentile(percentile) * 1000.0 / Stopwatch.Frequency;
+            return new ConsumerReport(Ms(_latency.GetValueAtPercentile(50)), Ms(_latency.GetValueAtPercentile(99)), _lastTicks,
+                GC.GetTotalAllocatedBytes(precise: true) - _allocatedAtStart);
         }
     }
 
-    public void Reset()
-    {
-        lock (_lock)
-        {
-            _latency.Reset();
-        }
-    }
+    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 }
 
 public sealed class BenchHandler(BenchRecorder recorder) : IHandleMessages<BenchMessage>

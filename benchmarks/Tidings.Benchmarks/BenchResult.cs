@@ -41,6 +41,7 @@ internal sealed record BenchResult(
         body_bytes = BodyBytes,
         concurrency = Concurrency,
         prefetch = Prefetch,
+        processes = Options.Processes,
         date = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
     }, Json);
 }

@@ -16,6 +16,13 @@ internal sealed record BenchmarkOptions
     public int Concurrency { get; init; } = 2;
     public int Prefetch { get; init; } = 100;
     public bool Durable { get; init; } = true;
+    public int Processes { get; init; } = 1;
+
+    // Set by the parent for a consumer child process (--processes 2).
+    public string Role { get; init; } = "main";
+    public string? Directory { get; init; }
+    public long Expected { get; init; }
+    public int WarmUp { get; init; }
 
     public DeliveryMode DeliveryMode => Mode switch
     {
@@ -38,7 +45,15 @@ internal sealed record BenchmarkOptions
           --concurrency N   endpoint workers (default 2)
           --prefetch N      messages one worker takes at once (default 100)
           --durable true|false   synchronous=FULL (default) or NORMAL
+          --processes 1|2   1: publisher and consumer in one process (default); 2: the consumer in a child process
         """;
+
+    /// <summary>The options a consumer child process needs, as arguments.</summary>
+    public IEnumerable<string> ToArguments() =>
+    [
+        "--transport", Transport, "--mode", Mode, "--concurrency", Str(Concurrency), "--prefetch", Str(Prefetch),
+        "--durable", Durable ? "true" : "false",
+    ];
 
     public static BenchmarkOptions Parse(string[] args)
     {
@@ -59,6 +74,11 @@ internal sealed record BenchmarkOptions
                 "--concurrency" => options with { Concurrency = Int(value) },
                 "--prefetch" => options with { Prefetch = Int(value) },
                 "--durable" => options with { Durable = bool.Parse(value) },
+                "--processes" => options with { Processes = Int(value) is 1 or 2 ? Int(value) : throw new ArgumentException("--processes is 1 or 2.") },
+                "--role" => options with { Role = value },
+                "--directory" => options with { Directory = value },
+                "--expected" => options with { Expected = long.Parse(value, CultureInfo.InvariantCulture) },
+                "--warm-up" => options with { WarmUp = Int(value) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
             i++;
@@ -69,4 +89,6 @@ internal sealed record BenchmarkOptions
     }
 
     private static int Int(string value) => int.Parse(value, CultureInfo.InvariantCulture);
+
+    private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

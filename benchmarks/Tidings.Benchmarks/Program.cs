@@ -12,6 +12,12 @@ catch (ArgumentException ex)
     return 2;
 }
 
+if (options.Role == "consumer")
+{
+    await BenchRig.RunConsumerAsync(options);
+    return 0;
+}
+
 var workloads = options.Workload == "all" ? new[] { "throughput", "latency" } : [options.Workload];
 foreach (var workload in workloads)
 {

@@ -8,16 +8,12 @@ internal static class Workloads
     /// <summary>Publish N messages with many in flight; time from the first publish to the last handled.</summary>
     public static async Task<BenchResult> ThroughputAsync(BenchmarkOptions options)
     {
-        await using var host = await BenchHost.StartAsync(options);
+        await using var rig = await BenchRig.StartAsync(options, options.Messages);
         var padding = Padding(options.BodyBytes);
-        await WarmUpAsync(host, padding);
+        await rig.WarmUpAsync(padding);
 
-        var recorder = host.Recorder;
-        recorder.Reset();
-        var start = recorder.Handled;
-        recorder.Expected = start + options.Messages;
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
-        var stopwatch = Stopwatch.StartNew();
+        var start = Stopwatch.GetTimestamp();
 
         // A window of publishes in flight, as a busy service has: each completes when its message is stored.
         using var window = new SemaphoreSlim(options.InFlight);
@@ -38,11 +34,19 @@ internal static class Workloads
             throw new InvalidOperationException($"{failures} publishes failed.");
         }
 
+        var published = Stopwatch.GetElapsedTime(start);
+        var report = await rig.WaitForConsumerAsync();
+        var elapsed = Stopwatch.GetElapsedTime(start, report.LastHandledTicks);
+        var bytes = Allocated(rig, allocated, report);
+        Console.Error.WriteLine($"published {options.Messages} in {published.TotalSeconds:F2}s, handled all in {elapsed.TotalSeconds:F2}s");
+        return new BenchResult(options, "throughput", options.Messages, options.Messages / elapsed.TotalSeconds,
+            report.P50Ms, report.P99Ms, bytes / (double)options.Messages);
+
         async Task PublishOneAsync(long seq)
         {
             try
             {
-                await host.Bus.PublishAsync(new BenchMessage(seq, Stopwatch.GetTimestamp(), padding));
+                await rig.Bus.PublishAsync(new BenchMessage(seq, Stopwatch.GetTimestamp(), padding));
             }
             catch (Exception ex)
             {
@@ -54,31 +58,19 @@ internal static class Workloads
                 window.Release();
             }
         }
-
-        var published = stopwatch.Elapsed;
-        await recorder.Done.WaitAsync(TimeSpan.FromMinutes(5));
-        stopwatch.Stop();
-        var bytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
-
-        Console.Error.WriteLine($"published {options.Messages} in {published.TotalSeconds:F2}s, handled all in {stopwatch.Elapsed.TotalSeconds:F2}s");
-        return new BenchResult(options, "throughput", options.Messages, options.Messages / stopwatch.Elapsed.TotalSeconds,
-            recorder.PercentileMs(50), recorder.PercentileMs(99), bytes / (double)options.Messages);
     }
 
     /// <summary>Publish at a steady rate, one message at a time on schedule; measure send-to-handler latency.</summary>
     public static async Task<BenchResult> LatencyAsync(BenchmarkOptions options)
     {
-        await using var host = await BenchHost.StartAsync(options);
-        var padding = Padding(options.BodyBytes);
-        await WarmUpAsync(host, padding);
-
-        var recorder = host.Recorder;
-        recorder.Reset();
         var count = options.Rate * options.DurationSeconds;
-        recorder.Expected = recorder.Handled + count;
+        await using var rig = await BenchRig.StartAsync(options, count);
+        var padding = Padding(options.BodyBytes);
+        await rig.WarmUpAsync(padding);
+
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var interval = Stopwatch.Frequency / (double)options.Rate;
-        var pending = new List<Task>();
+        var pending = new List<Task>(count);
         var begin = Stopwatch.GetTimestamp();
         for (var seq = 0; seq < count; seq++)
         {
@@ -97,24 +89,20 @@ internal static class Workloads
             }
 
             // The send time is the scheduled time, so a stalled sender counts against latency (no coordinated omission).
-            pending.Add(host.Bus.PublishAsync(new BenchMessage(seq, due, padding)).AsTask());
+            pending.Add(rig.Bus.PublishAsync(new BenchMessage(seq, due, padding)).AsTask());
         }
 
         await Task.WhenAll(pending);
-        await recorder.Done.WaitAsync(TimeSpan.FromMinutes(5));
-        var elapsed = Stopwatch.GetElapsedTime(begin);
-        var bytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
-        return new BenchResult(options, "latency", count, count / elapsed.TotalSeconds,
-            recorder.PercentileMs(50), recorder.PercentileMs(99), bytes / (double)count);
+        var report = await rig.WaitForConsumerAsync();
+        var elapsed = Stopwatch.GetElapsedTime(begin, report.LastHandledTicks);
+        var bytes = Allocated(rig, allocated, report);
+        return new BenchResult(options, "latency", count, count / elapsed.TotalSeconds, report.P50Ms, report.P99Ms, bytes / (double)count);
     }
 
-    private static async Task WarmUpAsync(BenchHost host, string padding)
+    private static long Allocated(BenchRig rig, long allocatedAtStart, ConsumerReport report)
     {
-        var recorder = host.Recorder;
-        recorder.Expected = 500;
-        var tasks = Enumerable.Range(0, 500).Select(i => host.Bus.PublishAsync(new BenchMessage(-i, Stopwatch.GetTimestamp(), padding)).AsTask());
-        await Task.WhenAll(tasks);
-        await recorder.Done.WaitAsync(TimeSpan.FromMinutes(1));
+        var local = GC.GetTotalAllocatedBytes(precise: true) - allocatedAtStart;
+        return rig.ConsumerAllocationsIncludedLocally ? local : local + report.AllocatedBytes;
     }
 
     /// <summary>Padding so that the serialized body is about <paramref name="bodyBytes"/> long.</summary>

@@ -11,23 +11,25 @@ internal sealed class BusCommands : IDisposable
     public BusCommands(SqliteConnection connection)
     {
         Connection = connection;
-        InsertToQueue = Make("""
+        // Parameters by position: 1 queue or topic, 2 visible_at, 3 message_id, 4 name, 5 correlation_id,
+        // 6 causation_id, 7 sent_at, 8 content_type, 9 headers, 10 body.
+        InsertToQueue = new RawStatement(connection, """
             INSERT INTO messages (queue, visible_at, message_id, name, correlation_id, causation_id, sent_at, content_type, headers, body)
-            VALUES ($queue, $visible_at, $message_id, $name, $correlation_id, $causation_id, $sent_at, $content_type, $headers, $body)
-            """, "$queue", "$visible_at", "$message_id", "$name", "$correlation_id", "$causation_id", "$sent_at", "$content_type", "$headers", "$body");
-        InsertToTopic = Make("""
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            """);
+        InsertToTopic = new RawStatement(connection, """
             INSERT INTO messages (queue, visible_at, message_id, name, correlation_id, causation_id, sent_at, content_type, headers, body)
-            SELECT queue, $visible_at, $message_id, $name, $correlation_id, $causation_id, $sent_at, $content_type, $headers, $body
-            FROM subscriptions WHERE topic = $topic
-            """, "$topic", "$visible_at", "$message_id", "$name", "$correlation_id", "$causation_id", "$sent_at", "$content_type", "$headers", "$body");
+            SELECT queue, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM subscriptions WHERE topic = ?1
+            """);
         QueueExists = Make("SELECT 1 FROM queues WHERE name = $name", "$name");
-        Lease = Make("""
-            UPDATE messages SET lease_owner = $owner, visible_at = $until, deliveries = deliveries + 1
-            WHERE id IN (SELECT id FROM messages WHERE queue = $queue AND visible_at <= $now ORDER BY visible_at, id LIMIT $max)
+        // Parameters by position: 1 owner, 2 lease end, 3 queue, 4 now, 5 max.
+        Lease = new RawStatement(connection, """
+            UPDATE messages SET lease_owner = ?1, visible_at = ?2, deliveries = deliveries + 1
+            WHERE id IN (SELECT id FROM messages WHERE queue = ?3 AND visible_at <= ?4 ORDER BY visible_at, id LIMIT ?5)
             RETURNING id, deliveries, message_id, name, correlation_id, causation_id, sent_at, content_type, headers, body
-            """, "$owner", "$until", "$queue", "$now", "$max");
+            """);
         NextVisible = Make("SELECT MIN(visible_at) FROM messages WHERE queue = $queue", "$queue");
-        Ack = Make("DELETE FROM messages WHERE id = $id AND lease_owner = $owner", "$id", "$owner");
+        Ack = Make("DELETE FROM messages WHERE id IN (SELECT value FROM json_each($ids)) AND lease_owner = $owner", "$ids", "$owner");
         Return = Make("""
             UPDATE messages SET queue = $queue, visible_at = $visible_at, lease_owner = NULL, headers = $headers
             WHERE id = $id AND lease_owner = $owner
@@ -50,10 +52,10 @@ internal sealed class BusCommands : IDisposable
         }
     }
 
-    public SqliteCommand InsertToQueue { get; }
-    public SqliteCommand InsertToTopic { get; }
+    public RawStatement InsertToQueue { get; }
+    public RawStatement InsertToTopic { get; }
     public SqliteCommand QueueExists { get; }
-    public SqliteCommand Lease { get; }
+    public RawStatement Lease { get; }
     public SqliteCommand NextVisible { get; }
     public SqliteCommand Ack { get; }
     public SqliteCommand Return { get; }
@@ -81,6 +83,9 @@ internal sealed class BusCommands : IDisposable
 
     public void Dispose()
     {
+        InsertToQueue.Dispose();
+        InsertToTopic.Dispose();
+        Lease.Dispose();
         foreach (var command in _all)
         {
             command.Dispose();

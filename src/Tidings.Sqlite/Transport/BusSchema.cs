@@ -19,7 +19,7 @@ internal static class BusSchema
             PRIMARY KEY (topic, queue)
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS messages (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            id INTEGER PRIMARY KEY,
             queue TEXT NOT NULL,
             visible_at INTEGER NOT NULL,
             lease_owner INTEGER NULL,

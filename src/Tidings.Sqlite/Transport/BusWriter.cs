@@ -86,6 +86,7 @@ internal sealed class BusWriter : IDisposable
                     Monitor.Wait(_lock);
                 }
 
+
                 if (_queue.Count == 0)
                 {
                     return;

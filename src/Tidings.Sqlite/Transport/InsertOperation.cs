@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Tidings.Transport;
 
 namespace Tidings.Sqlite.Transport;
@@ -23,24 +22,23 @@ internal sealed class InsertOperation(IReadOnlyList<OutgoingMessage> messages) :
 
         foreach (var message in messages)
         {
-            var destination = message.Destination;
             var envelope = message.Envelope;
             var visibleAt = message.DeliverAt is { } at ? Math.Max(nowMs, at.ToUnixTimeMilliseconds()) : nowMs;
-            var command = destination.Kind == DestinationKind.Queue ? commands.InsertToQueue : commands.InsertToTopic;
+            var statement = message.Destination.Kind == DestinationKind.Queue ? commands.InsertToQueue : commands.InsertToTopic;
 
-            var p = command.Parameters;
-            p[0].Value = destination.Name;
-            p[1].Value = visibleAt;
-            p[2].Value = envelope.MessageId.ToString();
-            p[3].Value = envelope.MessageName;
-            p[4].Value = (object?)envelope.CorrelationId ?? DBNull.Value;
-            p[5].Value = (object?)envelope.CausationId ?? DBNull.Value;
-            p[6].Value = envelope.SentAt.ToUnixTimeMilliseconds();
-            p[7].Value = envelope.ContentType;
-            p[8].Value = HeaderJson.Write(envelope.Headers);
-            p[9].Value = BodyBytes.Of(envelope.Body);
             // A topic nobody subscribes to stores nothing, which is no error: no one missed the event.
-            command.ExecuteNonQuery();
+            statement
+                .Bind(1, message.Destination.Name)
+                .Bind(2, visibleAt)
+                .Bind(3, envelope.MessageId.ToString())
+                .Bind(4, envelope.MessageName)
+                .Bind(5, envelope.CorrelationId)
+                .Bind(6, envelope.CausationId)
+                .Bind(7, envelope.SentAt.ToUnixTimeMilliseconds())
+                .Bind(8, envelope.ContentType)
+                .Bind(9, HeaderJson.Write(envelope.Headers))
+                .Bind(10, envelope.Body.Span)
+                .Execute();
         }
     }
 }

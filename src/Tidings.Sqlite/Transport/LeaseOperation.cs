@@ -15,29 +15,18 @@ internal sealed class LeaseOperation(string queue, int max, long owner, TimeSpan
     public override void Execute(BusCommands commands, long nowMs)
     {
         Rows.Clear();
-        var lease = commands.Lease;
-        lease.Parameters[0].Value = owner;
-        lease.Parameters[1].Value = nowMs + (long)leaseDuration.TotalMilliseconds;
-        lease.Parameters[2].Value = queue;
-        lease.Parameters[3].Value = nowMs;
-        lease.Parameters[4].Value = max;
-        using (var reader = lease.ExecuteReader())
+        var lease = commands.Lease
+            .Bind(1, owner)
+            .Bind(2, nowMs + (long)leaseDuration.TotalMilliseconds)
+            .Bind(3, queue)
+            .Bind(4, nowMs)
+            .Bind(5, max);
+        while (lease.Read())
         {
-            while (reader.Read())
-            {
-                var envelope = new Envelope
-                {
-                    MessageId = Guid.Parse(reader.GetString(2)),
-                    MessageName = reader.GetString(3),
-                    CorrelationId = reader.IsDBNull(4) ? null : reader.GetString(4),
-                    CausationId = reader.IsDBNull(5) ? null : reader.GetString(5),
-                    SentAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
-                    ContentType = reader.GetString(7),
-                    Headers = HeaderJson.Read(reader.GetString(8)),
-                    Body = reader.GetFieldValue<byte[]>(9),
-                };
-                Rows.Add(new LeasedRow(reader.GetInt64(0), reader.GetInt32(1), envelope));
-            }
+            // Only copy the columns here, on the writer's thread; the receiver parses them into an envelope.
+            Rows.Add(new LeasedRow(
+                lease.Int64(0), (int)lease.Int64(1), lease.Text(2), lease.Text(3), lease.NullableText(4), lease.NullableText(5),
+                lease.Int64(6), lease.Text(7), lease.Text(8), lease.Blob(9)));
         }
 
         // RETURNING gives no order; hand messages out oldest first.
@@ -49,7 +38,22 @@ internal sealed class LeaseOperation(string queue, int max, long owner, TimeSpan
         }
     }
 
-    internal sealed record LeasedRow(long Id, int Deliveries, Envelope Envelope);
+    internal sealed record LeasedRow(
+        long Id, int Deliveries, string MessageId, string Name, string? CorrelationId, string? CausationId,
+        long SentAtMs, string ContentType, string Headers, byte[] Body)
+    {
+        public Envelope ToEnvelope() => new()
+        {
+            MessageId = Guid.Parse(MessageId),
+            MessageName = Name,
+            CorrelationId = CorrelationId,
+            CausationId = CausationId,
+            SentAt = DateTimeOffset.FromUnixTimeMilliseconds(SentAtMs),
+            ContentType = ContentType,
+            Headers = HeaderJson.Read(Headers),
+            Body = Body,
+        };
+    }
 }
 
 /// <summary>What a SQLite receiver needs to settle a message: its row and the lease it holds.</summary>

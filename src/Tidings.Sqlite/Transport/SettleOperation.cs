@@ -15,15 +15,20 @@ internal sealed class SettleOperation(string queue, IReadOnlyList<Settlement> se
 
     public override void Execute(BusCommands commands, long nowMs)
     {
+        // Acks of one lease share its owner: one statement deletes them all.
+        foreach (var group in settlements.Where(s => s.Kind == SettlementKind.Ack).GroupBy(s => ((SqliteLease)s.Message.TransportState!).Owner))
+        {
+            commands.Ack.Parameters[0].Value = "[" + string.Join(',', group.Select(s => ((SqliteLease)s.Message.TransportState!).Id)) + "]";
+            commands.Ack.Parameters[1].Value = group.Key;
+            commands.Ack.ExecuteNonQuery();
+        }
+
         for (var i = 0; i < settlements.Count; i++)
         {
             var settlement = settlements[i];
             var lease = (SqliteLease)settlement.Message.TransportState!;
             if (settlement.Kind == SettlementKind.Ack)
             {
-                commands.Ack.Parameters[0].Value = lease.Id;
-                commands.Ack.Parameters[1].Value = lease.Owner;
-                commands.Ack.ExecuteNonQuery();
                 continue;
             }
 

@@ -41,7 +41,7 @@ internal sealed class SqliteReceiver : IMessageReceiver
                     var row = lease.Rows[i];
                     var token = new SqliteLease(row.Id, owner);
                     _inFlight[row.Id] = token;
-                    received[i] = new ReceivedMessage(row.Envelope, row.Deliveries, token);
+                    received[i] = new ReceivedMessage(row.ToEnvelope(), row.Deliveries, token);
                 }
 
                 return received;

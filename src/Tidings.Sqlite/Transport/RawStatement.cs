@@ -1,0 +1,95 @@
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace Tidings.Sqlite.Transport;
+
+/// <summary>
+/// A prepared statement driven through SQLitePCL's raw API, for the bus writer's per-message statements.
+/// Microsoft.Data.Sqlite re-resolves parameters by name and builds a reader on every execution; on the writer's hot
+/// path that overhead was as large as SQLite's own work (measured with perf), so these bind by position and step.
+/// </summary>
+internal sealed class RawStatement : IDisposable
+{
+    private readonly sqlite3 _db;
+    private readonly sqlite3_stmt _statement;
+
+    public RawStatement(SqliteConnection connection, string sql)
+    {
+        _db = connection.Handle!;
+        Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
+    }
+
+    public RawStatement Bind(int index, long value)
+    {
+        Check(raw.sqlite3_bind_int64(_statement, index, value));
+        return this;
+    }
+
+    public RawStatement Bind(int index, string? value)
+    {
+        Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text(_statement, index, value));
+        return this;
+    }
+
+    public RawStatement Bind(int index, ReadOnlySpan<byte> value)
+    {
+        Check(raw.sqlite3_bind_blob(_statement, index, value));
+        return this;
+    }
+
+    /// <summary>Steps to the next row of a query; false when there are no more (then resets the statement).</summary>
+    public bool Read()
+    {
+        var rc = raw.sqlite3_step(_statement);
+        if (rc == raw.SQLITE_ROW)
+        {
+            return true;
+        }
+
+        raw.sqlite3_reset(_statement);
+        if (rc != raw.SQLITE_DONE)
+        {
+            Check(rc);
+        }
+
+        return false;
+    }
+
+    public long Int64(int column) => raw.sqlite3_column_int64(_statement, column);
+
+    public string Text(int column) => raw.sqlite3_column_text(_statement, column).utf8_to_string();
+
+    public string? NullableText(int column) =>
+        raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL ? null : Text(column);
+
+    public byte[] Blob(int column) => raw.sqlite3_column_blob(_statement, column).ToArray();
+
+    /// <summary>Runs the statement to completion and returns how many rows it changed.</summary>
+    public int Execute()
+    {
+        try
+        {
+            var rc = raw.sqlite3_step(_statement);
+            if (rc != raw.SQLITE_DONE && rc != raw.SQLITE_ROW)
+            {
+                Check(rc);
+            }
+
+            return raw.sqlite3_changes(_db);
+        }
+        finally
+        {
+            raw.sqlite3_reset(_statement);
+        }
+    }
+
+    public void Dispose() => _statement.Dispose();
+
+    private void Check(int rc)
+    {
+        if (rc != raw.SQLITE_OK)
+        {
+            SqliteException.ThrowExceptionForRC(rc, _db);
+        }
+    }
+}
