@@ -13,14 +13,17 @@ internal static class SqliteConnections
         Pooling = true,
     }.ToString();
 
+    /// <summary>Opens a connection with per-connection settings (commit durability, lock patience).</summary>
     public static SqliteConnection Open(string connectionString, bool durable, TimeSpan busyTimeout)
     {
         var connection = new SqliteConnection(connectionString) { DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds) };
         connection.Open();
-        Execute(connection,
-            $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; PRAGMA busy_timeout={(int)busyTimeout.TotalMilliseconds};");
+        Execute(connection, $"PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; PRAGMA busy_timeout={(int)busyTimeout.TotalMilliseconds};");
         return connection;
     }
+
+    /// <summary>Puts the database file in WAL mode (a property of the file: once is enough).</summary>
+    public static void UseWriteAheadLog(SqliteConnection connection) => Execute(connection, "PRAGMA journal_mode=WAL;");
 
     public static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {

@@ -1,7 +1,8 @@
 // A service process for the SQLite process tests. Roles:
 //   consume          --bus B --db D --mode at-least-once|effectively-once [--lease-seconds 2] [--handler-delay-ms 1]
 //   publish          --bus B --count N
-//   commit-and-crash --bus B --db D --seq S    (commits a business row and an outbox message, then kills itself)
+//   commit-and-crash --bus B --db D --seq S    (the bus unreachable: commits a business row and an outbox message, then kills itself)
+//   commit-loop      --bus B --db D            (commits a business row and an outbox message per transaction, until killed)
 //   relay            --bus B --db D            (a restarted service: its outbox relay runs)
 // A running role stops gracefully when its standard input closes.
 using System.Diagnostics;
@@ -59,6 +60,10 @@ switch (role)
         await CommitAndCrashAsync(host.Services, int.Parse(options["seq"], System.Globalization.CultureInfo.InvariantCulture));
         break;
 
+    case "commit-loop":
+        await CommitLoopAsync(host.Services);
+        break;
+
     case "relay":
         await RunUntilStdinClosesAsync(host);
         break;
@@ -96,24 +101,39 @@ static async Task PublishAsync(IBus bus, int count)
 
 static async Task CommitAndCrashAsync(IServiceProvider services, int seq)
 {
-    var store = services.GetRequiredService<SqliteStore>();
-    Effects.Create(store);
-    await using (var session = await services.GetRequiredService<ITransactionalSessionFactory>().BeginAsync())
-    {
-        await using var insert = session.Connection.CreateCommand();
-        insert.Transaction = session.Transaction;
-        insert.CommandText = "INSERT INTO effects (seq, message_id) VALUES ($seq, 'order')";
-        var parameter = insert.CreateParameter();
-        parameter.ParameterName = "$seq";
-        parameter.Value = seq;
-        insert.Parameters.Add(parameter);
-        await insert.ExecuteNonQueryAsync();
-        await session.PublishAsync(new WorkItem(seq));
-        await session.CommitAsync();
-    }
+    Effects.Create(services.GetRequiredService<SqliteStore>());
 
+    // The bus is unreachable when the transaction commits, so the message cannot leave right away...
+    await services.GetRequiredService<Tidings.Transport.ITransport>().DisposeAsync();
+    await CommitOrderAsync(services, seq);
     Console.WriteLine("committed");
     Console.Out.Flush();
-    // The crash: no relay ever ran in this process, so the message is only in the outbox.
+
+    // ...and the process dies before any relay ran: the message is only in the outbox.
     Process.GetCurrentProcess().Kill();
+}
+
+static async Task CommitLoopAsync(IServiceProvider services)
+{
+    Effects.Create(services.GetRequiredService<SqliteStore>());
+    for (var seq = 0; ; seq++)
+    {
+        await CommitOrderAsync(services, seq);
+        Console.WriteLine($"committed {seq}");
+    }
+}
+
+static async Task CommitOrderAsync(IServiceProvider services, int seq)
+{
+    await using var session = await services.GetRequiredService<ITransactionalSessionFactory>().BeginAsync();
+    await using var insert = session.Connection.CreateCommand();
+    insert.Transaction = session.Transaction;
+    insert.CommandText = "INSERT INTO effects (seq, message_id) VALUES ($seq, 'order')";
+    var parameter = insert.CreateParameter();
+    parameter.ParameterName = "$seq";
+    parameter.Value = seq;
+    insert.Parameters.Add(parameter);
+    await insert.ExecuteNonQueryAsync();
+    await session.PublishAsync(new WorkItem(seq));
+    await session.CommitAsync();
 }

@@ -14,19 +14,14 @@ public sealed class SqliteInboxStore(SqliteStore store, TimeProvider? timeProvid
     public Task<bool> TryRecordAsync(StoreTransaction transaction, string endpoint, Guid messageId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        var command = transaction.GetOrAdd(CommandKey, static tx =>
-        {
-            var insert = (SqliteCommand)tx.CreateCommand(
-                "INSERT OR IGNORE INTO tidings_inbox (endpoint, message_id, received_at) VALUES ($endpoint, $id, $at)");
-            insert.Parameters.Add(new SqliteParameter { ParameterName = "$endpoint" });
-            insert.Parameters.Add(new SqliteParameter { ParameterName = "$id" });
-            insert.Parameters.Add(new SqliteParameter { ParameterName = "$at" });
-            return insert;
-        });
-        command.Parameters[0].Value = endpoint;
-        command.Parameters[1].Value = messageId.ToString();
-        command.Parameters[2].Value = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        return Task.FromResult(command.ExecuteNonQuery() == 1);
+        var insert = transaction.GetOrAdd(CommandKey, static tx => new RawStatement((SqliteConnection)tx.Connection,
+            "INSERT OR IGNORE INTO tidings_inbox (endpoint, message_id, received_at) VALUES (?1, ?2, ?3)"));
+        var inserted = insert
+            .Bind(1, endpoint)
+            .Bind(2, messageId.ToString())
+            .Bind(3, _time.GetUtcNow().ToUnixTimeMilliseconds())
+            .Execute();
+        return Task.FromResult(inserted == 1);
     }
 
     /// <inheritdoc />

@@ -9,49 +9,39 @@ public sealed class SqliteOutboxStore(SqliteStore store) : IOutboxStore
 {
     // One prepared insert per transaction, reused by every message of an effectively-once batch.
     private static readonly object CommandKey = new();
-    private static readonly string[] Parameters =
-        ["$kind", "$destination", "$deliver_at", "$message_id", "$name", "$correlation_id", "$causation_id", "$sent_at", "$content_type", "$headers", "$body"];
 
     private const string Insert = """
         INSERT INTO tidings_outbox (destination_kind, destination, deliver_at, message_id, name, correlation_id, causation_id, sent_at, content_type, headers, body)
-        VALUES ($kind, $destination, $deliver_at, $message_id, $name, $correlation_id, $causation_id, $sent_at, $content_type, $headers, $body)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
         """;
 
     /// <inheritdoc />
-    public Task AddAsync(StoreTransaction transaction, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<OutboxEntry>> AddAsync(StoreTransaction transaction, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(messages);
-        var command = transaction.GetOrAdd(CommandKey, static tx =>
+        var insert = transaction.GetOrAdd(CommandKey, static tx => new RawStatement((SqliteConnection)tx.Connection, Insert));
+        var entries = new OutboxEntry[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
         {
-            var insert = (SqliteCommand)tx.CreateCommand(Insert);
-            foreach (var name in Parameters)
-            {
-                insert.Parameters.Add(new SqliteParameter { ParameterName = name });
-            }
-
-            return insert;
-        });
-        var p = command.Parameters;
-
-        foreach (var message in messages)
-        {
+            var message = messages[i];
             var envelope = message.Envelope;
-            p[0].Value = (int)message.Destination.Kind;
-            p[1].Value = message.Destination.Name;
-            p[2].Value = message.DeliverAt is { } at ? at.ToUnixTimeMilliseconds() : DBNull.Value;
-            p[3].Value = envelope.MessageId.ToString();
-            p[4].Value = envelope.MessageName;
-            p[5].Value = (object?)envelope.CorrelationId ?? DBNull.Value;
-            p[6].Value = (object?)envelope.CausationId ?? DBNull.Value;
-            p[7].Value = envelope.SentAt.ToUnixTimeMilliseconds();
-            p[8].Value = envelope.ContentType;
-            p[9].Value = HeaderJson.Write(envelope.Headers);
-            p[10].Value = BodyBytes.Of(envelope.Body);
-            command.ExecuteNonQuery();
+            insert.Bind(1, (int)message.Destination.Kind)
+                .Bind(2, message.Destination.Name)
+                .Bind(3, message.DeliverAt?.ToUnixTimeMilliseconds())
+                .Bind(4, envelope.MessageId.ToString())
+                .Bind(5, envelope.MessageName)
+                .Bind(6, envelope.CorrelationId)
+                .Bind(7, envelope.CausationId)
+                .Bind(8, envelope.SentAt.ToUnixTimeMilliseconds())
+                .Bind(9, envelope.ContentType)
+                .Bind(10, HeaderJson.Write(envelope.Headers))
+                .Bind(11, envelope.Body.Span)
+                .Execute();
+            entries[i] = new OutboxEntry(insert.LastInsertRowId, message);
         }
 
-        return Task.CompletedTask;
+        return Task.FromResult<IReadOnlyList<OutboxEntry>>(entries);
     }
 
     /// <inheritdoc />

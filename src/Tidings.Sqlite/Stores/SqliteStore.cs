@@ -25,6 +25,7 @@ public sealed class SqliteStore : ITransactionalStore, IDisposable
         SqliteConnections.EnsureDirectory(options.Path);
         _connectionString = SqliteConnections.ConnectionStringFor(options.Path);
         using var connection = Open();
+        SqliteConnections.UseWriteAheadLog(connection);
         using var transaction = connection.BeginTransaction();
         SqliteConnections.Execute(connection, Stores.StoreSchema.Create, transaction);
         transaction.Commit();

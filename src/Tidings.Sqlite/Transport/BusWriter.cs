@@ -29,6 +29,7 @@ internal sealed class BusWriter : IDisposable
         LocalWakeup = localWakeup;
         SqliteConnections.EnsureDirectory(options.Path);
         _connection = SqliteConnections.Open(SqliteConnections.ConnectionStringFor(options.Path), options.DurableCommits, options.BusyTimeout);
+        SqliteConnections.UseWriteAheadLog(_connection);
         CreateSchema();
         _commands = new BusCommands(_connection);
         _begin = Command("BEGIN IMMEDIATE");

@@ -12,7 +12,7 @@ namespace Tidings;
 /// </summary>
 internal sealed partial class EndpointWorker(
     EndpointRuntime endpoint, IMessageReceiver receiver, ITransport transport,
-    ITransactionalStore? store, OutboxWakeup outboxWakeup, ILogger logger)
+    ITransactionalStore? store, OutboxDispatcher? outboxDispatcher, ILogger logger)
 {
     private static readonly TimeSpan ErrorBackoff = TimeSpan.FromSeconds(1);
     private readonly EndpointOptions _options = endpoint.Options;
@@ -68,8 +68,7 @@ internal sealed partial class EndpointWorker(
 
             if (transaction is not null)
             {
-                await transaction.CommitAsync(abort).ConfigureAwait(false);
-                outboxWakeup.Signal.Set();
+                await CommitAsync(transaction, abort).ConfigureAwait(false);
             }
         }
 #pragma warning disable CA1031 // The database may be down; nothing is acked, everything comes back after a pause.
@@ -98,6 +97,23 @@ internal sealed partial class EndpointWorker(
         {
             await SettleAsync(settlements).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Commits the batch, then sends what it staged in the outbox without waiting for the relay.</summary>
+    private async Task CommitAsync(StoreTransaction transaction, CancellationToken abort)
+    {
+        outboxDispatcher!.Claim(transaction.Staged);
+        try
+        {
+            await transaction.CommitAsync(abort).ConfigureAwait(false);
+        }
+        catch
+        {
+            outboxDispatcher.Unclaim(transaction.Staged);
+            throw;
+        }
+
+        outboxDispatcher.DispatchCommitted(transaction.Staged);
     }
 
     private async Task<Settlement> ProcessOneAsync(ReceivedMessage message, StoreTransaction? transaction, CancellationToken abort)

@@ -24,7 +24,7 @@ internal sealed partial class TidingsHostedService(
     {
         var transport = runtime.Transport;
         var store = services.GetService<ITransactionalStore>();
-        var wakeup = services.GetRequiredService<OutboxWakeup>();
+        var dispatcher = services.GetService<OutboxDispatcher>();
         foreach (var endpointOptions in options.Endpoints)
         {
             var topics = endpointOptions.Subscriptions.Select(options.Registry.GetName).ToArray();
@@ -37,7 +37,7 @@ internal sealed partial class TidingsHostedService(
             {
                 var receiver = transport.CreateReceiver(endpointOptions.Name, new ReceiverSettings(endpointOptions.LeaseDuration));
                 _receivers.Add(receiver);
-                var worker = new EndpointWorker(endpoint, receiver, transport, store, wakeup, workerLogger);
+                var worker = new EndpointWorker(endpoint, receiver, transport, store, dispatcher, workerLogger);
                 _workers.Add(Task.Run(() => worker.RunAsync(_stopReceiving.Token, _abortHandling.Token), CancellationToken.None));
             }
 

@@ -42,11 +42,11 @@ public static class TidingsServiceCollectionExtensions
 
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<OutboxWakeup>();
         services.AddSingleton(sp => new BusRuntime(options, sp.GetRequiredService<ITransport>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IBus, MessageBus>();
         if (builder.HasStore)
         {
+            services.AddSingleton<OutboxDispatcher>();
             services.AddSingleton<ITransactionalSessionFactory, TransactionalSessionFactory>();
             // Registered before the endpoints' host so it stops after them and relays what their last batches staged.
             services.AddSingleton<IHostedService, OutboxRelay>();

@@ -6,17 +6,17 @@ using Tidings.Transport;
 namespace Tidings;
 
 internal sealed class TransactionalSessionFactory(
-    BusRuntime runtime, ITransactionalStore store, IOutboxStore outbox, OutboxWakeup wakeup) : ITransactionalSessionFactory
+    BusRuntime runtime, ITransactionalStore store, IOutboxStore outbox, OutboxDispatcher dispatcher) : ITransactionalSessionFactory
 {
     public async Task<ITransactionalSession> BeginAsync(CancellationToken cancellationToken = default)
     {
         var transaction = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
-        return new TransactionalSession(runtime.SendPipeline, transaction, outbox, wakeup);
+        return new TransactionalSession(runtime.SendPipeline, transaction, outbox, dispatcher);
     }
 }
 
 internal sealed class TransactionalSession(
-    Pipeline<SendContext> sendPipeline, StoreTransaction transaction, IOutboxStore outbox, OutboxWakeup wakeup)
+    Pipeline<SendContext> sendPipeline, StoreTransaction transaction, IOutboxStore outbox, OutboxDispatcher dispatcher)
     : ITransactionalSession, IOutgoingDispatcher
 {
     private readonly List<OutgoingMessage> _staged = [];
@@ -40,14 +40,20 @@ internal sealed class TransactionalSession(
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_committed, this);
-        if (_staged.Count > 0)
+        var entries = _staged.Count > 0 ? await outbox.AddAsync(transaction, _staged, cancellationToken).ConfigureAwait(false) : [];
+        dispatcher.Claim(entries);
+        try
         {
-            await outbox.AddAsync(transaction, _staged, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            dispatcher.Unclaim(entries);
+            throw;
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         _committed = true;
-        wakeup.Signal.Set();
+        dispatcher.DispatchCommitted(entries);
     }
 
     public ValueTask DisposeAsync() => transaction.DisposeAsync();

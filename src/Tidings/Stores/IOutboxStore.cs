@@ -5,8 +5,8 @@ namespace Tidings.Stores;
 /// <summary>Messages waiting to leave, written in the same transaction as the data that caused them.</summary>
 public interface IOutboxStore
 {
-    /// <summary>Adds messages inside <paramref name="transaction"/>; they leave only if it commits.</summary>
-    Task AddAsync(StoreTransaction transaction, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default);
+    /// <summary>Adds messages inside <paramref name="transaction"/>; they leave only if it commits. Returns them with their positions.</summary>
+    Task<IReadOnlyList<OutboxEntry>> AddAsync(StoreTransaction transaction, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default);
 
     /// <summary>The oldest committed messages, in the order they were added.</summary>
     Task<IReadOnlyList<OutboxEntry>> FetchAsync(int maxMessages, CancellationToken cancellationToken = default);

@@ -5,28 +5,54 @@ using Tidings.Transport;
 namespace Tidings.Stores;
 
 /// <summary>
-/// Drains the outbox to the transport in batches, oldest first. A message is removed only after the transport
-/// stored it, so whatever committed to the outbox is eventually sent, across crashes (a crash between the send and
-/// the removal sends it again with the same message id, which inboxes recognise).
+/// Drains the outbox to the transport in batches, oldest first: the messages no one sent right after their commit
+/// (another process committed them, the send failed, the process crashed). A message is removed only after the
+/// transport stored it, so whatever committed to the outbox is eventually sent, across crashes (a crash between the
+/// send and the removal sends it again with the same message id, which inboxes recognise). It also removes, in
+/// batches, the messages <see cref="OutboxDispatcher"/> sent.
 /// </summary>
 internal sealed partial class OutboxRelay(
-    IOutboxStore outbox, ITransport transport, OutboxWakeup wakeup, TidingsOptions options, ILogger<OutboxRelay> logger)
+    IOutboxStore outbox, ITransport transport, OutboxDispatcher dispatcher, TidingsOptions options, ILogger<OutboxRelay> logger)
     : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
+    // Removing sent messages costs a commit of the service's database: gather them for a moment.
+    private static readonly TimeSpan CleanupDelay = TimeSpan.FromMilliseconds(50);
+    private const int CleanupBatch = 1000;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
+        var lookAtOutbox = true;
+        var lastLook = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var ticket = wakeup.Signal.Ticket;
-                var entries = await outbox.FetchAsync(options.OutboxBatchSize, stoppingToken).ConfigureAwait(false);
+                var relayTicket = dispatcher.RelayWakeup.Ticket;
+                var cleanupTicket = dispatcher.CleanupWakeup.Ticket;
+                if (dispatcher.SentWaitingForRemoval > 0)
+                {
+                    if (dispatcher.SentWaitingForRemoval < CleanupBatch)
+                    {
+                        await Task.Delay(CleanupDelay, stoppingToken).ConfigureAwait(false);
+                    }
+
+                    await dispatcher.RemoveSentAsync(stoppingToken).ConfigureAwait(false);
+                }
+
+                lookAtOutbox |= DateTimeOffset.UtcNow - lastLook >= options.OutboxPollInterval;
+                if (lookAtOutbox)
+                {
+                    lastLook = DateTimeOffset.UtcNow;
+                }
+
+                var entries = lookAtOutbox ? await FetchUnclaimedAsync(stoppingToken).ConfigureAwait(false) : [];
                 if (entries.Count == 0)
                 {
-                    await WakeSignal.WaitAsync(ticket, options.OutboxPollInterval, stoppingToken).ConfigureAwait(false);
+                    var woken = await Task.WhenAny(relayTicket, cleanupTicket, Task.Delay(options.OutboxPollInterval, stoppingToken)).ConfigureAwait(false);
+                    lookAtOutbox = woken != cleanupTicket;
                     continue;
                 }
 
@@ -39,9 +65,11 @@ internal sealed partial class OutboxRelay(
                 }
 
                 failures = 0;
+                lookAtOutbox = true;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                await RemoveSentBeforeStoppingAsync().ConfigureAwait(false);
                 return;
             }
 #pragma warning disable CA1031 // The relay never dies: it logs, backs off and tries again; the outbox keeps the messages.
@@ -60,6 +88,26 @@ internal sealed partial class OutboxRelay(
                     return;
                 }
             }
+        }
+    }
+
+    private async Task<IReadOnlyList<OutboxEntry>> FetchUnclaimedAsync(CancellationToken cancellationToken)
+    {
+        var entries = await outbox.FetchAsync(options.OutboxBatchSize, cancellationToken).ConfigureAwait(false);
+        return entries.Any(e => dispatcher.IsClaimed(e.Sequence)) ? entries.Where(e => !dispatcher.IsClaimed(e.Sequence)).ToList() : entries;
+    }
+
+    private async Task RemoveSentBeforeStoppingAsync()
+    {
+        try
+        {
+            await dispatcher.RemoveSentAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Stopping: what is not removed is sent again at the next start, with the same ids.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogRelayFailed(logger, ex, TimeSpan.Zero);
         }
     }
 

@@ -17,6 +17,9 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
     /// <summary>The transaction; every command of the unit of work must use it.</summary>
     public DbTransaction Transaction { get; } = transaction;
 
+    /// <summary>Outbox messages added in this transaction, to be sent as soon as it commits.</summary>
+    public List<OutboxEntry> Staged { get; } = [];
+
     /// <summary>Commits.</summary>
     public Task CommitAsync(CancellationToken cancellationToken = default) => Transaction.CommitAsync(cancellationToken);
 

@@ -49,7 +49,42 @@ public sealed class ProcessCrashTests : IDisposable
     }
 
     [Fact]
-    public async Task A_message_committed_to_the_outbox_before_a_crash_is_sent_after_the_restart()
+    public async Task A_process_killed_while_committing_sends_every_committed_message_after_the_restart_and_no_other()
+    {
+        var bus = _directory.File("bus.db");
+        var db = _directory.File("counter.db");
+        await using var transport = new SqliteTransport(new SqliteTransportOptions { Path = bus, PollInterval = TimeSpan.FromMilliseconds(50) });
+        await transport.DeclareAsync(new QueueDeclaration("downstream", ["test.work-item"]), TestContext.Current.CancellationToken);
+        await using var downstream = transport.CreateReceiver("downstream", new ReceiverSettings(TimeSpan.FromSeconds(30)));
+
+        using (var committing = WorkerProcess.Start("commit-loop", "--bus", bus, "--db", db))
+        {
+            await WaitForAsync(() => Count(db, "SELECT COUNT(*) FROM effects") >= 300, TimeSpan.FromSeconds(60), () => committing.Output);
+            committing.KillHard();
+            await committing.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        var committed = Count(db, "SELECT COUNT(*) FROM effects");
+        using var restarted = WorkerProcess.Start("relay", "--bus", bus, "--db", db);
+        await restarted.WaitForReadyAsync();
+
+        var delivered = new HashSet<string>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (delivered.Count < committed && DateTime.UtcNow < deadline)
+        {
+            var batch = await downstream.ReceiveWithin(TimeSpan.FromSeconds(1), 100);
+            delivered.UnionWith(batch.Select(m => m.BodyText()));
+            await downstream.SettleAsync(batch.Select(Settlement.Ack).ToList(), TestContext.Current.CancellationToken);
+        }
+
+        await restarted.StopAsync();
+        var expected = Enumerable.Range(0, (int)committed).Select(seq => $"{{\"seq\":{seq}}}");
+        Assert.Equal(expected.Order(), delivered.Order());
+        Assert.Equal(0, Count(db, "SELECT COUNT(*) FROM tidings_outbox"));
+    }
+
+    [Fact]
+    public async Task A_message_committed_while_the_bus_was_unreachable_is_sent_by_the_relay_after_a_crash()
     {
         var bus = _directory.File("bus.db");
         var db = _directory.File("counter.db");

@@ -63,6 +63,17 @@ public sealed class SqliteTestHost : IAsyncDisposable
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Waits for something that happens in the background (the outbox emptying after a send).</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not come true within 10 s");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Host.StopAsync(CancellationToken.None);

@@ -11,7 +11,10 @@ namespace Tidings.Pipeline.Steps;
 /// </summary>
 internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport transport, IOutboxStore? outbox) : IStep<ReceiveContext>
 {
-    private const string Savepoint = "tidings_message";
+    // Prepared once per batch transaction and reused for every message (DbTransaction.SaveAsync prepares anew each call).
+    private static readonly object SaveKey = new();
+    private static readonly object ReleaseKey = new();
+    private static readonly object RollbackKey = new();
 
     public async ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
     {
@@ -22,16 +25,17 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
         context.Services = scope.ServiceProvider;
         if (transaction is not null)
         {
-            await transaction.Transaction.SaveAsync(Savepoint, context.CancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(transaction, SaveKey, "SAVEPOINT tidings_message", context.CancellationToken).ConfigureAwait(false);
         }
 
         try
         {
             await nextStep.InvokeAsync(context).ConfigureAwait(false);
-            await DispatchOutgoingAsync(context, transaction).ConfigureAwait(false);
+            var staged = await DispatchOutgoingAsync(context, transaction).ConfigureAwait(false);
             if (transaction is not null)
             {
-                await transaction.Transaction.ReleaseAsync(Savepoint, context.CancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(transaction, ReleaseKey, "RELEASE SAVEPOINT tidings_message", context.CancellationToken).ConfigureAwait(false);
+                transaction.Staged.AddRange(staged);
             }
         }
         catch
@@ -39,8 +43,8 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
             context.Outgoing.Clear();
             if (transaction is not null)
             {
-                await transaction.Transaction.RollbackAsync(Savepoint, CancellationToken.None).ConfigureAwait(false);
-                await transaction.Transaction.ReleaseAsync(Savepoint, CancellationToken.None).ConfigureAwait(false);
+                await ExecuteAsync(transaction, RollbackKey, "ROLLBACK TO SAVEPOINT tidings_message", CancellationToken.None).ConfigureAwait(false);
+                await ExecuteAsync(transaction, ReleaseKey, "RELEASE SAVEPOINT tidings_message", CancellationToken.None).ConfigureAwait(false);
             }
 
             throw;
@@ -51,20 +55,22 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
         }
     }
 
-    private async Task DispatchOutgoingAsync(ReceiveContext context, StoreTransaction? transaction)
+    private static Task<int> ExecuteAsync(StoreTransaction transaction, object key, string sql, CancellationToken cancellationToken) =>
+        transaction.GetOrAdd(key, tx => tx.CreateCommand(sql)).ExecuteNonQueryAsync(cancellationToken);
+
+    private async Task<IReadOnlyList<OutboxEntry>> DispatchOutgoingAsync(ReceiveContext context, StoreTransaction? transaction)
     {
         if (context.Outgoing.Count == 0)
         {
-            return;
+            return [];
         }
 
         if (transaction is not null)
         {
-            await outbox!.AddAsync(transaction, context.Outgoing, context.CancellationToken).ConfigureAwait(false);
+            return await outbox!.AddAsync(transaction, context.Outgoing, context.CancellationToken).ConfigureAwait(false);
         }
-        else
-        {
-            await transport.SendAsync(context.Outgoing, context.CancellationToken).ConfigureAwait(false);
-        }
+
+        await transport.SendAsync(context.Outgoing, context.CancellationToken).ConfigureAwait(false);
+        return [];
     }
 }

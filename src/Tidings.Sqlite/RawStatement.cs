@@ -1,10 +1,10 @@
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
-namespace Tidings.Sqlite.Transport;
+namespace Tidings.Sqlite;
 
 /// <summary>
-/// A prepared statement driven through SQLitePCL's raw API, for the bus writer's per-message statements.
+/// A prepared statement driven through SQLitePCL's raw API, for statements that run once per message.
 /// Microsoft.Data.Sqlite re-resolves parameters by name and builds a reader on every execution; on the writer's hot
 /// path that overhead was as large as SQLite's own work (measured with perf), so these bind by position and step.
 /// </summary>
@@ -22,6 +22,12 @@ internal sealed class RawStatement : IDisposable
     public RawStatement Bind(int index, long value)
     {
         Check(raw.sqlite3_bind_int64(_statement, index, value));
+        return this;
+    }
+
+    public RawStatement Bind(int index, long? value)
+    {
+        Check(value is { } number ? raw.sqlite3_bind_int64(_statement, index, number) : raw.sqlite3_bind_null(_statement, index));
         return this;
     }
 
@@ -82,6 +88,9 @@ internal sealed class RawStatement : IDisposable
             raw.sqlite3_reset(_statement);
         }
     }
+
+    /// <summary>The rowid of the last row inserted on this connection.</summary>
+    public long LastInsertRowId => raw.sqlite3_last_insert_rowid(_db);
 
     public void Dispose() => _statement.Dispose();
 

@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Tidings.Transport;
+
+namespace Tidings.Stores;
+
+/// <summary>
+/// Sends a transaction's outbox messages as soon as it commits, so they need not wait for the relay to read them back.
+/// Their rows are claimed before the commit, which keeps the relay off them; once sent they are removed in batches.
+/// If the send fails, the claim is dropped and the relay sends them: whatever committed is still sent.
+/// </summary>
+internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport transport, ILogger<OutboxDispatcher> logger)
+{
+    private readonly ConcurrentDictionary<long, byte> _claimed = new();
+    private readonly ConcurrentQueue<OutboxEntry> _sent = new();
+
+    /// <summary>Set when the relay has work: another commit it must read back, or a send that failed.</summary>
+    public WakeSignal RelayWakeup { get; } = new();
+
+    /// <summary>Set when sent messages wait to be removed from the outbox.</summary>
+    public WakeSignal CleanupWakeup { get; } = new();
+
+    public int SentWaitingForRemoval => _sent.Count;
+
+    /// <summary>Claims entries before their transaction commits.</summary>
+    public void Claim(IReadOnlyList<OutboxEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            _claimed[entry.Sequence] = 0;
+        }
+    }
+
+    /// <summary>Gives entries back to the relay (their transaction did not commit, or their send failed).</summary>
+    public void Unclaim(IEnumerable<OutboxEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            _claimed.TryRemove(entry.Sequence, out _);
+        }
+    }
+
+    public bool IsClaimed(long sequence) => _claimed.ContainsKey(sequence);
+
+    /// <summary>Sends the entries of a transaction that just committed, in the background.</summary>
+    public void DispatchCommitted(IReadOnlyList<OutboxEntry> entries)
+    {
+        if (entries.Count > 0)
+        {
+            _ = SendAsync(entries.ToArray());
+        }
+    }
+
+    /// <summary>Removes the sent entries from the outbox, in one statement.</summary>
+    public async Task RemoveSentAsync(CancellationToken cancellationToken)
+    {
+        var sent = new List<OutboxEntry>(_sent.Count);
+        while (_sent.TryDequeue(out var entry))
+        {
+            sent.Add(entry);
+        }
+
+        if (sent.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await outbox.RemoveAsync(sent, cancellationToken).ConfigureAwait(false);
+            Unclaim(sent);
+        }
+        catch
+        {
+            // Still sent, still claimed: try the removal again later.
+            foreach (var entry in sent)
+            {
+                _sent.Enqueue(entry);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task SendAsync(OutboxEntry[] entries)
+    {
+        try
+        {
+            await transport.SendAsync(entries.Select(e => e.Message).ToArray(), CancellationToken.None).ConfigureAwait(false);
+            foreach (var entry in entries)
+            {
+                _sent.Enqueue(entry);
+            }
+
+            CleanupWakeup.Set();
+        }
+#pragma warning disable CA1031 // The relay takes over: the messages are safe in the outbox.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogHandedToRelay(logger, ex, entries.Length);
+            Unclaim(entries);
+            RelayWakeup.Set();
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Sending {Count} outbox messages right after their commit failed; the relay will send them.")]
+    private static partial void LogHandedToRelay(ILogger logger, Exception ex, int count);
+}
