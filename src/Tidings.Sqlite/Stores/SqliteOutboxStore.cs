@@ -86,13 +86,34 @@ public sealed class SqliteOutboxStore(SqliteStore store) : IOutboxStore
             return Task.CompletedTask;
         }
 
-        var sequences = "[" + string.Join(',', entries.Select(e => e.Sequence)) + "]";
+        var sequences = Sequences(entries);
         return store.WriteAsync(connection =>
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "DELETE FROM tidings_outbox WHERE sequence IN (SELECT value FROM json_each($sequences))";
+            command.CommandText = Delete;
             command.Parameters.AddWithValue("$sequences", sequences);
             return command.ExecuteNonQuery();
         }, cancellationToken);
     }
+
+    /// <inheritdoc />
+    public Task RemoveAsync(StoreTransaction transaction, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        using var command = (SqliteCommand)transaction.CreateCommand(Delete);
+        command.Parameters.AddWithValue("$sequences", Sequences(entries));
+        command.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    private const string Delete = "DELETE FROM tidings_outbox WHERE sequence IN (SELECT value FROM json_each($sequences))";
+
+    private static string Sequences(IReadOnlyList<OutboxEntry> entries) =>
+        "[" + string.Join(',', entries.Select(e => e.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
 }

@@ -12,7 +12,7 @@ namespace Tidings;
 /// </summary>
 internal sealed partial class EndpointWorker(
     EndpointRuntime endpoint, IMessageReceiver receiver, ITransport transport,
-    ITransactionalStore? store, OutboxDispatcher? outboxDispatcher, ILogger logger)
+    ITransactionalStore? store, IOutboxStore? outbox, OutboxDispatcher? outboxDispatcher, ILogger logger)
 {
     private static readonly TimeSpan ErrorBackoff = TimeSpan.FromSeconds(1);
     private readonly EndpointOptions _options = endpoint.Options;
@@ -54,11 +54,13 @@ internal sealed partial class EndpointWorker(
 
         var settlements = new Settlement[batch.Count];
         StoreTransaction? transaction = null;
+        List<OutboxEntry>? sentOutbox = null;
         try
         {
             if (_options.DeliveryMode == DeliveryMode.EffectivelyOnce)
             {
                 transaction = await store!.BeginAsync(abort).ConfigureAwait(false);
+                sentOutbox = await RemoveSentOutboxAsync(transaction, abort).ConfigureAwait(false);
             }
 
             for (var i = 0; i < batch.Count; i++)
@@ -69,6 +71,8 @@ internal sealed partial class EndpointWorker(
             if (transaction is not null)
             {
                 await CommitAsync(transaction, abort).ConfigureAwait(false);
+                outboxDispatcher!.Unclaim(sentOutbox!);
+                sentOutbox = null;
             }
         }
 #pragma warning disable CA1031 // The database may be down; nothing is acked, everything comes back after a pause.
@@ -83,6 +87,11 @@ internal sealed partial class EndpointWorker(
         }
         finally
         {
+            if (sentOutbox is { Count: > 0 })
+            {
+                outboxDispatcher!.ReturnSent(sentOutbox);
+            }
+
             if (transaction is not null)
             {
                 await transaction.DisposeAsync().ConfigureAwait(false);
@@ -97,6 +106,18 @@ internal sealed partial class EndpointWorker(
         {
             await SettleAsync(settlements).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Removes outbox messages already sent in this batch's transaction: no commit of their own.</summary>
+    private async Task<List<OutboxEntry>> RemoveSentOutboxAsync(StoreTransaction transaction, CancellationToken abort)
+    {
+        var sent = outboxDispatcher!.TakeSent();
+        if (sent.Count > 0)
+        {
+            await outbox!.RemoveAsync(transaction, sent, abort).ConfigureAwait(false);
+        }
+
+        return sent;
     }
 
     /// <summary>Commits the batch, then sends what it staged in the outbox without waiting for the relay.</summary>

@@ -11,8 +11,11 @@ public interface IOutboxStore
     /// <summary>The oldest committed messages, in the order they were added.</summary>
     Task<IReadOnlyList<OutboxEntry>> FetchAsync(int maxMessages, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes messages the transport has taken.</summary>
+    /// <summary>Removes messages the transport has taken, in a transaction of its own.</summary>
     Task RemoveAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes messages the transport has taken, inside <paramref name="transaction"/> (riding along with other work).</summary>
+    Task RemoveAsync(StoreTransaction transaction, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One message in the outbox, with its position.</summary>

@@ -51,8 +51,11 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
         }
     }
 
-    /// <summary>Removes the sent entries from the outbox, in one statement.</summary>
-    public async Task RemoveSentAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the sent entries for removal. The taker removes them and then calls <see cref="Unclaim"/>, or, if its
+    /// transaction did not commit, gives them back with <see cref="ReturnSent"/>.
+    /// </summary>
+    public List<OutboxEntry> TakeSent()
     {
         var sent = new List<OutboxEntry>(_sent.Count);
         while (_sent.TryDequeue(out var entry))
@@ -60,6 +63,22 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
             sent.Add(entry);
         }
 
+        return sent;
+    }
+
+    /// <summary>Puts back sent entries whose removal did not commit: still sent, still claimed.</summary>
+    public void ReturnSent(IEnumerable<OutboxEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            _sent.Enqueue(entry);
+        }
+    }
+
+    /// <summary>Removes the sent entries from the outbox in a transaction of their own (when no batch took them along).</summary>
+    public async Task RemoveSentAsync(CancellationToken cancellationToken)
+    {
+        var sent = TakeSent();
         if (sent.Count == 0)
         {
             return;
@@ -72,12 +91,7 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
         }
         catch
         {
-            // Still sent, still claimed: try the removal again later.
-            foreach (var entry in sent)
-            {
-                _sent.Enqueue(entry);
-            }
-
+            ReturnSent(sent);
             throw;
         }
     }

@@ -17,8 +17,9 @@ internal sealed partial class OutboxRelay(
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
-    // Removing sent messages costs a commit of the service's database: gather them for a moment.
-    private static readonly TimeSpan CleanupDelay = TimeSpan.FromMilliseconds(50);
+    // Removing sent messages costs a commit of the service's database. Under load, effectively-once batches take the
+    // removal along in their own transactions; the relay removes what is left once things are quiet for a moment.
+    private static readonly TimeSpan CleanupDelay = TimeSpan.FromMilliseconds(200);
     private const int CleanupBatch = 1000;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
