@@ -190,6 +190,7 @@ public abstract class TransportContract<TFixture> : IAsyncLifetime
         Assert.Equal(first.Envelope.MessageId, again.Envelope.MessageId);
         Assert.Equal("1", again.Envelope.Headers["tidings-redeliveries"]);
         Assert.Equal(2, again.DeliveryCount);
+        Assert.Equal(0, again.AbandonedDeliveries);
     }
 
     [Fact]
@@ -243,6 +244,7 @@ public abstract class TransportContract<TFixture> : IAsyncLifetime
         var again = Assert.Single(await survivor.ReceiveWithin(Patience));
         Assert.Equal(taken.Envelope.MessageId, again.Envelope.MessageId);
         Assert.Equal(2, again.DeliveryCount);
+        Assert.Equal(1, again.AbandonedDeliveries);
 
         // A late ack from the dead consumer must not remove the message the survivor now holds.
         await using (var late = dying.CreateReceiver(queue, Settings))

@@ -40,7 +40,7 @@ public sealed class SqliteStore : ITransactionalStore, IDisposable
     /// <inheritdoc />
     public async ValueTask<StoreTransaction> BeginAsync(CancellationToken cancellationToken = default)
     {
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterGateAsync(cancellationToken).ConfigureAwait(false);
         SqliteConnection? connection = null;
         try
         {
@@ -59,7 +59,7 @@ public sealed class SqliteStore : ITransactionalStore, IDisposable
     /// <summary>Runs a write of Tidings' own (outbox clean-up, inbox purge) behind the same gate as the transactions.</summary>
     internal async Task<T> WriteAsync<T>(Func<SqliteConnection, T> write, CancellationToken cancellationToken)
     {
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterGateAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var connection = Open();
@@ -73,4 +73,15 @@ public sealed class SqliteStore : ITransactionalStore, IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _writeGate.Dispose();
+
+    private async Task EnterGateAsync(CancellationToken cancellationToken)
+    {
+        if (!await _writeGate.WaitAsync(Options.BusyTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            throw new TimeoutException(
+                $"Waited {Options.BusyTimeout} to write to {Options.Path}: another transaction of this process holds it. " +
+                "A transaction opened inside another one never gets its turn: inside an effectively-once handler, write " +
+                "through context.Transaction instead of beginning a session; commit or dispose every session you begin.");
+        }
+    }
 }

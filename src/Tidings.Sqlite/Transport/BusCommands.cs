@@ -24,9 +24,10 @@ internal sealed class BusCommands : IDisposable
         QueueExists = Make("SELECT 1 FROM queues WHERE name = $name", "$name");
         // Parameters by position: 1 owner, 2 lease end, 3 queue, 4 now, 5 max.
         Lease = new RawStatement(connection, """
-            UPDATE messages SET lease_owner = ?1, visible_at = ?2, deliveries = deliveries + 1
+            UPDATE messages SET lease_owner = ?1, visible_at = ?2, deliveries = deliveries + 1,
+                abandoned = abandoned + (lease_owner IS NOT NULL)
             WHERE id IN (SELECT id FROM messages WHERE queue = ?3 AND visible_at <= ?4 ORDER BY visible_at, id LIMIT ?5)
-            RETURNING id, deliveries, message_id, name, correlation_id, causation_id, sent_at, content_type, headers, body
+            RETURNING id, deliveries, message_id, name, correlation_id, causation_id, sent_at, content_type, headers, body, abandoned
             """);
         NextVisible = Make("SELECT MIN(visible_at) FROM messages WHERE queue = $queue", "$queue");
         Ack = Make("DELETE FROM messages WHERE id IN (SELECT value FROM json_each($ids)) AND lease_owner = $owner", "$ids", "$owner");
@@ -62,6 +63,9 @@ internal sealed class BusCommands : IDisposable
     public SqliteCommand Renew { get; }
     public SqliteCommand DeclareQueue { get; }
     public SqliteCommand Subscribe { get; }
+
+    /// <summary>Forgets the queues seen in a transaction that rolled back (a declare may have been undone).</summary>
+    public void ForgetKnownQueues() => _knownQueues.Clear();
 
     /// <summary>Queues known to exist; queues are never dropped, so a positive answer can be kept.</summary>
     public bool IsKnownQueue(string name)

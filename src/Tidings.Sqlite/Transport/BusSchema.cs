@@ -24,6 +24,7 @@ internal static class BusSchema
             visible_at INTEGER NOT NULL,
             lease_owner INTEGER NULL,
             deliveries INTEGER NOT NULL DEFAULT 0,
+            abandoned INTEGER NOT NULL DEFAULT 0,
             message_id TEXT NOT NULL,
             name TEXT NOT NULL,
             correlation_id TEXT NULL,

@@ -131,6 +131,7 @@ internal sealed class BusWriter : IDisposable
 #pragma warning restore CA1031
         {
             TryRollback();
+            _commands.ForgetKnownQueues();
             foreach (var operation in batch)
             {
                 operation.Fail(ex);

@@ -26,7 +26,7 @@ internal sealed class LeaseOperation(string queue, int max, long owner, TimeSpan
             // Only copy the columns here, on the writer's thread; the receiver parses them into an envelope.
             Rows.Add(new LeasedRow(
                 lease.Int64(0), (int)lease.Int64(1), lease.Text(2), lease.Text(3), lease.NullableText(4), lease.NullableText(5),
-                lease.Int64(6), lease.Text(7), lease.Text(8), lease.Blob(9)));
+                lease.Int64(6), lease.Text(7), lease.Text(8), lease.Blob(9), (int)lease.Int64(10)));
         }
 
         // RETURNING gives no order; hand messages out oldest first.
@@ -40,7 +40,7 @@ internal sealed class LeaseOperation(string queue, int max, long owner, TimeSpan
 
     internal sealed record LeasedRow(
         long Id, int Deliveries, string MessageId, string Name, string? CorrelationId, string? CausationId,
-        long SentAtMs, string ContentType, string Headers, byte[] Body)
+        long SentAtMs, string ContentType, string Headers, byte[] Body, int Abandoned)
     {
         public Envelope ToEnvelope() => new()
         {

@@ -41,7 +41,7 @@ internal sealed class SqliteReceiver : IMessageReceiver
                     var row = lease.Rows[i];
                     var token = new SqliteLease(row.Id, owner);
                     _inFlight[row.Id] = token;
-                    received[i] = new ReceivedMessage(row.ToEnvelope(), row.Deliveries, token);
+                    received[i] = new ReceivedMessage(row.ToEnvelope(), row.Deliveries, token, row.Abandoned);
                 }
 
                 return received;
@@ -97,7 +97,14 @@ internal sealed class SqliteReceiver : IMessageReceiver
         }
 
         // A failed renewal is harmless to correctness: the lease may expire and the message be redelivered.
-        _ = _transport.Writer.EnqueueAsync(new RenewOperation(_inFlight.Values.ToList(), _settings.LeaseDuration))
-            .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        try
+        {
+            _ = _transport.Writer.EnqueueAsync(new RenewOperation(_inFlight.Values.ToList(), _settings.LeaseDuration))
+                .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The transport is closing: nothing left to renew for.
+        }
     }
 }

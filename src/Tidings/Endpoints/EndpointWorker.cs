@@ -40,18 +40,25 @@ internal sealed partial class EndpointWorker(
                 continue;
             }
 
-            await ProcessBatchAsync(batch, abortHandling).ConfigureAwait(false);
+            if (!await ProcessBatchAsync(batch, abortHandling).ConfigureAwait(false))
+            {
+                // The batch could not complete (the database is down, say): pause rather than spin through the queue.
+                await DelayQuietly(ErrorBackoff, stopReceiving).ConfigureAwait(false);
+            }
         }
     }
 
-    private async Task ProcessBatchAsync(IReadOnlyList<ReceivedMessage> batch, CancellationToken abort)
+    /// <summary>Handles and settles one batch. False if it failed as a whole and went back to the queue.</summary>
+    private async Task<bool> ProcessBatchAsync(IReadOnlyList<ReceivedMessage> batch, CancellationToken abort)
     {
         var atMostOnce = _options.DeliveryMode == DeliveryMode.AtMostOnce;
-        if (atMostOnce)
+        if (atMostOnce && !await SettleAsync(batch.Select(Settlement.Ack).ToList()).ConfigureAwait(false))
         {
-            await SettleAsync(batch.Select(Settlement.Ack).ToList()).ConfigureAwait(false);
+            // Not acknowledged, so not at-most-once yet: leave the messages to come back when their leases expire.
+            return false;
         }
 
+        var completed = true;
         var settlements = new Settlement[batch.Count];
         StoreTransaction? transaction = null;
         List<OutboxEntry>? sentOutbox = null;
@@ -80,6 +87,7 @@ internal sealed partial class EndpointWorker(
 #pragma warning restore CA1031
         {
             LogBatchFailed(logger, ex, _options.Name, batch.Count);
+            completed = false;
             for (var i = 0; i < batch.Count; i++)
             {
                 settlements[i] = Settlement.Retry(batch[i], abort.IsCancellationRequested ? TimeSpan.Zero : ErrorBackoff);
@@ -92,10 +100,7 @@ internal sealed partial class EndpointWorker(
                 outboxDispatcher!.ReturnSent(sentOutbox);
             }
 
-            if (transaction is not null)
-            {
-                await transaction.DisposeAsync().ConfigureAwait(false);
-            }
+            await DisposeQuietlyAsync(transaction).ConfigureAwait(false);
         }
 
         if (atMostOnce)
@@ -105,6 +110,27 @@ internal sealed partial class EndpointWorker(
         else
         {
             await SettleAsync(settlements).ConfigureAwait(false);
+        }
+
+        return completed;
+    }
+
+    private async Task DisposeQuietlyAsync(StoreTransaction? transaction)
+    {
+        if (transaction is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A failed rollback leaves nothing committed; the worker must live on to settle the batch.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogBatchFailed(logger, ex, _options.Name, 0);
         }
     }
 
@@ -149,17 +175,19 @@ internal sealed partial class EndpointWorker(
         return context.Settlement;
     }
 
-    private async Task SettleAsync(IReadOnlyList<Settlement> settlements)
+    private async Task<bool> SettleAsync(IReadOnlyList<Settlement> settlements)
     {
         try
         {
             await receiver.SettleAsync(settlements, CancellationToken.None).ConfigureAwait(false);
+            return true;
         }
 #pragma warning disable CA1031 // Unsettled messages come back when their lease runs out: at-least-once holds.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
             LogSettleFailed(logger, ex, _options.Name, settlements.Count);
+            return false;
         }
     }
 

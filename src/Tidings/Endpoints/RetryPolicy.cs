@@ -28,9 +28,10 @@ public sealed record RetryPolicy
     public double Jitter { get; init; } = 0.2;
 
     /// <summary>
-    /// A message handed out this many times without being settled (its consumer keeps dying on it) is dead-lettered.
+    /// A message whose consumers died (or lost their lease) while holding it this many times is dead-lettered: it
+    /// may be what kills them. Settled retries do not count. Default 10.
     /// </summary>
-    public int MaxDeliveries { get; init; } = 20;
+    public int MaxAbandonedDeliveries { get; init; } = 10;
 
     /// <summary>The delay before redelivery number <paramref name="redelivery"/> (0-based).</summary>
     public TimeSpan DelayFor(int redelivery)

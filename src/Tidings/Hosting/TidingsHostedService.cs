@@ -15,6 +15,7 @@ namespace Tidings;
 internal sealed partial class TidingsHostedService(
     IServiceProvider services, TidingsOptions options, BusRuntime runtime, ILogger<TidingsHostedService> logger) : IHostedService, IDisposable
 {
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(5);
     private readonly CancellationTokenSource _stopReceiving = new();
     private readonly CancellationTokenSource _abortHandling = new();
     private readonly List<Task> _workers = [];
@@ -48,7 +49,21 @@ internal sealed partial class TidingsHostedService(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopReceiving.CancelAsync().ConfigureAwait(false);
-        var all = Task.WhenAll(_workers);
+        try
+        {
+            await WaitForWorkersAsync(Task.WhenAll(_workers), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var receiver in _receivers)
+            {
+                await receiver.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task WaitForWorkersAsync(Task all, CancellationToken cancellationToken)
+    {
         try
         {
             await all.WaitAsync(options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
@@ -57,14 +72,16 @@ internal sealed partial class TidingsHostedService(
         {
             LogAborting(logger, options.ShutdownTimeout);
             await _abortHandling.CancelAsync().ConfigureAwait(false);
-            await all.ConfigureAwait(false);
+            try
+            {
+                // Cancelled handlers hand their messages back at once; one that ignores its token is left behind.
+                await all.WaitAsync(AbortGrace, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                LogAbandoned(logger, AbortGrace);
+            }
         }
-
-        foreach (var receiver in _receivers)
-        {
-            await receiver.DisposeAsync().ConfigureAwait(false);
-        }
-
     }
 
     public void Dispose()
@@ -75,6 +92,9 @@ internal sealed partial class TidingsHostedService(
 
     [LoggerMessage(LogLevel.Information, "Endpoint {Endpoint} started ({Mode}, {Concurrency} workers), subscribed to [{Topics}].")]
     private static partial void LogStarted(ILogger logger, string endpoint, DeliveryMode mode, int concurrency, string topics);
+
+    [LoggerMessage(LogLevel.Error, "Handlers ignored cancellation for {Grace}; stopping without them. Their messages come back when their leases expire.")]
+    private static partial void LogAbandoned(ILogger logger, TimeSpan grace);
 
     [LoggerMessage(LogLevel.Warning, "Handlers still running after {Timeout}; cancelling them. Their messages go back to the queue.")]
     private static partial void LogAborting(ILogger logger, TimeSpan timeout);

@@ -11,7 +11,7 @@ public static class TidingsHeaders
     public const string ReplyTo = "tidings-reply-to";
     /// <summary>How many delayed redeliveries this message has had.</summary>
     public const string Redeliveries = "tidings-redeliveries";
-    /// <summary>Why the message was dead-lettered: handler-failed, deserialization-failed, unknown-message-name, too-large, too-many-deliveries.</summary>
+    /// <summary>Why the message was dead-lettered: handler-failed, deserialization-failed, unknown-message-name, too-large, abandoned-too-often.</summary>
     public const string DeadLetterReason = "tidings-dead-letter-reason";
     /// <summary>The exception type of the last failure.</summary>
     public const string ExceptionType = "tidings-exception-type";

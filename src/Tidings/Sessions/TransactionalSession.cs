@@ -20,26 +20,39 @@ internal sealed class TransactionalSession(
     : ITransactionalSession, IOutgoingDispatcher
 {
     private readonly List<OutgoingMessage> _staged = [];
-    private bool _committed;
+    private State _state;
+
+    private enum State
+    {
+        Open,
+        Committed,
+        Failed,
+        Disposed,
+    }
 
     public DbConnection Connection => transaction.Connection;
 
     public DbTransaction Transaction => transaction.Transaction;
 
     public ValueTask PublishAsync<T>(T message, SendOptions? options = null, CancellationToken cancellationToken = default)
-        where T : notnull =>
-        sendPipeline.InvokeAsync(new SendContext(message, typeof(T), null, options, null, this, cancellationToken));
+        where T : notnull
+    {
+        EnsureOpen("publish");
+        return sendPipeline.InvokeAsync(new SendContext(message, typeof(T), null, options, null, this, cancellationToken));
+    }
 
     public ValueTask SendAsync<T>(string destination, T message, SendOptions? options = null, CancellationToken cancellationToken = default)
         where T : notnull
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(destination);
+        EnsureOpen("send");
         return sendPipeline.InvokeAsync(new SendContext(message, typeof(T), destination, options, null, this, cancellationToken));
     }
 
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_committed, this);
+        EnsureOpen("commit");
+        _state = State.Failed; // until the commit succeeds: a failed commit cannot be retried, its transaction is gone
         var entries = _staged.Count > 0 ? await outbox.AddAsync(transaction, _staged, cancellationToken).ConfigureAwait(false) : [];
         dispatcher.Claim(entries);
         try
@@ -52,11 +65,34 @@ internal sealed class TransactionalSession(
             throw;
         }
 
-        _committed = true;
+        _state = State.Committed;
         dispatcher.DispatchCommitted(entries);
     }
 
-    public ValueTask DisposeAsync() => transaction.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        if (_state == State.Open)
+        {
+            _state = State.Disposed;
+        }
+
+        return transaction.DisposeAsync();
+    }
+
+    private void EnsureOpen(string action)
+    {
+        var problem = _state switch
+        {
+            State.Committed => "it has committed",
+            State.Failed => "its commit failed (begin a new session to try again)",
+            State.Disposed => "it was disposed",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            throw new InvalidOperationException($"Cannot {action} in this transactional session: {problem}. Nothing was staged.");
+        }
+    }
 
     ValueTask IOutgoingDispatcher.DispatchAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {

@@ -13,6 +13,7 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
 {
     private readonly ConcurrentDictionary<long, byte> _claimed = new();
     private readonly ConcurrentQueue<OutboxEntry> _sent = new();
+    private readonly ConcurrentDictionary<Task, byte> _sending = new();
 
     /// <summary>Set when the relay has work: another commit it must read back, or a send that failed.</summary>
     public WakeSignal RelayWakeup { get; } = new();
@@ -47,7 +48,22 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
     {
         if (entries.Count > 0)
         {
-            _ = SendAsync(entries.ToArray());
+            var sending = SendAsync(entries.ToArray());
+            _sending[sending] = 0;
+            _ = sending.ContinueWith(t => _sending.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Waits (at most <paramref name="timeout"/>) for the sends under way, so that what they sent can be removed.</summary>
+    public async Task WhenSendsCompleteAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await Task.WhenAll(_sending.Keys).WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // What is still being sent stays claimed; the next start sends it again, with the same ids.
         }
     }
 

@@ -24,6 +24,19 @@ internal sealed partial class OutboxRelay(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await RelayAsync(stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await dispatcher.WhenSendsCompleteAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await RemoveSentBeforeStoppingAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task RelayAsync(CancellationToken stoppingToken)
+    {
         var failures = 0;
         var lookAtOutbox = true;
         var lastLook = DateTimeOffset.MinValue;
@@ -52,8 +65,8 @@ internal sealed partial class OutboxRelay(
                 var entries = lookAtOutbox ? await FetchUnclaimedAsync(stoppingToken).ConfigureAwait(false) : [];
                 if (entries.Count == 0)
                 {
-                    var woken = await Task.WhenAny(relayTicket, cleanupTicket, Task.Delay(options.OutboxPollInterval, stoppingToken)).ConfigureAwait(false);
-                    lookAtOutbox = woken != cleanupTicket;
+                    await Task.WhenAny(relayTicket, cleanupTicket, Task.Delay(options.OutboxPollInterval, stoppingToken)).ConfigureAwait(false);
+                    lookAtOutbox = relayTicket.IsCompleted || !cleanupTicket.IsCompleted;
                     continue;
                 }
 
@@ -70,7 +83,6 @@ internal sealed partial class OutboxRelay(
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                await RemoveSentBeforeStoppingAsync().ConfigureAwait(false);
                 return;
             }
 #pragma warning disable CA1031 // The relay never dies: it logs, backs off and tries again; the outbox keeps the messages.

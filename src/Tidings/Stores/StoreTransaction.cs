@@ -3,13 +3,14 @@ using System.Data.Common;
 namespace Tidings.Stores;
 
 /// <summary>
-/// An open connection to the service's own database with a transaction on it. Disposing rolls back unless committed,
-/// then runs <c>onDisposed</c> (a store releases its write gate there).
+/// An open connection to the service's own database with a transaction on it. Disposing rolls back unless committed.
+/// <c>onFinished</c> runs once, when the transaction commits or is disposed, whichever comes first (a store releases
+/// its write gate there).
 /// </summary>
-public sealed class StoreTransaction(DbConnection connection, DbTransaction transaction, Action? onDisposed = null) : IAsyncDisposable
+public sealed class StoreTransaction(DbConnection connection, DbTransaction transaction, Action? onFinished = null) : IAsyncDisposable
 {
     private Dictionary<object, object>? _items;
-    private Action? _onDisposed = onDisposed;
+    private Action? _onFinished = onFinished;
 
     /// <summary>The connection.</summary>
     public DbConnection Connection { get; } = connection;
@@ -21,7 +22,11 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
     public List<OutboxEntry> Staged { get; } = [];
 
     /// <summary>Commits.</summary>
-    public Task CommitAsync(CancellationToken cancellationToken = default) => Transaction.CommitAsync(cancellationToken);
+    public async Task CommitAsync(CancellationToken cancellationToken = default)
+    {
+        await Transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        Finish();
+    }
 
     /// <summary>Creates a command enlisted in the transaction.</summary>
     public DbCommand CreateCommand(string sql)
@@ -49,6 +54,8 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
         return (T)item;
     }
 
+    private void Finish() => Interlocked.Exchange(ref _onFinished, null)?.Invoke();
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -72,11 +79,17 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
         try
         {
             await Transaction.DisposeAsync().ConfigureAwait(false);
-            await Connection.DisposeAsync().ConfigureAwait(false);
         }
         finally
         {
-            Interlocked.Exchange(ref _onDisposed, null)?.Invoke();
+            try
+            {
+                await Connection.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                Finish();
+            }
         }
     }
 }

@@ -93,6 +93,36 @@ public sealed class TransactionalSessionTests : IDisposable
         Assert.Equal(1, host.Scalar("SELECT COUNT(*) FROM tidings_outbox WHERE destination = 'no-such-endpoint'"));
     }
 
+    [Fact]
+    public async Task A_committed_session_refuses_further_messages_instead_of_dropping_them()
+    {
+        await using var host = await SqliteTestHost.StartAsync(_directory, t => t.AddMessage<CardCharged>());
+        var sessions = host.Services.GetRequiredService<ITransactionalSessionFactory>();
+
+        await using var session = await sessions.BeginAsync(Ct);
+        await session.CommitAsync(Ct);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () => await session.PublishAsync(new CardCharged(1), cancellationToken: Ct));
+        Assert.Contains("committed", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => session.CommitAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_transaction_begun_inside_another_of_the_same_store_fails_with_a_clear_error_instead_of_hanging()
+    {
+        using var store = new SqliteStore(new SqliteStoreOptions { Path = _directory.File("service.db"), BusyTimeout = TimeSpan.FromSeconds(1) });
+
+        await using (var outer = await store.BeginAsync(Ct))
+        {
+            var error = await Assert.ThrowsAsync<TimeoutException>(async () => await store.BeginAsync(Ct));
+            Assert.Contains("context.Transaction", error.Message, StringComparison.Ordinal);
+
+            // Committing ends the turn, even before disposal.
+            await outer.CommitAsync(Ct);
+            await using var next = await store.BeginAsync(Ct);
+        }
+    }
+
     private static void CreateOrders(SqliteTestHost host)
     {
         using var connection = host.Store.Open();

@@ -160,33 +160,46 @@ public sealed class RetryAndDeadLetterTests
     }
 
     [Fact]
-    public async Task A_message_delivered_too_many_times_is_dead_lettered()
+    public async Task A_message_its_consumers_abandoned_too_often_is_dead_lettered()
+    {
+        var transport = new Tidings.Transport.InMemory.InMemoryTransport();
+        await transport.DeclareAsync(new QueueDeclaration("work", []), Ct);
+        await transport.SendAsync([Raw("work", "test.flaky", "{\"id\":1,\"failTimes\":0}")], Ct);
+
+        // Two consumers die holding the message: they neither settle it nor renew their short leases.
+        for (var i = 0; i < 2; i++)
+        {
+            var dying = transport.CreateReceiver("work", new ReceiverSettings(TimeSpan.FromMilliseconds(100)));
+            Assert.Single(await Tidings.Transport.Contracts.TestMessages.ReceiveWithin(dying, TimeSpan.FromSeconds(5)));
+            await dying.DisposeAsync();
+            await Task.Delay(150, Ct);
+        }
+
+        await using var bus = await TestBus.StartAsync(t => t.AddEndpoint("work", e =>
+        {
+            e.Handle<Flaky, FlakyHandler>();
+            e.Retries = RetryPolicy.Default with { MaxAbandonedDeliveries = 2 };
+        }), transport);
+
+        var dead = await bus.DeadLetterAsync("work");
+        Assert.Equal("abandoned-too-often", dead.Envelope.Headers[TidingsHeaders.DeadLetterReason]);
+        Assert.Equal(0, bus.Recorder.Count("flaky-1"));
+    }
+
+    [Fact]
+    public async Task Settled_retries_never_count_as_abandoned_deliveries()
     {
         await using var bus = await TestBus.StartAsync(t => t.AddEndpoint("work", e =>
         {
             e.Handle<Flaky, FlakyHandler>();
-            e.Retries = RetryPolicy.Default with { MaxDeliveries = 2 };
+            e.Retries = Fast(immediate: 0, delayed: 5) with { MaxAbandonedDeliveries = 1 };
         }));
-        await bus.Host.StopAsync(Ct);
 
-        // Simulate consumers that died holding the message twice: it was handed out twice, never settled.
-        await bus.Transport.SendAsync([Raw("work", "test.flaky", "{\"id\":1,\"failTimes\":0}")], Ct);
-        for (var i = 0; i < 2; i++)
-        {
-            await using var receiver = bus.Transport.CreateReceiver("work", new ReceiverSettings(TimeSpan.FromSeconds(30)));
-            var taken = Assert.Single(await Tidings.Transport.Contracts.TestMessages.ReceiveWithin(receiver, TimeSpan.FromSeconds(5)));
-            await receiver.SettleAsync([Settlement.Retry(taken, TimeSpan.Zero)], Ct);
-        }
+        await bus.Bus.SendAsync("work", new Flaky(1, FailTimes: 4), cancellationToken: Ct);
 
-        await using var restarted = await TestBus.StartAsync(t => t.AddEndpoint("work", e =>
-        {
-            e.Handle<Flaky, FlakyHandler>();
-            e.Retries = RetryPolicy.Default with { MaxDeliveries = 2 };
-        }), bus.Transport);
-
-        var dead = await restarted.DeadLetterAsync("work");
-        Assert.Equal("too-many-deliveries", dead.Envelope.Headers[TidingsHeaders.DeadLetterReason]);
-        Assert.Equal(0, restarted.Recorder.Count("flaky-1"));
+        await bus.Recorder.WaitForAsync(r => r.Of<Flaky>().Any());
+        Assert.Equal(5, bus.Recorder.Count("flaky-1"));
+        Assert.Equal(0, bus.Transport.Count(DeadLetterQueues.For("work")));
     }
 
     private static OutgoingMessage Raw(string queue, string name, string body) => new(

@@ -51,6 +51,12 @@ internal sealed class InMemoryQueue(TimeProvider time)
                     break;
                 }
 
+                if (entry.Owner is not null)
+                {
+                    // Its last holder neither settled it nor renewed the lease.
+                    entry.Abandoned++;
+                }
+
                 entry.Owner = owner;
                 entry.VisibleAt = now + leaseDuration;
                 entry.Deliveries++;
@@ -104,6 +110,7 @@ internal sealed class InMemoryQueue(TimeProvider time)
         public Envelope Envelope { get; } = envelope;
         public DateTimeOffset VisibleAt { get; set; }
         public int Deliveries { get; set; }
+        public int Abandoned { get; set; }
         public object? Owner { get; set; }
     }
 }

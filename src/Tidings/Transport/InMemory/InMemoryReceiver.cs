@@ -1,8 +1,26 @@
 namespace Tidings.Transport.InMemory;
 
-internal sealed class InMemoryReceiver(
-    InMemoryTransport transport, InMemoryQueue queue, InMemoryQueue deadLetters, ReceiverSettings settings) : IMessageReceiver
+internal sealed class InMemoryReceiver : IMessageReceiver
 {
+    private readonly InMemoryTransport transport;
+    private readonly InMemoryQueue queue;
+    private readonly InMemoryQueue deadLetters;
+    private readonly ReceiverSettings settings;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<InMemoryQueue.Entry, object> _inFlight = new();
+    private readonly Timer _renewal;
+
+    public InMemoryReceiver(InMemoryTransport transport, InMemoryQueue queue, InMemoryQueue deadLetters, ReceiverSettings settings)
+    {
+        this.transport = transport;
+        this.queue = queue;
+        this.deadLetters = deadLetters;
+        this.settings = settings;
+
+        // Like the durable transports: leases of messages still being handled are renewed, so a slow handler keeps its message.
+        var period = settings.LeaseDuration / 3;
+        _renewal = new Timer(_ => RenewLeases(), null, period, period);
+    }
+
     // Each lease gets its own owner token, so a settle after the lease expired (and someone else took the message) does nothing.
     private sealed class LeaseToken;
 
@@ -18,7 +36,12 @@ internal sealed class InMemoryReceiver(
             var (leased, next) = queue.Lease(maxMessages, owner, settings.LeaseDuration);
             if (leased.Count > 0)
             {
-                return leased.Select(e => new ReceivedMessage(e.Envelope, e.Deliveries, (e, owner))).ToList();
+                foreach (var entry in leased)
+                {
+                    _inFlight[entry] = owner;
+                }
+
+                return leased.Select(e => new ReceivedMessage(e.Envelope, e.Deliveries, (e, owner), e.Abandoned)).ToList();
             }
 
             var wait = next is { } at ? Clamp(at - transport.Time.GetUtcNow()) : IdleCheck;
@@ -33,6 +56,7 @@ internal sealed class InMemoryReceiver(
         foreach (var settlement in settlements)
         {
             var (entry, owner) = ((InMemoryQueue.Entry, LeaseToken))settlement.Message.TransportState!;
+            _inFlight.TryRemove(entry, out _);
             switch (settlement.Kind)
             {
                 case SettlementKind.Ack:
@@ -54,7 +78,16 @@ internal sealed class InMemoryReceiver(
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => _renewal.DisposeAsync();
+
+    private void RenewLeases()
+    {
+        var until = transport.Time.GetUtcNow() + settings.LeaseDuration;
+        foreach (var (entry, owner) in _inFlight)
+        {
+            queue.Renew(entry, owner, until);
+        }
+    }
 
     private static TimeSpan Clamp(TimeSpan wait) =>
         wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait > IdleCheck ? IdleCheck : wait;
