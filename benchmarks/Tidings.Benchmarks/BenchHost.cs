@@ -27,6 +27,7 @@ internal sealed class BenchHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(new BenchRecorder());
+        builder.Services.AddSingleton(options);
         var effectivelyOnce = consume && options.DeliveryMode == DeliveryMode.EffectivelyOnce;
         builder.Services.AddTidings(t =>
         {

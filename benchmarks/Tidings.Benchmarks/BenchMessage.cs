@@ -83,8 +83,8 @@ public sealed class BenchHandler(BenchRecorder recorder) : IHandleMessages<Bench
     }
 }
 
-/// <summary>Effectively-once: a business row in the handler's transaction and one outgoing event through the outbox.</summary>
-public sealed class BenchTransactionalHandler(BenchRecorder recorder) : IHandleMessages<BenchMessage>
+/// <summary>Effectively-once: a business row in the handler's transaction and (unless --outgoing false) one outgoing event through the outbox.</summary>
+internal sealed class BenchTransactionalHandler(BenchRecorder recorder, BenchmarkOptions options) : IHandleMessages<BenchMessage>
 {
     public async Task HandleAsync(BenchMessage message, IMessageContext context, CancellationToken cancellationToken)
     {
@@ -99,7 +99,11 @@ public sealed class BenchTransactionalHandler(BenchRecorder recorder) : IHandleM
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await context.PublishAsync(new BenchProcessed(message.Seq), cancellationToken: cancellationToken);
+        if (options.Outgoing)
+        {
+            await context.PublishAsync(new BenchProcessed(message.Seq), cancellationToken: cancellationToken);
+        }
+
         recorder.Record(message);
     }
 }

@@ -42,6 +42,7 @@ internal sealed record BenchResult(
         concurrency = Concurrency,
         prefetch = Prefetch,
         processes = Options.Processes,
+        outgoing = Options.Mode == "effectively-once" && Options.Outgoing,
         date = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
     }, Json);
 }

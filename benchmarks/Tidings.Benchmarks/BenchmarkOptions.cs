@@ -17,6 +17,7 @@ internal sealed record BenchmarkOptions
     public int Prefetch { get; init; } = 100;
     public bool Durable { get; init; } = true;
     public int Processes { get; init; } = 1;
+    public bool Outgoing { get; init; } = true;
 
     // Set by the parent for a consumer child process (--processes 2).
     public string Role { get; init; } = "main";
@@ -46,13 +47,14 @@ internal sealed record BenchmarkOptions
           --prefetch N      messages one worker takes at once (default 100)
           --durable true|false   synchronous=FULL (default) or NORMAL
           --processes 1|2   1: publisher and consumer in one process (default); 2: the consumer in a child process
+          --outgoing true|false   effectively-once: the handler also publishes one event through the outbox (default true)
         """;
 
     /// <summary>The options a consumer child process needs, as arguments.</summary>
     public IEnumerable<string> ToArguments() =>
     [
         "--transport", Transport, "--mode", Mode, "--concurrency", Str(Concurrency), "--prefetch", Str(Prefetch),
-        "--durable", Durable ? "true" : "false",
+        "--durable", Durable ? "true" : "false", "--outgoing", Outgoing ? "true" : "false",
     ];
 
     public static BenchmarkOptions Parse(string[] args)
@@ -74,6 +76,7 @@ internal sealed record BenchmarkOptions
                 "--concurrency" => options with { Concurrency = Int(value) },
                 "--prefetch" => options with { Prefetch = Int(value) },
                 "--durable" => options with { Durable = bool.Parse(value) },
+                "--outgoing" => options with { Outgoing = bool.Parse(value) },
                 "--processes" => options with { Processes = Int(value) is 1 or 2 ? Int(value) : throw new ArgumentException("--processes is 1 or 2.") },
                 "--role" => options with { Role = value },
                 "--directory" => options with { Directory = value },

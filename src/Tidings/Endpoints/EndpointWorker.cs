@@ -12,7 +12,7 @@ namespace Tidings;
 /// </summary>
 internal sealed partial class EndpointWorker(
     EndpointRuntime endpoint, IMessageReceiver receiver, ITransport transport,
-    ITransactionalStore? store, IOutboxStore? outbox, OutboxDispatcher? outboxDispatcher, ILogger logger)
+    ITransactionalStore? store, IOutboxStore? outbox, OutboxDispatcher? outboxDispatcher, MessageDeserializer deserializer, ILogger logger)
 {
     private static readonly TimeSpan ErrorBackoff = TimeSpan.FromSeconds(1);
     private readonly EndpointOptions _options = endpoint.Options;
@@ -60,6 +60,21 @@ internal sealed partial class EndpointWorker(
 
         var completed = true;
         var settlements = new Settlement[batch.Count];
+        var contexts = new ReceiveContext[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            contexts[i] = new ReceiveContext(batch[i], endpoint, abort);
+        }
+
+        if (_options.DeliveryMode == DeliveryMode.EffectivelyOnce)
+        {
+            // Work that needs no database is done before the batch takes the service's one write transaction.
+            foreach (var context in contexts)
+            {
+                deserializer.TryPrepare(context);
+            }
+        }
+
         StoreTransaction? transaction = null;
         List<OutboxEntry>? sentOutbox = null;
         try
@@ -72,7 +87,8 @@ internal sealed partial class EndpointWorker(
 
             for (var i = 0; i < batch.Count; i++)
             {
-                settlements[i] = await ProcessOneAsync(batch[i], transaction, abort).ConfigureAwait(false);
+                contexts[i].BatchTransaction = transaction;
+                settlements[i] = await ProcessOneAsync(contexts[i], abort).ConfigureAwait(false);
             }
 
             if (transaction is not null)
@@ -163,14 +179,13 @@ internal sealed partial class EndpointWorker(
         outboxDispatcher.DispatchCommitted(transaction.Staged);
     }
 
-    private async Task<Settlement> ProcessOneAsync(ReceivedMessage message, StoreTransaction? transaction, CancellationToken abort)
+    private async Task<Settlement> ProcessOneAsync(ReceiveContext context, CancellationToken abort)
     {
         if (abort.IsCancellationRequested)
         {
-            return Settlement.Retry(message, TimeSpan.Zero);
+            return Settlement.Retry(context.Received, TimeSpan.Zero);
         }
 
-        var context = new ReceiveContext(message, endpoint, transaction, abort);
         await endpoint.Pipeline.InvokeAsync(context).ConfigureAwait(false);
         return context.Settlement;
     }

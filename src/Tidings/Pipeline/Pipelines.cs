@@ -38,7 +38,7 @@ public static class Pipelines
             new ReceiveTracingStep(transport.Name),
             new DeliveryLimitStep(logger),
             new ReceiveSizeLimitStep(options, logger),
-            new DeserializeStep(options, logger),
+            new DeserializeStep(new MessageDeserializer(options), logger),
             new RetryStep(logger),
             new UnitOfWorkStep(services.GetRequiredService<IServiceScopeFactory>(), transport,
                 effectivelyOnce ? services.GetRequiredService<IOutboxStore>() : null),

@@ -6,11 +6,10 @@ namespace Tidings.Pipeline;
 /// <summary>One received message on its way through the receive pipeline.</summary>
 public sealed class ReceiveContext
 {
-    internal ReceiveContext(ReceivedMessage received, EndpointRuntime endpoint, StoreTransaction? batchTransaction, CancellationToken cancellationToken)
+    internal ReceiveContext(ReceivedMessage received, EndpointRuntime endpoint, CancellationToken cancellationToken)
     {
         Received = received;
         Endpoint = endpoint;
-        BatchTransaction = batchTransaction;
         CancellationToken = cancellationToken;
         Settlement = Settlement.Ack(received);
     }
@@ -27,7 +26,7 @@ public sealed class ReceiveContext
     internal EndpointRuntime Endpoint { get; }
 
     /// <summary>In effectively-once mode, the transaction of the service's own database the whole batch commits in.</summary>
-    public StoreTransaction? BatchTransaction { get; }
+    public StoreTransaction? BatchTransaction { get; internal set; }
 
     /// <summary>The deserialized message, once the deserialize step ran.</summary>
     public object? Message { get; set; }

@@ -6,12 +6,18 @@ namespace Tidings.Pipeline.Steps;
 /// Resolves the message name through the registry and deserializes the body. An unknown name, a body that does
 /// not parse, or a message this endpoint has no handler for is dead-lettered at once: retrying cannot help.
 /// </summary>
-internal sealed partial class DeserializeStep(TidingsOptions options, ILogger logger) : IStep<ReceiveContext>
+internal sealed partial class DeserializeStep(MessageDeserializer deserializer, ILogger logger) : IStep<ReceiveContext>
 {
     public ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
     {
+        if (context.Message is not null)
+        {
+            // Prepared before the batch began its transaction.
+            return nextStep.InvokeAsync(context);
+        }
+
         var envelope = context.Envelope;
-        if (!options.Registry.TryResolve(envelope.MessageName, out var type))
+        if (!deserializer.TryResolve(context, out var type))
         {
             LogRefused(logger, envelope.MessageId, context.EndpointName, "unknown-message-name", envelope.MessageName);
             context.DeadLetter("unknown-message-name",
@@ -29,8 +35,7 @@ internal sealed partial class DeserializeStep(TidingsOptions options, ILogger lo
 
         try
         {
-            context.Message = options.Serializer.Deserialize(envelope.Body, type);
-            context.MessageType = type;
+            deserializer.Deserialize(context, type);
         }
 #pragma warning disable CA1031 // Any failure to read the body makes the message poison; the exception travels in its headers.
         catch (Exception ex)
