@@ -75,27 +75,31 @@ internal sealed partial class EndpointWorker(
             }
         }
 
-        StoreTransaction? transaction = null;
-        List<OutboxEntry>? sentOutbox = null;
         try
         {
-            if (_options.DeliveryMode == DeliveryMode.EffectivelyOnce)
+            if (_options.DeliveryMode != DeliveryMode.EffectivelyOnce)
             {
-                transaction = await store!.BeginAsync(abort).ConfigureAwait(false);
-                sentOutbox = await RemoveSentOutboxAsync(transaction, abort).ConfigureAwait(false);
+                for (var i = 0; i < contexts.Length; i++)
+                {
+                    settlements[i] = await ProcessOneAsync(contexts[i], abort).ConfigureAwait(false);
+                }
             }
-
-            for (var i = 0; i < batch.Count; i++)
+            else
             {
-                contexts[i].BatchTransaction = transaction;
-                settlements[i] = await ProcessOneAsync(contexts[i], abort).ConfigureAwait(false);
-            }
+                try
+                {
+                    // Optimistic first: no savepoint per message. If any message fails, the batch starts over with them.
+                    await ProcessInTransactionAsync(contexts, settlements, optimistic: contexts.Length > 1, abort).ConfigureAwait(false);
+                }
+                catch (BatchRestartException) when (!abort.IsCancellationRequested)
+                {
+                    foreach (var context in contexts)
+                    {
+                        context.Restart();
+                    }
 
-            if (transaction is not null)
-            {
-                await CommitAsync(transaction, abort).ConfigureAwait(false);
-                outboxDispatcher!.Unclaim(sentOutbox!);
-                sentOutbox = null;
+                    await ProcessInTransactionAsync(contexts, settlements, optimistic: false, abort).ConfigureAwait(false);
+                }
             }
         }
 #pragma warning disable CA1031 // The database may be down; nothing is acked, everything comes back after a pause.
@@ -109,15 +113,6 @@ internal sealed partial class EndpointWorker(
                 settlements[i] = Settlement.Retry(batch[i], abort.IsCancellationRequested ? TimeSpan.Zero : ErrorBackoff);
             }
         }
-        finally
-        {
-            if (sentOutbox is { Count: > 0 })
-            {
-                outboxDispatcher!.ReturnSent(sentOutbox);
-            }
-
-            await DisposeQuietlyAsync(transaction).ConfigureAwait(false);
-        }
 
         if (atMostOnce)
         {
@@ -129,6 +124,41 @@ internal sealed partial class EndpointWorker(
         }
 
         return completed;
+    }
+
+    /// <summary>
+    /// Effectively-once: the whole batch in one transaction of the service's database, which also removes outbox rows
+    /// already sent, then commits and sends what the batch staged. Optimistic, a failing message aborts the transaction
+    /// (<see cref="BatchRestartException"/>); otherwise each message has a savepoint and fails alone.
+    /// </summary>
+    private async Task ProcessInTransactionAsync(ReceiveContext[] contexts, Settlement[] settlements, bool optimistic, CancellationToken abort)
+    {
+        StoreTransaction? transaction = null;
+        List<OutboxEntry>? sentOutbox = null;
+        try
+        {
+            transaction = await store!.BeginAsync(abort).ConfigureAwait(false);
+            sentOutbox = await RemoveSentOutboxAsync(transaction, abort).ConfigureAwait(false);
+            for (var i = 0; i < contexts.Length; i++)
+            {
+                contexts[i].BatchTransaction = transaction;
+                contexts[i].Optimistic = optimistic;
+                settlements[i] = await ProcessOneAsync(contexts[i], abort).ConfigureAwait(false);
+            }
+
+            await CommitAsync(transaction, abort).ConfigureAwait(false);
+            outboxDispatcher!.Unclaim(sentOutbox);
+            sentOutbox = null;
+        }
+        finally
+        {
+            if (sentOutbox is { Count: > 0 })
+            {
+                outboxDispatcher!.ReturnSent(sentOutbox);
+            }
+
+            await DisposeQuietlyAsync(transaction).ConfigureAwait(false);
+        }
     }
 
     private async Task DisposeQuietlyAsync(StoreTransaction? transaction)

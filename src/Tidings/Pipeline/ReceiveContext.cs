@@ -49,6 +49,21 @@ public sealed class ReceiveContext
     /// <summary>Cancelled when shutdown runs out of patience.</summary>
     public CancellationToken CancellationToken { get; }
 
+    /// <summary>
+    /// In an optimistic batch the message has no savepoint of its own: a failure must abort the whole transaction.
+    /// </summary>
+    internal bool Optimistic { get; set; }
+
+    /// <summary>Back to the state before the pipeline ran (the batch starts over), keeping the deserialized message.</summary>
+    internal void Restart()
+    {
+        Outgoing.Clear();
+        Attempts = 0;
+        Optimistic = false;
+        Services = null;
+        Settlement = Settlement.Ack(Received);
+    }
+
     /// <summary>Marks the message for the dead-letter queue with <paramref name="reason"/> and, if any, the exception's details.</summary>
     public void DeadLetter(string reason, Exception? exception = null)
     {

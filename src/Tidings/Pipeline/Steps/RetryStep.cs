@@ -21,6 +21,10 @@ internal sealed partial class RetryStep(ILogger logger) : IStep<ReceiveContext>
                 await nextStep.InvokeAsync(context).ConfigureAwait(false);
                 return;
             }
+            catch (BatchRestartException)
+            {
+                throw;
+            }
             catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
             {
                 // Shutdown ran out of patience: hand the message back untouched; this was no failure of the message.

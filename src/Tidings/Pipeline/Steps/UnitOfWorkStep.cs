@@ -23,28 +23,36 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
         var scope = scopes.CreateAsyncScope();
         await using var scopeDisposal = scope.ConfigureAwait(false);
         context.Services = scope.ServiceProvider;
-        if (transaction is not null)
+        var savepoint = transaction is not null && !context.Optimistic;
+        if (savepoint)
         {
-            await ExecuteAsync(transaction, SaveKey, "SAVEPOINT tidings_message", context.CancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(transaction!, SaveKey, "SAVEPOINT tidings_message", context.CancellationToken).ConfigureAwait(false);
         }
 
         try
         {
             await nextStep.InvokeAsync(context).ConfigureAwait(false);
             var staged = await DispatchOutgoingAsync(context, transaction).ConfigureAwait(false);
-            if (transaction is not null)
+            if (savepoint)
             {
-                await ExecuteAsync(transaction, ReleaseKey, "RELEASE SAVEPOINT tidings_message", context.CancellationToken).ConfigureAwait(false);
-                transaction.Staged.AddRange(staged);
+                await ExecuteAsync(transaction!, ReleaseKey, "RELEASE SAVEPOINT tidings_message", context.CancellationToken).ConfigureAwait(false);
             }
+
+            transaction?.Staged.AddRange(staged);
         }
-        catch
+        catch (Exception ex)
         {
             context.Outgoing.Clear();
-            if (transaction is not null)
+            if (transaction is not null && !savepoint)
             {
-                await ExecuteAsync(transaction, RollbackKey, "ROLLBACK TO SAVEPOINT tidings_message", CancellationToken.None).ConfigureAwait(false);
-                await ExecuteAsync(transaction, ReleaseKey, "RELEASE SAVEPOINT tidings_message", CancellationToken.None).ConfigureAwait(false);
+                // Nothing to roll back to short of the whole transaction: the batch starts over, with savepoints.
+                throw new BatchRestartException(ex);
+            }
+
+            if (savepoint)
+            {
+                await ExecuteAsync(transaction!, RollbackKey, "ROLLBACK TO SAVEPOINT tidings_message", CancellationToken.None).ConfigureAwait(false);
+                await ExecuteAsync(transaction!, ReleaseKey, "RELEASE SAVEPOINT tidings_message", CancellationToken.None).ConfigureAwait(false);
             }
 
             throw;
