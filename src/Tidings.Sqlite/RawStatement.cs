@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using System.Text;
 using SQLitePCL;
 
 namespace Tidings.Sqlite;
@@ -31,9 +32,34 @@ internal sealed class RawStatement : IDisposable
         return this;
     }
 
+    /// <summary>Binds text, encoded to UTF-8 on the stack (SQLite copies it), so binding allocates nothing.</summary>
     public RawStatement Bind(int index, string? value)
     {
-        Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text(_statement, index, value));
+        if (value is null)
+        {
+            Check(raw.sqlite3_bind_null(_statement, index));
+            return this;
+        }
+
+        var max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (max > 1024)
+        {
+            Check(raw.sqlite3_bind_text(_statement, index, value));
+            return this;
+        }
+
+        Span<byte> utf8 = stackalloc byte[max];
+        var length = Encoding.UTF8.GetBytes(value, utf8);
+        Check(raw.sqlite3_bind_text(_statement, index, utf8[..length]));
+        return this;
+    }
+
+    /// <summary>Binds a GUID as its 36-character text form, without allocating a string.</summary>
+    public RawStatement Bind(int index, Guid value)
+    {
+        Span<byte> utf8 = stackalloc byte[36];
+        value.TryFormat(utf8, out var length);
+        Check(raw.sqlite3_bind_text(_statement, index, utf8[..length]));
         return this;
     }
 

@@ -18,7 +18,7 @@ public sealed class SqliteInboxStore(SqliteStore store, TimeProvider? timeProvid
             "INSERT OR IGNORE INTO tidings_inbox (endpoint, message_id, received_at) VALUES (?1, ?2, ?3)"));
         var inserted = insert
             .Bind(1, endpoint)
-            .Bind(2, messageId.ToString())
+            .Bind(2, messageId)
             .Bind(3, _time.GetUtcNow().ToUnixTimeMilliseconds())
             .Execute();
         return Task.FromResult(inserted == 1);

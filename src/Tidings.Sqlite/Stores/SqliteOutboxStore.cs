@@ -29,7 +29,7 @@ public sealed class SqliteOutboxStore(SqliteStore store) : IOutboxStore
             insert.Bind(1, (int)message.Destination.Kind)
                 .Bind(2, message.Destination.Name)
                 .Bind(3, message.DeliverAt?.ToUnixTimeMilliseconds())
-                .Bind(4, envelope.MessageId.ToString())
+                .Bind(4, envelope.MessageId)
                 .Bind(5, envelope.MessageName)
                 .Bind(6, envelope.CorrelationId)
                 .Bind(7, envelope.CausationId)

@@ -30,7 +30,7 @@ internal sealed class InsertOperation(IReadOnlyList<OutgoingMessage> messages) :
             statement
                 .Bind(1, message.Destination.Name)
                 .Bind(2, visibleAt)
-                .Bind(3, envelope.MessageId.ToString())
+                .Bind(3, envelope.MessageId)
                 .Bind(4, envelope.MessageName)
                 .Bind(5, envelope.CorrelationId)
                 .Bind(6, envelope.CausationId)

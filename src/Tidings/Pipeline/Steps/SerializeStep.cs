@@ -11,14 +11,15 @@ internal sealed class SerializeStep(TidingsOptions options, TimeProvider time) :
         var body = options.Serializer.Serialize(context.Message, context.MessageType);
         var messageId = context.Options?.MessageId ?? Envelope.NewMessageId();
         var incoming = context.Incoming;
+        var incomingId = incoming?.MessageId.ToString();
         var now = time.GetUtcNow();
 
         var envelope = new Envelope
         {
             MessageId = messageId,
             MessageName = name,
-            CorrelationId = context.Options?.CorrelationId ?? incoming?.CorrelationId ?? incoming?.MessageId.ToString() ?? messageId.ToString(),
-            CausationId = incoming?.MessageId.ToString(),
+            CorrelationId = context.Options?.CorrelationId ?? incoming?.CorrelationId ?? incomingId ?? messageId.ToString(),
+            CausationId = incomingId,
             SentAt = now,
             ContentType = options.Serializer.ContentType,
             Headers = context.Headers,
