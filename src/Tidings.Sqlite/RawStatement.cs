@@ -69,6 +69,20 @@ internal sealed class RawStatement : IDisposable
         return this;
     }
 
+    /// <summary>
+    /// Binds an envelope to eight consecutive parameters from <paramref name="first"/>: message id, name, correlation
+    /// id, causation id, sent-at, content type, headers (JSON), body. The bus and the outbox store envelopes alike.
+    /// </summary>
+    public RawStatement BindEnvelope(int first, Envelope envelope) =>
+        Bind(first, envelope.MessageId)
+            .Bind(first + 1, envelope.MessageName)
+            .Bind(first + 2, envelope.CorrelationId)
+            .Bind(first + 3, envelope.CausationId)
+            .Bind(first + 4, envelope.SentAt.ToUnixTimeMilliseconds())
+            .Bind(first + 5, envelope.ContentType)
+            .Bind(first + 6, HeaderJson.Write(envelope.Headers))
+            .Bind(first + 7, envelope.Body.Span);
+
     /// <summary>Steps to the next row of a query; false when there are no more (then resets the statement).</summary>
     public bool Read()
     {

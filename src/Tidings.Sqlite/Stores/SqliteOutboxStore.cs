@@ -25,18 +25,10 @@ public sealed class SqliteOutboxStore(SqliteStore store) : IOutboxStore
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i];
-            var envelope = message.Envelope;
             insert.Bind(1, (int)message.Destination.Kind)
                 .Bind(2, message.Destination.Name)
                 .Bind(3, message.DeliverAt?.ToUnixTimeMilliseconds())
-                .Bind(4, envelope.MessageId)
-                .Bind(5, envelope.MessageName)
-                .Bind(6, envelope.CorrelationId)
-                .Bind(7, envelope.CausationId)
-                .Bind(8, envelope.SentAt.ToUnixTimeMilliseconds())
-                .Bind(9, envelope.ContentType)
-                .Bind(10, HeaderJson.Write(envelope.Headers))
-                .Bind(11, envelope.Body.Span)
+                .BindEnvelope(4, message.Envelope)
                 .Execute();
             entries[i] = new OutboxEntry(insert.LastInsertRowId, message);
         }

@@ -22,7 +22,6 @@ internal sealed class InsertOperation(IReadOnlyList<OutgoingMessage> messages) :
 
         foreach (var message in messages)
         {
-            var envelope = message.Envelope;
             var visibleAt = message.DeliverAt is { } at ? Math.Max(nowMs, at.ToUnixTimeMilliseconds()) : nowMs;
             var statement = message.Destination.Kind == DestinationKind.Queue ? commands.InsertToQueue : commands.InsertToTopic;
 
@@ -30,14 +29,7 @@ internal sealed class InsertOperation(IReadOnlyList<OutgoingMessage> messages) :
             statement
                 .Bind(1, message.Destination.Name)
                 .Bind(2, visibleAt)
-                .Bind(3, envelope.MessageId)
-                .Bind(4, envelope.MessageName)
-                .Bind(5, envelope.CorrelationId)
-                .Bind(6, envelope.CausationId)
-                .Bind(7, envelope.SentAt.ToUnixTimeMilliseconds())
-                .Bind(8, envelope.ContentType)
-                .Bind(9, HeaderJson.Write(envelope.Headers))
-                .Bind(10, envelope.Body.Span)
+                .BindEnvelope(3, message.Envelope)
                 .Execute();
         }
     }
