@@ -42,7 +42,9 @@ internal sealed class RawStatement : IDisposable
         }
 
         var max = Encoding.UTF8.GetMaxByteCount(value.Length);
-        if (max > 1024)
+
+        // An empty span would pin to a null pointer, which SQLite binds as NULL rather than "".
+        if (value.Length == 0 || max > 1024)
         {
             Check(raw.sqlite3_bind_text(_statement, index, value));
             return this;

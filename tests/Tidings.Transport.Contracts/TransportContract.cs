@@ -55,6 +55,34 @@ public abstract class TransportContract<TFixture> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Empty_texts_arrive_empty_not_missing()
+    {
+        var queue = Unique("empty");
+        await Transport.DeclareAsync(new QueueDeclaration(queue, []));
+        var sent = new Envelope
+        {
+            MessageId = Envelope.NewMessageId(),
+            MessageName = "test.empty",
+            CorrelationId = "",
+            CausationId = "",
+            ContentType = "",
+            SentAt = DateTimeOffset.UtcNow,
+            Headers = new Dictionary<string, string>(StringComparer.Ordinal) { ["x-empty"] = "" },
+            Body = Array.Empty<byte>(),
+        };
+
+        await Transport.SendAsync([new OutgoingMessage(Destination.Queue(queue), sent)]);
+        await using var receiver = Transport.CreateReceiver(queue, Settings);
+        var received = Assert.Single(await receiver.ReceiveWithin(Patience)).Envelope;
+
+        Assert.Equal("", received.CorrelationId);
+        Assert.Equal("", received.CausationId);
+        Assert.Equal("", received.ContentType);
+        Assert.Equal("", received.Headers["x-empty"]);
+        Assert.Equal(0, received.Body.Length);
+    }
+
+    [Fact]
     public async Task A_published_message_reaches_every_subscribed_queue_and_no_other()
     {
         var topic = Unique("order-placed");

@@ -7,7 +7,12 @@ namespace Tidings.Sqlite.Transport;
 /// </summary>
 internal static class BusSchema
 {
-    public const int Version = 1;
+    public const int Version = 2;
+
+    /// <summary>Brings a bus file made by an earlier version up to this one. Idempotent.</summary>
+    public const string MigrateAbandonedColumn = "ALTER TABLE messages ADD COLUMN abandoned INTEGER NOT NULL DEFAULT 0";
+
+    public const string HasAbandonedColumn = "SELECT COUNT(*) FROM pragma_table_info('messages') WHERE name = 'abandoned'";
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS queues (

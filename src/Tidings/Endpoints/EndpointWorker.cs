@@ -96,6 +96,7 @@ internal sealed partial class EndpointWorker(
                     foreach (var context in contexts)
                     {
                         context.Restart();
+                        deserializer.TryPrepare(context);
                     }
 
                     await ProcessInTransactionAsync(contexts, settlements, optimistic: false, abort).ConfigureAwait(false);
@@ -138,7 +139,13 @@ internal sealed partial class EndpointWorker(
         try
         {
             transaction = await store!.BeginAsync(abort).ConfigureAwait(false);
-            sentOutbox = await RemoveSentOutboxAsync(transaction, abort).ConfigureAwait(false);
+            sentOutbox = outboxDispatcher!.TakeSent();
+            if (sentOutbox.Count > 0)
+            {
+                // Rows already sent ride along in this transaction: no commit of their own.
+                await outbox!.RemoveAsync(transaction, sentOutbox, abort).ConfigureAwait(false);
+            }
+
             for (var i = 0; i < contexts.Length; i++)
             {
                 contexts[i].BatchTransaction = transaction;
@@ -178,18 +185,6 @@ internal sealed partial class EndpointWorker(
         {
             LogBatchFailed(logger, ex, _options.Name, 0);
         }
-    }
-
-    /// <summary>Removes outbox messages already sent in this batch's transaction: no commit of their own.</summary>
-    private async Task<List<OutboxEntry>> RemoveSentOutboxAsync(StoreTransaction transaction, CancellationToken abort)
-    {
-        var sent = outboxDispatcher!.TakeSent();
-        if (sent.Count > 0)
-        {
-            await outbox!.RemoveAsync(transaction, sent, abort).ConfigureAwait(false);
-        }
-
-        return sent;
     }
 
     /// <summary>Commits the batch, then sends what it staged in the outbox without waiting for the relay.</summary>

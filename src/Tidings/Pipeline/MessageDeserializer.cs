@@ -19,7 +19,9 @@ internal sealed class MessageDeserializer(TidingsOptions options)
     /// </summary>
     public void TryPrepare(ReceiveContext context)
     {
-        if (context.Envelope.Body.Length > options.MaxMessageBytes
+        // A message its consumers keep dying on is left for the pipeline, which dead-letters it before touching the body.
+        if (context.Received.AbandonedDeliveries >= context.Endpoint.Options.Retries.MaxAbandonedDeliveries
+            || context.Envelope.Body.Length > options.MaxMessageBytes
             || !TryResolve(context, out var type)
             || !context.Endpoint.HandlersByType.ContainsKey(type))
         {

@@ -54,9 +54,14 @@ public sealed class ReceiveContext
     /// </summary>
     internal bool Optimistic { get; set; }
 
-    /// <summary>Back to the state before the pipeline ran (the batch starts over), keeping the deserialized message.</summary>
+    /// <summary>
+    /// Back to the state before the pipeline ran (the batch starts over). The message is deserialized afresh: a handler
+    /// of the aborted pass may have changed the object.
+    /// </summary>
     internal void Restart()
     {
+        Message = null;
+        MessageType = null;
         Outgoing.Clear();
         Attempts = 0;
         Optimistic = false;

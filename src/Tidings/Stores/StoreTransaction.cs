@@ -59,36 +59,48 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (_items is not null)
-        {
-            foreach (var item in _items.Values)
-            {
-                if (item is IAsyncDisposable asyncDisposable)
-                {
-                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-                }
-                else if (item is IDisposable disposable)
-                {
-                    disposable.Dispose();
-                }
-            }
-
-            _items = null;
-        }
-
         try
         {
-            await Transaction.DisposeAsync().ConfigureAwait(false);
+            await DisposeItemsAsync().ConfigureAwait(false);
         }
         finally
         {
             try
             {
-                await Connection.DisposeAsync().ConfigureAwait(false);
+                await Transaction.DisposeAsync().ConfigureAwait(false);
             }
             finally
             {
-                Finish();
+                try
+                {
+                    await Connection.DisposeAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    Finish();
+                }
+            }
+        }
+    }
+
+    private async ValueTask DisposeItemsAsync()
+    {
+        if (_items is null)
+        {
+            return;
+        }
+
+        var items = _items.Values.ToList();
+        _items = null;
+        foreach (var item in items)
+        {
+            if (item is IAsyncDisposable asyncDisposable)
+            {
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+            }
+            else if (item is IDisposable disposable)
+            {
+                disposable.Dispose();
             }
         }
     }
