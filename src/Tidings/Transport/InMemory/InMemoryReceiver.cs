@@ -1,20 +1,22 @@
+using System.Collections.Concurrent;
+
 namespace Tidings.Transport.InMemory;
 
 internal sealed class InMemoryReceiver : IMessageReceiver
 {
-    private readonly InMemoryTransport transport;
-    private readonly InMemoryQueue queue;
-    private readonly InMemoryQueue deadLetters;
-    private readonly ReceiverSettings settings;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<InMemoryQueue.Entry, object> _inFlight = new();
+    private readonly InMemoryTransport _transport;
+    private readonly InMemoryQueue _queue;
+    private readonly InMemoryQueue _deadLetters;
+    private readonly ReceiverSettings _settings;
+    private readonly ConcurrentDictionary<InMemoryQueue.Entry, object> _inFlight = new();
     private readonly Timer _renewal;
 
     public InMemoryReceiver(InMemoryTransport transport, InMemoryQueue queue, InMemoryQueue deadLetters, ReceiverSettings settings)
     {
-        this.transport = transport;
-        this.queue = queue;
-        this.deadLetters = deadLetters;
-        this.settings = settings;
+        _transport = transport;
+        _queue = queue;
+        _deadLetters = deadLetters;
+        _settings = settings;
 
         // Like the durable transports: leases of messages still being handled are renewed, so a slow handler keeps its message.
         var period = settings.LeaseDuration / 3;
@@ -31,9 +33,9 @@ internal sealed class InMemoryReceiver : IMessageReceiver
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var ticket = queue.Signal.Ticket;
+            var ticket = _queue.Signal.Ticket;
             var owner = new LeaseToken();
-            var (leased, next) = queue.Lease(maxMessages, owner, settings.LeaseDuration);
+            var (leased, next) = _queue.Lease(maxMessages, owner, _settings.LeaseDuration);
             if (leased.Count > 0)
             {
                 foreach (var entry in leased)
@@ -44,7 +46,7 @@ internal sealed class InMemoryReceiver : IMessageReceiver
                 return leased.Select(e => new ReceivedMessage(e.Envelope, e.Deliveries, (e, owner), e.Abandoned)).ToList();
             }
 
-            var wait = next is { } at ? Clamp(at - transport.Time.GetUtcNow()) : IdleCheck;
+            var wait = next is { } at ? Clamp(at - _transport.Time.GetUtcNow()) : IdleCheck;
             await WakeSignal.WaitAsync(ticket, wait, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -52,7 +54,7 @@ internal sealed class InMemoryReceiver : IMessageReceiver
     public ValueTask SettleAsync(IReadOnlyList<Settlement> settlements, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settlements);
-        var now = transport.Time.GetUtcNow();
+        var now = _transport.Time.GetUtcNow();
         foreach (var settlement in settlements)
         {
             var (entry, owner) = ((InMemoryQueue.Entry, LeaseToken))settlement.Message.TransportState!;
@@ -60,15 +62,15 @@ internal sealed class InMemoryReceiver : IMessageReceiver
             switch (settlement.Kind)
             {
                 case SettlementKind.Ack:
-                    queue.Remove(entry, owner);
+                    _queue.Remove(entry, owner);
                     break;
                 case SettlementKind.Retry:
-                    queue.Return(entry, owner, now + settlement.Delay);
+                    _queue.Return(entry, owner, now + settlement.Delay);
                     break;
                 case SettlementKind.DeadLetter:
-                    if (queue.Remove(entry, owner))
+                    if (_queue.Remove(entry, owner))
                     {
-                        deadLetters.Enqueue(entry.Envelope, now, entry.Deliveries);
+                        _deadLetters.Enqueue(entry.Envelope, now, entry.Deliveries);
                     }
 
                     break;
@@ -82,10 +84,10 @@ internal sealed class InMemoryReceiver : IMessageReceiver
 
     private void RenewLeases()
     {
-        var until = transport.Time.GetUtcNow() + settings.LeaseDuration;
+        var until = _transport.Time.GetUtcNow() + _settings.LeaseDuration;
         foreach (var (entry, owner) in _inFlight)
         {
-            queue.Renew(entry, owner, until);
+            _queue.Renew(entry, owner, until);
         }
     }
 
