@@ -96,6 +96,31 @@ public sealed class EffectivelyOnceTests : IDisposable
         Assert.Equal("declined", (await host.DeadLetterAsync("cashier")).Envelope.Headers[TidingsHeaders.ExceptionMessage]);
     }
 
+    [Fact]
+    public async Task Inbox_entries_older_than_the_retention_are_cleaned_up_in_the_background()
+    {
+        await using var host = await SqliteTestHost.StartAsync(_directory, t => t
+            .Configure(o =>
+            {
+                o.InboxRetention = TimeSpan.FromMilliseconds(200);
+                o.InboxCleanupInterval = TimeSpan.FromMilliseconds(100);
+            })
+            .AddMessage<CardCharged>()
+            .AddMessage<ReceiptPrinted>()
+            .AddEndpoint("cashier", e =>
+            {
+                e.Handle<ChargeCard, ChargeCardHandler>();
+                e.DeliveryMode = DeliveryMode.EffectivelyOnce;
+            }));
+        CreatePayments(host);
+
+        await host.Bus.SendAsync("cashier", new ChargeCard(1, 450), cancellationToken: Ct);
+        await SqliteTestHost.WaitUntilAsync(() => host.Scalar("SELECT COUNT(*) FROM payments") == 1);
+
+        await SqliteTestHost.WaitUntilAsync(() => host.Scalar("SELECT COUNT(*) FROM tidings_inbox") == 0);
+        Assert.Equal(1, host.Scalar("SELECT COUNT(*) FROM payments"));
+    }
+
     private static int JsonOrderId(ReceivedMessage message) =>
         System.Text.Json.JsonDocument.Parse(Encoding.UTF8.GetString(message.Envelope.Body.Span)).RootElement.GetProperty("orderId").GetInt32();
 
