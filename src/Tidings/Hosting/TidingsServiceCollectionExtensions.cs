@@ -43,6 +43,7 @@ public static class TidingsServiceCollectionExtensions
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new BusRuntime(options, sp.GetRequiredService<ITransport>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ReplyListener>();
         services.AddSingleton<IBus, MessageBus>();
         if (builder.HasStore)
         {
