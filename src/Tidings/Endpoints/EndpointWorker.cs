@@ -7,8 +7,9 @@ namespace Tidings;
 
 /// <summary>
 /// One worker of an endpoint: takes a batch, runs each message through the receive pipeline, then settles the batch
-/// at once. In effectively-once mode the batch shares one transaction of the service's database (a savepoint per
-/// message), so the database commits once per batch instead of once per message.
+/// at once. In effectively-once mode the batch shares one transaction of the service's database, so the database
+/// commits once per batch instead of once per message: optimistically without savepoints, and if a message fails,
+/// once more with a savepoint per message so that it fails alone.
 /// </summary>
 internal sealed partial class EndpointWorker(
     EndpointRuntime endpoint, IMessageReceiver receiver, ITransport transport,
