@@ -30,9 +30,6 @@ public sealed class Pipeline<TContext>
 
     internal Pipeline(IEnumerable<IStep<TContext>> steps) => _steps = steps.ToArray();
 
-    /// <summary>The step types in order, for diagnostics and docs.</summary>
-    public IReadOnlyList<string> StepNames => _steps.Select(s => s.GetType().Name).ToArray();
-
     /// <summary>Runs the whole pipeline.</summary>
     public ValueTask InvokeAsync(TContext context) => InvokeAsync(context, 0);
 

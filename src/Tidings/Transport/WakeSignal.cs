@@ -17,9 +17,6 @@ public sealed class WakeSignal
     /// </summary>
     public Task Ticket => Volatile.Read(ref _next).Task;
 
-    /// <summary>Waits for the next <see cref="Set"/>, at most <paramref name="timeout"/>. Returns false on time-out.</summary>
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => WaitAsync(Ticket, timeout, cancellationToken);
-
     /// <summary>Waits until <paramref name="ticket"/> (from <see cref="Ticket"/>) is set, at most <paramref name="timeout"/>. Returns false on time-out.</summary>
     public static async Task<bool> WaitAsync(Task ticket, TimeSpan timeout, CancellationToken cancellationToken)
     {
