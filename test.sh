@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test project of Tidings on a fresh machine and ends with one line: "N passed, N failed".
-# The SQLite transport and stores are embedded, so no service is installed yet; the RabbitMQ and PostgreSQL
-# issues add their installs (apt-get) and start-ups here, before the tests run.
+# Installs and starts what the tests need first (scripts/services.sh): RabbitMQ from Debian's packages.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -9,6 +8,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "test.sh: the .NET 10 SDK is required (dotnet on PATH)." >&2
+  exit 1
+fi
+
+# shellcheck source=scripts/services.sh
+. scripts/services.sh
+if ! ensure_rabbitmq; then
+  echo "0 passed, 1 failed"
   exit 1
 fi
 

@@ -34,8 +34,8 @@ internal sealed partial class ReplyListener(BusRuntime runtime, ILogger<ReplyLis
                 return;
             }
 
-            await runtime.Transport.DeclareAsync(new QueueDeclaration(Queue, []), cancellationToken).ConfigureAwait(false);
-            _receiver = runtime.Transport.CreateReceiver(Queue, new ReceiverSettings(TimeSpan.FromSeconds(30)));
+            await runtime.Transport.DeclareAsync(new QueueDeclaration(Queue, [], Temporary: true), cancellationToken).ConfigureAwait(false);
+            _receiver = runtime.Transport.CreateReceiver(Queue, new ReceiverSettings(TimeSpan.FromSeconds(30), Prefetch: 64));
             Volatile.Write(ref _loop, Task.Run(() => ListenAsync(_receiver, _stop.Token), CancellationToken.None));
         }
         finally

@@ -36,7 +36,7 @@ internal sealed partial class TidingsHostedService(
             var workerLogger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Tidings.Endpoint." + endpointOptions.Name);
             for (var i = 0; i < endpointOptions.Concurrency; i++)
             {
-                var receiver = transport.CreateReceiver(endpointOptions.Name, new ReceiverSettings(endpointOptions.LeaseDuration));
+                var receiver = transport.CreateReceiver(endpointOptions.Name, new ReceiverSettings(endpointOptions.LeaseDuration, endpointOptions.Prefetch));
                 _receivers.Add(receiver);
                 var worker = new EndpointWorker(endpoint, receiver, transport, store, services.GetService<IOutboxStore>(), dispatcher, new Pipeline.MessageDeserializer(options), workerLogger);
                 _workers.Add(Task.Run(() => worker.RunAsync(_stopReceiving.Token, _abortHandling.Token), CancellationToken.None));

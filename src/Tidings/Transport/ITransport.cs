@@ -25,11 +25,21 @@ public interface ITransport : IAsyncDisposable
 }
 
 /// <summary>A queue and the topics it subscribes to.</summary>
-public sealed record QueueDeclaration(string Queue, IReadOnlyCollection<string> Topics);
+/// <param name="Queue">The queue's name.</param>
+/// <param name="Topics">The topics whose messages the queue gets a copy of.</param>
+/// <param name="Temporary">
+/// The queue serves this process only (its reply queue): a transport may remove it once the process is gone, and need
+/// not keep its messages through a broker restart.
+/// </param>
+public sealed record QueueDeclaration(string Queue, IReadOnlyCollection<string> Topics, bool Temporary = false);
 
 /// <summary>How a receiver takes messages.</summary>
 /// <param name="LeaseDuration">How long a taken message stays invisible to other consumers before it comes back unless renewed.</param>
-public sealed record ReceiverSettings(TimeSpan LeaseDuration);
+/// <param name="Prefetch">
+/// How many messages a receiver may hold before it settles some: brokers that push messages use it as their
+/// prefetch limit.
+/// </param>
+public sealed record ReceiverSettings(TimeSpan LeaseDuration, int Prefetch = 32);
 
 /// <summary>Takes messages from one queue and settles them.</summary>
 public interface IMessageReceiver : IAsyncDisposable

@@ -1,0 +1,81 @@
+using RabbitMQ.Client;
+using Tidings.RabbitMQ.Connections;
+
+namespace Tidings.RabbitMQ.Publishing;
+
+/// <summary>
+/// One publishing channel with publisher confirms. Publishes are started one batch at a time, in order, and their
+/// confirms are awaited together, so many are in flight on the channel at once.
+/// </summary>
+internal sealed class PublishChannel : IAsyncDisposable
+{
+    private static readonly CreateChannelOptions ConfirmOptions = new(
+        publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null);
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private IChannel? _channel;
+
+    /// <summary>
+    /// Starts every publish of <paramref name="publications"/> in order and returns their confirmations. The client is
+    /// given no cancellation token: cancelling a publish half-way is what corrupts its confirm bookkeeping
+    /// (rabbitmq-dotnet-client #1900); the caller bounds the wait instead.
+    /// </summary>
+    public async ValueTask<Task[]> StartAsync(RabbitMqConnections connections, IReadOnlyList<Publication> publications, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var channel = await OpenAsync(connections, cancellationToken).ConfigureAwait(false);
+            var confirms = new Task[publications.Count];
+            for (var i = 0; i < publications.Count; i++)
+            {
+                var p = publications[i];
+                try
+                {
+                    confirms[i] = channel.BasicPublishAsync(p.Exchange, p.RoutingKey, p.Mandatory, p.Properties, p.Body, CancellationToken.None).AsTask();
+                }
+#pragma warning disable CA1031 // Every publish gets its outcome; the caller sees the first failure.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    confirms[i] = Task.FromException(ex);
+                }
+            }
+
+            return confirms;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async ValueTask<IChannel> OpenAsync(RabbitMqConnections connections, CancellationToken cancellationToken)
+    {
+        var connection = await connections.PublishingAsync(cancellationToken).ConfigureAwait(false);
+
+        // A channel the broker closed for an error of its own is not recovered by the client; one closed because the
+        // connection dropped comes back with the connection.
+        if (_channel is null || (!_channel.IsOpen && connection.IsOpen))
+        {
+            if (_channel is not null)
+            {
+                await _channel.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _channel = await connection.CreateChannelAsync(ConfirmOptions, cancellationToken).ConfigureAwait(false);
+        }
+
+        return _channel;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_channel is not null)
+        {
+            await _channel.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _gate.Dispose();
+    }
+}

@@ -1,0 +1,124 @@
+using System.Net.Sockets;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+using RabbitMQ.Client.Exceptions;
+using Tidings.RabbitMQ.Connections;
+using Tidings.Transport;
+
+namespace Tidings.RabbitMQ.Publishing;
+
+/// <summary>
+/// Publishes batches with publisher confirms on a small pool of channels. A batch completes when the broker has
+/// confirmed every message in it. While the broker is unreachable, the batch is published again once the connection
+/// has recovered, until <see cref="RabbitMqTransportOptions.PublishTimeout"/>: a message may then arrive twice (its
+/// id is the same, so effectively-once endpoints drop the copy), but a confirmed send is never lost and an unconfirmed
+/// one is never reported as sent.
+/// </summary>
+internal sealed class RabbitMqPublisher : IAsyncDisposable
+{
+    private readonly RabbitMqConnections _connections;
+    private readonly PublishChannel[] _channels;
+    private readonly ResiliencePipeline _resilience;
+    private readonly TimeSpan _timeout;
+    private int _next;
+
+    public RabbitMqPublisher(RabbitMqConnections connections, RabbitMqTransportOptions options)
+    {
+        _connections = connections;
+        _timeout = options.PublishTimeout;
+        _channels = Enumerable.Range(0, Math.Max(1, options.PublishChannels)).Select(_ => new PublishChannel()).ToArray();
+        _resilience = new ResiliencePipelineBuilder()
+            .AddTimeout(options.PublishTimeout)
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsConnectionFailure),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                Delay = TimeSpan.FromMilliseconds(100),
+                MaxDelay = TimeSpan.FromSeconds(2),
+                UseJitter = true,
+            })
+            .Build();
+    }
+
+    /// <summary>Publishes <paramref name="publications"/> in order and waits for the broker to confirm them all.</summary>
+    public async Task PublishAsync(IReadOnlyList<Publication> publications, CancellationToken cancellationToken)
+    {
+        if (publications.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _resilience.ExecuteAsync(
+                static (state, token) => state.Publisher.PublishOnceAsync(state.Publications, token),
+                (Publisher: this, Publications: publications), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new TimeoutException(
+                $"RabbitMQ at {_connections.Address} did not confirm {publications.Count} message(s) within {_timeout} " +
+                "(the broker is unreachable or blocked); they may or may not have been stored.", ex);
+        }
+    }
+
+    private async ValueTask PublishOnceAsync(IReadOnlyList<Publication> publications, CancellationToken cancellationToken)
+    {
+        var channel = _channels[(int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length)];
+        var confirms = await channel.StartAsync(_connections, publications, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(confirms).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw FirstFailure(confirms, publications);
+        }
+    }
+
+    /// <summary>The failure that matters most: a message with no route is the caller's error; otherwise the first failure.</summary>
+    private static Exception FirstFailure(Task[] confirms, IReadOnlyList<Publication> publications)
+    {
+        Exception? first = null;
+        for (var i = 0; i < confirms.Length; i++)
+        {
+            var error = confirms[i].Exception?.InnerException;
+            switch (error)
+            {
+                case PublishReturnException:
+                    var p = publications[i];
+                    return new UnroutableMessageException(p.Destination, p.Properties.Type ?? "");
+                case PublishException nack:
+                    first ??= new InvalidOperationException(
+                        $"RabbitMQ refused the message to {publications[i].Destination} (publish {nack.PublishSequenceNumber} was nacked: " +
+                        "a queue is full with overflow=reject-publish, or the broker failed to store it).", nack);
+                    break;
+                case not null:
+                    first ??= error;
+                    break;
+            }
+        }
+
+        return first ?? new InvalidOperationException("A publish failed without an error.");
+    }
+
+    private static bool IsConnectionFailure(Exception ex) => ex switch
+    {
+        AlreadyClosedException => true,
+        BrokerUnreachableException => true,
+        OperationInterruptedException interrupted => interrupted.ShutdownReason?.Initiator != global::RabbitMQ.Client.ShutdownInitiator.Peer
+            || interrupted.ShutdownReason.ReplyCode is 320 or 541, // connection-forced (broker stopping), internal-error
+        IOException or SocketException => true,
+        _ => false,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var channel in _channels)
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tidings.RabbitMQ.Connections;
+using Tidings.RabbitMQ.Publishing;
+using Tidings.RabbitMQ.Receiving;
+using Tidings.RabbitMQ.Topology;
+using Tidings.RabbitMQ.Wire;
+using Tidings.Transport;
+
+namespace Tidings.RabbitMQ;
+
+/// <summary>
+/// The RabbitMQ transport: a durable queue per endpoint with its dead-letter queue, a fanout exchange per event name,
+/// publisher confirms with mandatory routing for commands, manual acks after the handler, automatic recovery, and
+/// delays through expiring tier queues (no broker plugin). See docs/rabbitmq-transport.md for the topology.
+/// </summary>
+public sealed class RabbitMqTransport : ITransport
+{
+    private readonly RabbitMqTransportOptions _options;
+    private readonly ILoggerFactory _loggers;
+    private readonly TimeProvider _time;
+    private readonly Lazy<DelayForwarder?> _forwarder;
+    private int _disposed;
+
+    /// <summary>Creates the transport; it connects on first use.</summary>
+    public RabbitMqTransport(RabbitMqTransportOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _loggers = loggerFactory ?? NullLoggerFactory.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        Connections = new RabbitMqConnections(options);
+        Topology = new RabbitMqTopology(Connections, options);
+        Publisher = new RabbitMqPublisher(Connections, options);
+        _forwarder = new Lazy<DelayForwarder?>(() => options.RunDelayForwarder
+            ? DelayForwarder.Start(this, _loggers.CreateLogger<DelayForwarder>())
+            : null);
+    }
+
+    /// <inheritdoc />
+    public string Name => "rabbitmq";
+
+    internal RabbitMqConnections Connections { get; }
+
+    internal RabbitMqTopology Topology { get; }
+
+    internal RabbitMqPublisher Publisher { get; }
+
+    internal TimeProvider Time => _time;
+
+    /// <inheritdoc />
+    public Task DeclareAsync(QueueDeclaration queue, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        _ = _forwarder.Value;
+        return Topology.DeclareAsync(queue, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Queues are checked before anything is published, so a batch with an unknown queue fails whole. Should a queue be
+    /// deleted between the check and the publish, the mandatory flag still reports the message as unroutable, but
+    /// the batch's other messages may have been sent.
+    /// </remarks>
+    public async Task SendAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        _ = _forwarder.Value;
+        await Topology.EnsureQueuesExistAsync(messages, cancellationToken).ConfigureAwait(false);
+        await PublishAsync(messages, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public IMessageReceiver CreateReceiver(string queue, ReceiverSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        _ = _forwarder.Value;
+        return new RabbitMqReceiver(this, queue, settings, _loggers.CreateLogger<RabbitMqReceiver>());
+    }
+
+    /// <summary>Publishes messages, delayed ones into the delay tiers; <paramref name="histories"/> carries earlier deliveries of copies.</summary>
+    internal async Task PublishAsync(IReadOnlyList<OutgoingMessage> messages, IReadOnlyList<DeliveryHistory>? histories, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var publications = new Publication[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            publications[i] = await BuildAsync(messages[i], histories?[i] ?? default, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        await Publisher.PublishAsync(publications, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Publishes the copies that retry or dead-letter received messages of <paramref name="queue"/>.</summary>
+    internal Task PublishCopiesAsync(string queue, IReadOnlyList<Settlement> settlements, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var copies = new OutgoingMessage[settlements.Count];
+        var histories = new DeliveryHistory[settlements.Count];
+        for (var i = 0; i < settlements.Count; i++)
+        {
+            var settlement = settlements[i];
+            var message = settlement.Message;
+            histories[i] = new DeliveryHistory(message.DeliveryCount, message.AbandonedDeliveries);
+            copies[i] = settlement.Kind == SettlementKind.DeadLetter
+                ? new OutgoingMessage(Destination.Queue(DeadLetterQueues.For(queue)), message.Envelope)
+                : new OutgoingMessage(Destination.Queue(queue), message.Envelope, settlement.Delay > TimeSpan.Zero ? now + settlement.Delay : null);
+        }
+
+        return PublishAsync(copies, histories, cancellationToken);
+    }
+
+    private async ValueTask<Publication> BuildAsync(OutgoingMessage message, DeliveryHistory history, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var envelope = message.Envelope;
+        var destination = message.Destination;
+        if (message.DeliverAt is { } deliverAt && deliverAt > now)
+        {
+            var tier = DelayTiers.TierFor(deliverAt - now);
+            await Topology.EnsureDelayQueueAsync(tier, cancellationToken).ConfigureAwait(false);
+            var route = new DelayedRoute(DelayedDestination.Format(destination), deliverAt);
+            var queue = tier is { } ms ? DelayTiers.QueueName(ms) : DelayTiers.DueQueue;
+            return new Publication("", queue, Mandatory: true, EnvelopeWriter.Properties(envelope, persistent: true, history, route), envelope.Body, destination);
+        }
+
+        if (destination.Kind == DestinationKind.Topic)
+        {
+            // An event nobody subscribes to is accepted and goes nowhere: not mandatory.
+            await Topology.EnsureExchangeAsync(destination.Name, cancellationToken).ConfigureAwait(false);
+            return new Publication(destination.Name, "", Mandatory: false, EnvelopeWriter.Properties(envelope, persistent: true, history), envelope.Body, destination);
+        }
+
+        return new Publication("", destination.Name, Mandatory: true, EnvelopeWriter.Properties(envelope, persistent: true, history), envelope.Body, destination);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        if (_forwarder.IsValueCreated && _forwarder.Value is { } forwarder)
+        {
+            await forwarder.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await Publisher.DisposeAsync().ConfigureAwait(false);
+        await Topology.DisposeAsync().ConfigureAwait(false);
+        await Connections.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,324 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+using Tidings.RabbitMQ.Wire;
+using Tidings.Transport;
+
+namespace Tidings.RabbitMQ.Receiving;
+
+/// <summary>
+/// A consumer on its own channel, with the endpoint's prefetch as its QoS. Deliveries are buffered until a worker takes
+/// them. Settling is an ack after the handler: a retry or dead-letter first publishes a copy with updated headers
+/// (confirmed), then acks the original. If the channel dies, the broker gives its unacked messages back at once, so
+/// settlements of deliveries from before the drop are skipped: acking them would be void, and a copy a duplicate.
+/// </summary>
+internal sealed partial class RabbitMqReceiver : IMessageReceiver
+{
+    private readonly RabbitMqTransport _transport;
+    private readonly string _queue;
+    private readonly ReceiverSettings _settings;
+    private readonly ILogger _logger;
+    private readonly Channel<ReceivedMessage> _buffer = Channel.CreateUnbounded<ReceivedMessage>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly SemaphoreSlim _start = new(1, 1);
+    private readonly Lock _lock = new();
+    private readonly SortedSet<ulong> _unsettled = [];
+    private IChannel? _channel;
+    private IConnection? _connection;
+    private int _generation;
+    private volatile bool _restart;
+    private volatile bool _disposed;
+
+    /// <summary>Put in the buffer to wake a waiting worker when the consumer must be re-created.</summary>
+    private static readonly ReceivedMessage RestartMarker = new(new Envelope { MessageId = Guid.Empty, MessageName = "" }, 0, null);
+
+    public RabbitMqReceiver(RabbitMqTransport transport, string queue, ReceiverSettings settings, ILogger logger)
+    {
+        _transport = transport;
+        _queue = queue;
+        _settings = settings;
+        _logger = logger;
+    }
+
+    public async ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(int maxMessages, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var reader = _buffer.Reader;
+        while (true)
+        {
+            if (_channel is null || _restart)
+            {
+                await StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var open = await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+            ObjectDisposedException.ThrowIf(!open, this);
+
+            var batch = new List<ReceivedMessage>(Math.Min(maxMessages, 16));
+            var generation = Volatile.Read(ref _generation);
+            while (batch.Count < maxMessages && reader.TryRead(out var message))
+            {
+                // Deliveries from before a dropped channel are back on the queue already; they will come again.
+                if (message.TransportState is DeliveryState state && state.Generation == generation)
+                {
+                    batch.Add(message);
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                return batch;
+            }
+        }
+    }
+
+    public async ValueTask SettleAsync(IReadOnlyList<Settlement> settlements, CancellationToken cancellationToken = default)
+    {
+        foreach (var group in settlements.GroupBy(s => ((DeliveryState)s.Message.TransportState!).Owner))
+        {
+            await group.Key.SettleOwnAsync(group.ToList(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask SettleOwnAsync(List<Settlement> settlements, CancellationToken cancellationToken)
+    {
+        var channel = _channel;
+        var generation = Volatile.Read(ref _generation);
+        var live = settlements.Where(s => ((DeliveryState)s.Message.TransportState!).Generation == generation).ToList();
+        if (_disposed || channel is not { IsOpen: true } || live.Count == 0)
+        {
+            LogSkipped(_logger, settlements.Count, _queue);
+            return;
+        }
+
+        var copies = live.Where(s => s.Kind != SettlementKind.Ack).ToList();
+        if (copies.Count > 0)
+        {
+            try
+            {
+                await _transport.PublishCopiesAsync(_queue, copies, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // The copies may not exist: give the originals back rather than hold them until the channel closes.
+                await NackQuietlyAsync(channel, live).ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        await AckAsync(channel, live).ConfigureAwait(false);
+    }
+
+    /// <summary>Acks with one frame when the batch is everything still held up to its highest tag, else one by one.</summary>
+    private async ValueTask AckAsync(IChannel channel, List<Settlement> settled)
+    {
+        ulong highest = 0;
+        bool together;
+        lock (_lock)
+        {
+            foreach (var settlement in settled)
+            {
+                var tag = ((DeliveryState)settlement.Message.TransportState!).Tag;
+                _unsettled.Remove(tag);
+                highest = Math.Max(highest, tag);
+            }
+
+            together = _unsettled.Count == 0 || _unsettled.Min > highest;
+        }
+
+        try
+        {
+            if (together)
+            {
+                await channel.BasicAckAsync(highest, multiple: true).ConfigureAwait(false);
+                return;
+            }
+
+            foreach (var settlement in settled)
+            {
+                await channel.BasicAckAsync(((DeliveryState)settlement.Message.TransportState!).Tag, multiple: false).ConfigureAwait(false);
+            }
+        }
+        catch (AlreadyClosedException)
+        {
+            // The channel died after the handler ran: the broker redelivers; effectively-once endpoints drop the copy.
+            LogSkipped(_logger, settled.Count, _queue);
+        }
+    }
+
+    private async ValueTask NackQuietlyAsync(IChannel channel, List<Settlement> settled)
+    {
+        try
+        {
+            lock (_lock)
+            {
+                foreach (var settlement in settled)
+                {
+                    _unsettled.Remove(((DeliveryState)settlement.Message.TransportState!).Tag);
+                }
+            }
+
+            foreach (var settlement in settled)
+            {
+                await channel.BasicNackAsync(((DeliveryState)settlement.Message.TransportState!).Tag, multiple: false, requeue: true).ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // If even the nack fails, the channel is gone and the broker has the messages back.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogSkipped(_logger, settled.Count, _queue, ex);
+        }
+    }
+
+    private async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _start.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_channel is not null && !_restart)
+            {
+                return;
+            }
+
+            if (_channel is not null)
+            {
+                _channel.ChannelShutdownAsync -= OnChannelShutdownAsync;
+                await _channel.DisposeAsync().ConfigureAwait(false);
+                _channel = null;
+            }
+
+            _restart = false;
+            var connection = await _transport.Connections.ConsumingAsync(cancellationToken).ConfigureAwait(false);
+            var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            try
+            {
+                channel.ChannelShutdownAsync += OnChannelShutdownAsync;
+                await channel.BasicQosAsync(0, (ushort)Math.Clamp(_settings.Prefetch, 1, ushort.MaxValue), global: false, cancellationToken).ConfigureAwait(false);
+                var consumer = new AsyncEventingBasicConsumer(channel);
+                consumer.ReceivedAsync += OnReceivedAsync;
+                consumer.UnregisteredAsync += OnUnregisteredAsync;
+                await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+            {
+                await channel.DisposeAsync().ConfigureAwait(false);
+                throw new InvalidOperationException($"Queue '{_queue}' does not exist on RabbitMQ at {_transport.Connections.Address}; declare its endpoint first.", ex);
+            }
+            catch
+            {
+                await channel.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            _connection = connection;
+            _channel = channel;
+        }
+        finally
+        {
+            _start.Release();
+        }
+    }
+
+    private Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
+    {
+        var properties = delivery.BasicProperties;
+        var envelope = EnvelopeReader.Read(properties, delivery.Body);
+        var history = EnvelopeReader.History(properties, delivery.Redelivered);
+        var route = EnvelopeReader.Route(properties);
+        lock (_lock)
+        {
+            _unsettled.Add(delivery.DeliveryTag);
+        }
+
+        var state = new DeliveryState(this, delivery.DeliveryTag, Volatile.Read(ref _generation), history, route);
+        _buffer.Writer.TryWrite(new ReceivedMessage(envelope, history.Deliveries + 1, state, history.Abandoned));
+        return Task.CompletedTask;
+    }
+
+    private Task OnChannelShutdownAsync(object sender, ShutdownEventArgs reason)
+    {
+        // Everything this channel delivered and did not ack is the broker's again.
+        Interlocked.Increment(ref _generation);
+        lock (_lock)
+        {
+            _unsettled.Clear();
+        }
+
+        if (!_disposed)
+        {
+            LogChannelLost(_logger, _queue, reason.ReplyText);
+
+            // With the connection still up, the broker closed just this channel (an error of its own): the client will not
+            // recover it, so the receiver opens a new one. A dropped connection brings its channels back by itself.
+            if (_connection is { IsOpen: true })
+            {
+                RequestRestart();
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The broker cancelled the consumer (its queue was deleted, say): consume again, which reports why if it fails.</summary>
+    private Task OnUnregisteredAsync(object sender, ConsumerEventArgs args)
+    {
+        if (!_disposed)
+        {
+            RequestRestart();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void RequestRestart()
+    {
+        _restart = true;
+        _buffer.Writer.TryWrite(RestartMarker);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _buffer.Writer.TryComplete();
+        await _start.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_channel is not null)
+            {
+                // Closing the channel hands every unacked delivery back to the queue.
+                try
+                {
+                    await _channel.CloseAsync().ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // Already closed with the connection: nothing more to give back.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    LogSkipped(_logger, 0, _queue, ex);
+                }
+
+                await _channel.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _start.Release();
+        }
+    }
+
+    [LoggerMessage(LogLevel.Debug, "Skipped settling {Count} message(s) of {Queue}: their channel closed, so the broker redelivers them.")]
+    private static partial void LogSkipped(ILogger logger, int count, string queue);
+
+    [LoggerMessage(LogLevel.Debug, "Could not give back {Count} message(s) of {Queue}: their channel closed, so the broker redelivers them.")]
+    private static partial void LogSkipped(ILogger logger, int count, string queue, Exception ex);
+
+    [LoggerMessage(LogLevel.Warning, "The consumer channel of {Queue} closed ({Reason}); unacked messages go back to the queue, and it re-attaches when the connection recovers.")]
+    private static partial void LogChannelLost(ILogger logger, string queue, string reason);
+}

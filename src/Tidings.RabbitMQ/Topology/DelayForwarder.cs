@@ -1,0 +1,143 @@
+using Microsoft.Extensions.Logging;
+using Tidings.RabbitMQ.Receiving;
+using Tidings.RabbitMQ.Wire;
+using Tidings.Transport;
+
+namespace Tidings.RabbitMQ.Topology;
+
+/// <summary>
+/// Reads the due queue, where delayed messages land when their tier expires, and sends each on: to its destination if
+/// due, else to the next shorter tier. Less than the shortest tier is waited out here. Every process runs one; they
+/// compete for the due queue, so the work survives any of them. A message whose destination disappeared goes to
+/// <c>tidings.delay.due.deadletter</c> with the reason.
+/// </summary>
+internal sealed partial class DelayForwarder : IAsyncDisposable
+{
+    private const int BatchSize = 128;
+    private readonly RabbitMqTransport _transport;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private Task _loop = Task.CompletedTask;
+
+    private DelayForwarder(RabbitMqTransport transport, ILogger logger)
+    {
+        _transport = transport;
+        _logger = logger;
+    }
+
+    public static DelayForwarder Start(RabbitMqTransport transport, ILogger logger)
+    {
+        var forwarder = new DelayForwarder(transport, logger);
+        forwarder._loop = Task.Run(() => forwarder.RunAsync(forwarder._stop.Token));
+        return forwarder;
+    }
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        var receiver = new RabbitMqReceiver(_transport, DelayTiers.DueQueue, new ReceiverSettings(TimeSpan.FromMinutes(1), BatchSize), _logger);
+        await using var _ = receiver.ConfigureAwait(false);
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await _transport.Topology.DeclareDueQueueAsync(stop).ConfigureAwait(false);
+                var batch = await receiver.ReceiveAsync(BatchSize, stop).ConfigureAwait(false);
+                await ForwardAsync(receiver, batch, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // The forwarder lives as long as the transport; unacked messages stay on the due queue.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogForwardFailed(_logger, ex);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task ForwardAsync(RabbitMqReceiver receiver, IReadOnlyList<ReceivedMessage> batch, CancellationToken stop)
+    {
+        var now = _transport.Time.GetUtcNow();
+        var onward = new List<(ReceivedMessage Message, OutgoingMessage Outgoing, DeliveryHistory History)>(batch.Count);
+        var broken = new List<ReceivedMessage>();
+        var wait = TimeSpan.Zero;
+        foreach (var message in batch)
+        {
+            var state = (DeliveryState)message.TransportState!;
+            if (state.Route is not { } route || !DelayedDestination.TryParse(route.Destination, out var destination))
+            {
+                broken.Add(message);
+                continue;
+            }
+
+            var remaining = route.DeliverAt - now;
+            if (remaining > TimeSpan.Zero && DelayTiers.TierFor(remaining) is null && remaining > wait)
+            {
+                wait = remaining;
+            }
+
+            onward.Add((message, new OutgoingMessage(destination, message.Envelope, route.DeliverAt), state.History));
+        }
+
+        if (wait > TimeSpan.Zero)
+        {
+            // Less than the shortest tier remains: cheaper to wait here than to take another trip through the broker.
+            await Task.Delay(wait, _transport.Time, stop).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await _transport.PublishAsync(onward.Select(o => o.Outgoing).ToList(), onward.Select(o => o.History).ToList(), stop).ConfigureAwait(false);
+        }
+        catch (UnroutableMessageException)
+        {
+            // Some destination is gone: send one by one, so that only the messages without a route are dead-lettered.
+            foreach (var (message, outgoing, history) in onward)
+            {
+                try
+                {
+                    await _transport.PublishAsync([outgoing], [history], stop).ConfigureAwait(false);
+                }
+                catch (UnroutableMessageException ex)
+                {
+                    message.Envelope.Headers[TidingsHeaders.ExceptionMessage] = ex.Message;
+                    broken.Add(message);
+                }
+            }
+        }
+
+        foreach (var message in broken)
+        {
+            message.Envelope.Headers[TidingsHeaders.DeadLetterReason] = "delayed-destination-missing";
+            message.Envelope.Headers[TidingsHeaders.SourceQueue] = DelayTiers.DueQueue;
+            message.Envelope.Headers[TidingsHeaders.DeadLetteredAt] = now.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            LogDeadLettered(_logger, message.Envelope.MessageId, message.Envelope.MessageName);
+        }
+
+        await receiver.SettleAsync(
+            [.. onward.Select(o => Settlement.Ack(o.Message)), .. broken.Select(Settlement.DeadLetter)], stop).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(LogLevel.Error, "Forwarding delayed messages failed; they stay on the due queue and are tried again.")]
+    private static partial void LogForwardFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(LogLevel.Error, "Delayed message {MessageId} ({MessageName}) has no destination any more; moved to tidings.delay.due.deadletter.")]
+    private static partial void LogDeadLettered(ILogger logger, Guid messageId, string messageName);
+}

@@ -1,0 +1,38 @@
+namespace Tidings.RabbitMQ.Topology;
+
+/// <summary>The x-arguments of each kind of queue the transport declares.</summary>
+internal static class QueueArguments
+{
+    /// <summary>How long an unused temporary queue (a process's reply queue) outlives its last consumer.</summary>
+    public static readonly TimeSpan TemporaryQueueExpiry = TimeSpan.FromMinutes(1);
+
+    /// <summary>An endpoint's queue or its dead-letter queue.</summary>
+    public static Dictionary<string, object?> Durable(QueueType type) => type switch
+    {
+        QueueType.Quorum => new() { ["x-queue-type"] = "quorum" },
+        _ => new() { ["x-queue-type"] = "classic" },
+    };
+
+    /// <summary>A queue that serves one process and goes away an idle minute after it does.</summary>
+    public static Dictionary<string, object?> Temporary() => new()
+    {
+        ["x-queue-type"] = "classic",
+        ["x-expires"] = (int)TemporaryQueueExpiry.TotalMilliseconds,
+    };
+
+    /// <summary>
+    /// A delay tier, always a quorum queue whatever the endpoints use: messages expire after <paramref name="tierMs"/>
+    /// and move to the due queue at-least-once (the broker keeps a message until the due queue has it), so a crash
+    /// loses nothing. Classic queues dead-letter at-most-once.
+    /// </summary>
+    public static Dictionary<string, object?> DelayTier(long tierMs)
+    {
+        var arguments = Durable(QueueType.Quorum);
+        arguments["x-message-ttl"] = tierMs;
+        arguments["x-dead-letter-exchange"] = "";
+        arguments["x-dead-letter-routing-key"] = DelayTiers.DueQueue;
+        arguments["x-dead-letter-strategy"] = "at-least-once";
+        arguments["x-overflow"] = "reject-publish";
+        return arguments;
+    }
+}

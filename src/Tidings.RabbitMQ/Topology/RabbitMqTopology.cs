@@ -1,0 +1,183 @@
+using System.Collections.Concurrent;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+using Tidings.RabbitMQ.Connections;
+using Tidings.Transport;
+
+namespace Tidings.RabbitMQ.Topology;
+
+/// <summary>
+/// Declares and checks the broker topology: a durable queue and a dead-letter queue per endpoint, a fanout exchange per
+/// published message name bound to every subscribing queue, and the delay tiers. What is known to exist is remembered,
+/// so the hot path asks the broker nothing.
+/// </summary>
+internal sealed class RabbitMqTopology(RabbitMqConnections connections, RabbitMqTransportOptions options) : IAsyncDisposable
+{
+    private const ushort NotFound = 404;
+    private const ushort PreconditionFailed = 406;
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ConcurrentDictionary<string, bool> _queues = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _exchanges = new(StringComparer.Ordinal);
+    private IChannel? _channel;
+
+    /// <summary>Declares <paramref name="declaration"/>'s queue, its dead-letter queue, and its subscriptions.</summary>
+    public async Task DeclareAsync(QueueDeclaration declaration, CancellationToken cancellationToken)
+    {
+        await RunAsync(async channel =>
+        {
+            if (declaration.Temporary)
+            {
+                await DeclareQueueAsync(channel, declaration.Queue, durable: false, QueueArguments.Temporary(), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await DeclareQueueAsync(channel, declaration.Queue, durable: true, QueueArguments.Durable(options.QueueType), cancellationToken).ConfigureAwait(false);
+                var deadLetters = DeadLetterQueues.For(declaration.Queue);
+                await DeclareQueueAsync(channel, deadLetters, durable: true, QueueArguments.Durable(options.QueueType), cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var topic in declaration.Topics)
+            {
+                await DeclareExchangeAsync(channel, topic, cancellationToken).ConfigureAwait(false);
+                await channel.QueueBindAsync(declaration.Queue, topic, "", cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes sure the exchange of <paramref name="topic"/> exists, so that publishing to it never closes a channel.</summary>
+    public ValueTask EnsureExchangeAsync(string topic, CancellationToken cancellationToken) =>
+        _exchanges.ContainsKey(topic)
+            ? ValueTask.CompletedTask
+            : new ValueTask(RunAsync(channel => DeclareExchangeAsync(channel, topic, cancellationToken), cancellationToken));
+
+    /// <summary>Makes sure the delay tier queue of <paramref name="tierMs"/> (or the due queue, for null) exists.</summary>
+    public ValueTask EnsureDelayQueueAsync(long? tierMs, CancellationToken cancellationToken)
+    {
+        var name = tierMs is { } ms ? DelayTiers.QueueName(ms) : DelayTiers.DueQueue;
+        if (_queues.ContainsKey(name))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return new ValueTask(RunAsync(async channel =>
+        {
+            await DeclareDueQueueAsync(channel, cancellationToken).ConfigureAwait(false);
+            if (tierMs is { } tier)
+            {
+                await DeclareQueueAsync(channel, name, durable: true, QueueArguments.DelayTier(tier), cancellationToken).ConfigureAwait(false);
+            }
+        }, cancellationToken));
+    }
+
+    /// <summary>Declares the due queue and its dead-letter queue (where messages go whose destination disappeared).</summary>
+    public Task DeclareDueQueueAsync(CancellationToken cancellationToken) =>
+        _queues.ContainsKey(DelayTiers.DueQueue) ? Task.CompletedTask : RunAsync(channel => DeclareDueQueueAsync(channel, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Checks that every queue <paramref name="messages"/> go to exists before anything is published, so that a batch with a
+    /// wrong destination fails as a whole. A queue deleted later is still caught by the mandatory flag.
+    /// </summary>
+    public async ValueTask EnsureQueuesExistAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
+    {
+        foreach (var message in messages)
+        {
+            var destination = message.Destination;
+            if (destination.Kind != DestinationKind.Queue || _queues.ContainsKey(destination.Name))
+            {
+                continue;
+            }
+
+            await RunAsync(async channel =>
+            {
+                try
+                {
+                    await channel.QueueDeclarePassiveAsync(destination.Name, cancellationToken).ConfigureAwait(false);
+                    _queues[destination.Name] = true;
+                }
+                catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == NotFound)
+                {
+                    throw new UnroutableMessageException(destination, message.Envelope.MessageName);
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_channel is not null)
+        {
+            await _channel.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _gate.Dispose();
+    }
+
+    private async Task DeclareDueQueueAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        // The delay machinery is shared by every endpoint, so it does not follow QueueType: always quorum.
+        await DeclareQueueAsync(channel, DelayTiers.DueQueue, durable: true, QueueArguments.Durable(QueueType.Quorum), cancellationToken).ConfigureAwait(false);
+        await DeclareQueueAsync(channel, DeadLetterQueues.For(DelayTiers.DueQueue), durable: true, QueueArguments.Durable(QueueType.Quorum), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task DeclareQueueAsync(IChannel channel, string queue, bool durable, Dictionary<string, object?> arguments, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await channel.QueueDeclareAsync(queue, durable, exclusive: false, autoDelete: false, arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _queues[queue] = true;
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == PreconditionFailed)
+        {
+            throw new InvalidOperationException(
+                $"Queue '{queue}' already exists on the broker with other settings than Tidings declares " +
+                $"({string.Join(", ", arguments.Select(a => $"{a.Key}={a.Value}"))}): {ex.ShutdownReason?.ReplyText}. " +
+                "Delete it (after moving its messages) or set QueueType to match it.", ex);
+        }
+    }
+
+    private async Task DeclareExchangeAsync(IChannel channel, string topic, CancellationToken cancellationToken)
+    {
+        if (_exchanges.ContainsKey(topic))
+        {
+            return;
+        }
+
+        try
+        {
+            await channel.ExchangeDeclareAsync(topic, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _exchanges[topic] = true;
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == PreconditionFailed)
+        {
+            throw new InvalidOperationException(
+                $"Exchange '{topic}' already exists on the broker with other settings than Tidings declares (durable fanout): " +
+                $"{ex.ShutdownReason?.ReplyText}.", ex);
+        }
+    }
+
+    /// <summary>Runs declarations one at a time on the topology channel, opening a new one if the broker closed it (a failed check does).</summary>
+    private async Task RunAsync(Func<IChannel, Task> declare, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_channel is not { IsOpen: true })
+            {
+                if (_channel is not null)
+                {
+                    await _channel.DisposeAsync().ConfigureAwait(false);
+                }
+
+                var connection = await connections.PublishingAsync(cancellationToken).ConfigureAwait(false);
+                _channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            await declare(_channel).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using System.Text;
+using RabbitMQ.Client;
+
+namespace Tidings.RabbitMQ.Wire;
+
+/// <summary>Turns an AMQP delivery back into an envelope, and reads the transport's bookkeeping headers.</summary>
+internal static class EnvelopeReader
+{
+    /// <summary>
+    /// The envelope of a delivery. The body is copied: the client reuses its buffer once the delivery handler returns.
+    /// </summary>
+    public static Envelope Read(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? causationId = null;
+        long? sentAtMs = null;
+        if (properties.Headers is { } wire)
+        {
+            foreach (var (name, value) in wire)
+            {
+                switch (name)
+                {
+                    case WireHeaders.CausationId:
+                        causationId = AsString(value);
+                        break;
+                    case WireHeaders.SentAt:
+                        sentAtMs = AsLong(value);
+                        break;
+                    default:
+                        if (!WireHeaders.IsTransportHeader(name) && !WireHeaders.IsBrokerHeader(name) && AsString(value) is { } text)
+                        {
+                            headers[name] = text;
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        if (!Guid.TryParse(properties.MessageId, out var messageId))
+        {
+            // A foreign publisher's message without an id: it gets one, so that it is handled or dead-lettered, not lost.
+            messageId = Envelope.NewMessageId();
+        }
+
+        var sentAt = sentAtMs is { } ms
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : properties.IsTimestampPresent() ? DateTimeOffset.FromUnixTimeSeconds(properties.Timestamp.UnixTime) : DateTimeOffset.UtcNow;
+        return new Envelope
+        {
+            MessageId = messageId,
+            MessageName = properties.Type ?? "",
+            CorrelationId = properties.CorrelationId,
+            CausationId = causationId,
+            SentAt = sentAt,
+            ContentType = properties.ContentType ?? "",
+            Headers = headers,
+            Body = body.ToArray(),
+        };
+    }
+
+    /// <summary>Deliveries before this one, and how many of those were abandoned.</summary>
+    public static DeliveryHistory History(IReadOnlyBasicProperties properties, bool redelivered)
+    {
+        var wire = properties.Headers;
+        var earlier = (int)(Header(wire, WireHeaders.Deliveries) ?? 0);
+        var abandonedEarlier = (int)(Header(wire, WireHeaders.Abandoned) ?? 0);
+
+        // This copy came back this many times: quorum queues count; classic queues only say "at least once".
+        var returns = (int)(Header(wire, WireHeaders.BrokerDeliveryCount) ?? (redelivered ? 1 : 0));
+        return new DeliveryHistory(earlier + returns, abandonedEarlier + returns);
+    }
+
+    /// <summary>Where a delayed message goes and when, or null for a message that is not delayed.</summary>
+    public static DelayedRoute? Route(IReadOnlyBasicProperties properties)
+    {
+        var headers = properties.Headers;
+        return Header(headers, WireHeaders.DeliverAt) is { } at && StringHeader(headers, WireHeaders.Destination) is { } destination
+            ? new DelayedRoute(destination, DateTimeOffset.FromUnixTimeMilliseconds(at))
+            : null;
+    }
+
+    public static long? Header(IDictionary<string, object?>? headers, string name) =>
+        headers is not null && headers.TryGetValue(name, out var value) ? AsLong(value) : null;
+
+    public static string? StringHeader(IDictionary<string, object?>? headers, string name) =>
+        headers is not null && headers.TryGetValue(name, out var value) ? AsString(value) : null;
+
+    private static string? AsString(object? value) => value switch
+    {
+        byte[] bytes => Encoding.UTF8.GetString(bytes),
+        string text => text,
+        _ => null,
+    };
+
+    private static long? AsLong(object? value) => value switch
+    {
+        long l => l,
+        int i => i,
+        short s => s,
+        byte b => b,
+        sbyte sb => sb,
+        ushort us => us,
+        uint ui => ui,
+        ulong ul => (long)ul,
+        byte[] bytes when long.TryParse(Encoding.UTF8.GetString(bytes), out var parsed) => parsed,
+        _ => null,
+    };
+}

@@ -1,0 +1,53 @@
+using System.Globalization;
+using RabbitMQ.Client;
+
+namespace Tidings.RabbitMQ.Wire;
+
+/// <summary>Turns an envelope into AMQP properties: standard properties where AMQP has them, headers for the rest.</summary>
+internal static class EnvelopeWriter
+{
+    /// <summary>Properties for <paramref name="envelope"/>; <paramref name="persistent"/> false for temporary queues.</summary>
+    public static BasicProperties Properties(Envelope envelope, bool persistent, DeliveryHistory history = default, DelayedRoute? delayed = null)
+    {
+        var headers = new Dictionary<string, object?>(envelope.Headers.Count + 4, StringComparer.Ordinal);
+        foreach (var (name, value) in envelope.Headers)
+        {
+            headers[name] = value;
+        }
+
+        if (envelope.CausationId is not null)
+        {
+            headers[WireHeaders.CausationId] = envelope.CausationId;
+        }
+
+        headers[WireHeaders.SentAt] = envelope.SentAt.ToUnixTimeMilliseconds();
+        if (history.Deliveries > 0)
+        {
+            headers[WireHeaders.Deliveries] = (long)history.Deliveries;
+            headers[WireHeaders.Abandoned] = (long)history.Abandoned;
+        }
+
+        if (delayed is { } route)
+        {
+            headers[WireHeaders.DeliverAt] = route.DeliverAt.ToUnixTimeMilliseconds();
+            headers[WireHeaders.Destination] = route.Destination;
+        }
+
+        return new BasicProperties
+        {
+            MessageId = envelope.MessageId.ToString("D", CultureInfo.InvariantCulture),
+            Type = envelope.MessageName,
+            CorrelationId = envelope.CorrelationId,
+            ContentType = envelope.ContentType,
+            Timestamp = new AmqpTimestamp(envelope.SentAt.ToUnixTimeSeconds()),
+            DeliveryMode = persistent ? DeliveryModes.Persistent : DeliveryModes.Transient,
+            Headers = headers,
+        };
+    }
+}
+
+/// <summary>What earlier deliveries of a message the next copy must remember.</summary>
+internal readonly record struct DeliveryHistory(int Deliveries, int Abandoned);
+
+/// <summary>Where a delayed message goes and when.</summary>
+internal sealed record DelayedRoute(string Destination, DateTimeOffset DeliverAt);

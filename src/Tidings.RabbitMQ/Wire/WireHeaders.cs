@@ -1,0 +1,38 @@
+namespace Tidings.RabbitMQ.Wire;
+
+/// <summary>
+/// Headers the transport keeps for itself on the wire: envelope fields AMQP has no property for, delivery bookkeeping
+/// that survives re-publishing, and the routing of delayed messages. They never appear in <see cref="Envelope.Headers"/>.
+/// </summary>
+internal static class WireHeaders
+{
+    /// <summary>The envelope's causation id (AMQP has correlation but no causation).</summary>
+    public const string CausationId = "tidings-causation-id";
+
+    /// <summary>The envelope's sent-at in Unix milliseconds (the AMQP timestamp has whole seconds only).</summary>
+    public const string SentAt = "tidings-sent-at";
+
+    /// <summary>Deliveries of this message before this copy was published (retries re-publish a copy).</summary>
+    public const string Deliveries = "tidings-deliveries";
+
+    /// <summary>Of those, how many were abandoned: the consumer's channel closed while it held the message.</summary>
+    public const string Abandoned = "tidings-abandoned";
+
+    /// <summary>When a delayed message is due, in Unix milliseconds.</summary>
+    public const string DeliverAt = "tidings-deliver-at";
+
+    /// <summary>Where a delayed message goes when it is due, as <c>queue:name</c> or <c>topic:name</c>.</summary>
+    public const string Destination = "tidings-destination";
+
+    /// <summary>RabbitMQ's count of returns to a quorum queue (consumer gone, or requeued).</summary>
+    public const string BrokerDeliveryCount = "x-delivery-count";
+
+    public static bool IsTransportHeader(string name) =>
+        name.StartsWith("tidings-", StringComparison.Ordinal) && name is CausationId or SentAt or Deliveries or Abandoned or DeliverAt or Destination;
+
+    /// <summary>Headers the broker adds when it dead-letters or redelivers; they are not the sender's.</summary>
+    public static bool IsBrokerHeader(string name) =>
+        name is BrokerDeliveryCount or "x-death" ||
+        name.StartsWith("x-first-death-", StringComparison.Ordinal) ||
+        name.StartsWith("x-last-death-", StringComparison.Ordinal);
+}

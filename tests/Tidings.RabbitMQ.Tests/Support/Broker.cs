@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Tidings.RabbitMQ.Tests.Support;
+
+[assembly: AssemblyFixture(typeof(Broker))]
+
+namespace Tidings.RabbitMQ.Tests.Support;
+
+/// <summary>
+/// The RabbitMQ these tests run against: the local broker (which test.sh installs and starts), in a virtual host of
+/// this run's own, deleted at the end, so that runs never see each other's queues. TIDINGS_RABBITMQ_URI points the
+/// tests at another broker instead (no virtual host is made there).
+/// </summary>
+public sealed class Broker : IAsyncLifetime
+{
+    private static readonly string VirtualHost = "tidings-tests-" + Guid.NewGuid().ToString("N")[..8];
+    private static readonly string? External = Environment.GetEnvironmentVariable("TIDINGS_RABBITMQ_URI");
+
+    /// <summary>The AMQP URI of this run's virtual host.</summary>
+    public static Uri Uri { get; } = new(External ?? $"amqp://guest:guest@127.0.0.1:5672/{VirtualHost}");
+
+    public async ValueTask InitializeAsync()
+    {
+        if (External is null)
+        {
+            await Ctl("add_vhost", VirtualHost);
+            await Ctl("set_permissions", "-p", VirtualHost, "guest", ".*", ".*", ".*");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (External is null)
+        {
+            await Ctl("delete_vhost", VirtualHost);
+        }
+    }
+
+    /// <summary>Runs <c>rabbitmqctl</c> and fails with its output if it fails.</summary>
+    public static async Task Ctl(params string[] arguments)
+    {
+        // rabbitmqctl needs the broker's Erlang cookie, which only root (and the rabbitmq user) can read.
+        var asRoot = Environment.UserName == "root";
+        var start = new ProcessStartInfo(asRoot ? "rabbitmqctl" : "sudo") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (!asRoot)
+        {
+            start.ArgumentList.Add("-n");
+            start.ArgumentList.Add("rabbitmqctl");
+        }
+
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed ({process.ExitCode}): {await output}{await error}");
+        }
+    }
+
+    public static RabbitMqTransportOptions Options(QueueType queueType = QueueType.Quorum) => new()
+    {
+        ConnectionString = Uri,
+        QueueType = queueType,
+        RecoveryInterval = TimeSpan.FromMilliseconds(500),
+    };
+}
