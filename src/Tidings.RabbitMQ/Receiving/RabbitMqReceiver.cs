@@ -225,14 +225,15 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
     {
         var properties = delivery.BasicProperties;
         var envelope = EnvelopeReader.Read(properties, delivery.Body);
-        var history = EnvelopeReader.History(properties, delivery.Redelivered);
+        var carried = EnvelopeReader.CarriedHistory(properties);
+        var history = EnvelopeReader.History(carried, properties, delivery.Redelivered);
         var route = EnvelopeReader.Route(properties);
         lock (_lock)
         {
             _unsettled.Add(delivery.DeliveryTag);
         }
 
-        var state = new DeliveryState(this, delivery.DeliveryTag, Volatile.Read(ref _generation), history, route);
+        var state = new DeliveryState(this, delivery.DeliveryTag, Volatile.Read(ref _generation), carried, route);
         _buffer.Writer.TryWrite(new ReceivedMessage(envelope, history.Deliveries + 1, state, history.Abandoned));
         return Task.CompletedTask;
     }

@@ -86,7 +86,7 @@ internal sealed partial class DelayForwarder : IAsyncDisposable
                 wait = remaining;
             }
 
-            onward.Add((message, new OutgoingMessage(destination, message.Envelope, route.DeliverAt), state.History));
+            onward.Add((message, new OutgoingMessage(destination, message.Envelope, route.DeliverAt), state.Carried));
         }
 
         if (wait > TimeSpan.Zero)

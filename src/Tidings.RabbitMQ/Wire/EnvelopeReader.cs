@@ -59,16 +59,17 @@ internal static class EnvelopeReader
         };
     }
 
-    /// <summary>Deliveries before this one, and how many of those were abandoned.</summary>
-    public static DeliveryHistory History(IReadOnlyBasicProperties properties, bool redelivered)
-    {
-        var wire = properties.Headers;
-        var earlier = (int)(Header(wire, WireHeaders.Deliveries) ?? 0);
-        var abandonedEarlier = (int)(Header(wire, WireHeaders.Abandoned) ?? 0);
+    /// <summary>Deliveries of earlier copies of this message, as the copy's headers carry them.</summary>
+    public static DeliveryHistory CarriedHistory(IReadOnlyBasicProperties properties) => new(
+        (int)(Header(properties.Headers, WireHeaders.Deliveries) ?? 0),
+        (int)(Header(properties.Headers, WireHeaders.Abandoned) ?? 0));
 
+    /// <summary>Deliveries before this one, and how many of those were abandoned: the carried ones and this copy's returns.</summary>
+    public static DeliveryHistory History(DeliveryHistory carried, IReadOnlyBasicProperties properties, bool redelivered)
+    {
         // This copy came back this many times: quorum queues count; classic queues only say "at least once".
-        var returns = (int)(Header(wire, WireHeaders.BrokerDeliveryCount) ?? (redelivered ? 1 : 0));
-        return new DeliveryHistory(earlier + returns, abandonedEarlier + returns);
+        var returns = (int)(Header(properties.Headers, WireHeaders.BrokerDeliveryCount) ?? (redelivered ? 1 : 0));
+        return new DeliveryHistory(carried.Deliveries + returns, carried.Abandoned + returns);
     }
 
     /// <summary>Where a delayed message goes and when, or null for a message that is not delayed.</summary>

@@ -32,11 +32,40 @@ public sealed class Broker : IAsyncLifetime
         if (External is null)
         {
             await Ctl("delete_vhost", VirtualHost);
+            foreach (var extra in ExtraVirtualHosts)
+            {
+                await Ctl("delete_vhost", extra);
+            }
         }
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentBag<string> ExtraVirtualHosts = [];
+
+    /// <summary>
+    /// A virtual host of its own, for a test whose worker processes use fixed queue names; deleted at the end of the run.
+    /// On an external broker, its one virtual host.
+    /// </summary>
+    public static async Task<Uri> NewVirtualHostAsync()
+    {
+        if (External is not null)
+        {
+            return Uri;
+        }
+
+        var name = "tidings-tests-" + Guid.NewGuid().ToString("N")[..8];
+        ExtraVirtualHosts.Add(name);
+        await Ctl("add_vhost", name);
+        await Ctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*");
+        return new Uri($"amqp://guest:guest@127.0.0.1:5672/{name}");
+    }
+
     /// <summary>Runs <c>rabbitmqctl</c> and fails with its output if it fails.</summary>
-    public static async Task Ctl(params string[] arguments)
+    public static async Task Ctl(params string[] arguments) => await RunAsync(arguments);
+
+    /// <summary>Runs <c>rabbitmqctl</c> and returns what it printed.</summary>
+    public static string Query(params string[] arguments) => RunAsync(arguments).GetAwaiter().GetResult();
+
+    private static async Task<string> RunAsync(string[] arguments)
     {
         // rabbitmqctl needs the broker's Erlang cookie, which only root (and the rabbitmq user) can read.
         var asRoot = Environment.UserName == "root";
@@ -60,6 +89,8 @@ public sealed class Broker : IAsyncLifetime
         {
             throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed ({process.ExitCode}): {await output}{await error}");
         }
+
+        return await output;
     }
 
     public static RabbitMqTransportOptions Options(QueueType queueType = QueueType.Quorum) => new()

@@ -1,4 +1,5 @@
-// A service process for the SQLite process tests. Roles:
+// A service process for the process tests. Its bus is the SQLite file --bus B, or RabbitMQ at --rabbitmq URI
+// (used in place of --bus below). Roles:
 //   consume          --bus B --db D --mode at-least-once|effectively-once [--lease-seconds 2] [--handler-delay-ms 1]
 //   publish          --bus B --count N
 //   commit-and-crash --bus B --db D --seq S    (the bus unreachable: commits a business row and an outbox message, then kills itself)
@@ -10,19 +11,27 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tidings;
+using Tidings.RabbitMQ;
 using Tidings.Sqlite;
-using Tidings.Sqlite.TestWorker;
+using Tidings.TestWorker;
 
 var role = args[0];
 var options = Arguments.Parse(args.Skip(1));
-var bus = options["bus"];
 
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddTidings(t =>
 {
-    t.UseSqlite(new SqliteTransportOptions { Path = bus, PollInterval = TimeSpan.FromMilliseconds(20) });
+    if (options.TryGetValue("rabbitmq", out var rabbitMq))
+    {
+        t.UseRabbitMq(new RabbitMqTransportOptions { ConnectionString = new Uri(rabbitMq), RecoveryInterval = TimeSpan.FromMilliseconds(500) });
+    }
+    else
+    {
+        t.UseSqlite(new SqliteTransportOptions { Path = options["bus"], PollInterval = TimeSpan.FromMilliseconds(20) });
+    }
+
     t.AddMessage<WorkItem>();
     if (options.TryGetValue("db", out var db))
     {

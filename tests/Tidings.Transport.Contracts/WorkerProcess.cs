@@ -1,8 +1,8 @@
 using System.Diagnostics;
 
-namespace Tidings.Sqlite.Tests.Processes;
+namespace Tidings.Transport.Contracts;
 
-/// <summary>A Tidings.Sqlite.TestWorker process: a real service process the tests start, wait for, and kill.</summary>
+/// <summary>A Tidings.TestWorker process: a real service process the tests start, wait for, and kill.</summary>
 public sealed class WorkerProcess : IDisposable
 {
     private readonly Process _process;
@@ -99,10 +99,12 @@ public sealed class WorkerProcess : IDisposable
 
     private static string WorkerPath()
     {
-        // The worker is built beside this test project (a build-order reference): same configuration, same framework.
-        var testsBin = AppContext.BaseDirectory;
-        var path = testsBin.Replace("Tidings.Sqlite.Tests", "Tidings.Sqlite.TestWorker", StringComparison.Ordinal);
-        var dll = Path.Combine(path, "Tidings.Sqlite.TestWorker.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build tests/Tidings.Sqlite.TestWorker first.", dll);
+        // The worker is built beside the test project (a build-order reference): same configuration, same framework.
+        // The test runs from tests/<project>/bin/<configuration>/<framework>/.
+        var framework = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = framework.Parent!;
+        var tests = configuration.Parent!.Parent!.Parent!;
+        var dll = Path.Combine(tests.FullName, "Tidings.TestWorker", "bin", configuration.Name, framework.Name, "Tidings.TestWorker.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build tests/Tidings.TestWorker first.", dll);
     }
 }

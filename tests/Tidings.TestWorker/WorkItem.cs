@@ -1,7 +1,8 @@
 using Microsoft.Data.Sqlite;
 using Tidings;
+using Tidings.Sqlite;
 
-namespace Tidings.Sqlite.TestWorker;
+namespace Tidings.TestWorker;
 
 [MessageName("test.work-item")]
 public sealed record WorkItem(int Seq);

@@ -1,0 +1,42 @@
+using Microsoft.Data.Sqlite;
+
+namespace Tidings.RabbitMQ.Tests.Support;
+
+/// <summary>Reads the side effects worker processes and handlers wrote to a SQLite file, and waits for them.</summary>
+public static class Effects
+{
+    public static long Count(string db, string sql)
+    {
+        if (!File.Exists(db))
+        {
+            return 0;
+        }
+
+        using var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        try
+        {
+            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (SqliteException ex) when (ex.Message.Contains("no such table", StringComparison.Ordinal))
+        {
+            return 0;
+        }
+    }
+
+    public static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, Func<string> diagnostics)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail("Timed out. " + diagnostics());
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+}
