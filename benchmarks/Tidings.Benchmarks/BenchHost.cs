@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Tidings.RabbitMQ;
 using Tidings.Sqlite;
 
 namespace Tidings.Benchmarks;
@@ -18,11 +19,6 @@ internal sealed class BenchHost : IAsyncDisposable
 
     public static async Task<BenchHost> StartAsync(BenchmarkOptions options, string directory, bool consume)
     {
-        if (options.Transport != "sqlite")
-        {
-            throw new ArgumentException($"Unknown transport '{options.Transport}'. Available: sqlite.");
-        }
-
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
@@ -31,7 +27,7 @@ internal sealed class BenchHost : IAsyncDisposable
         var effectivelyOnce = consume && options.DeliveryMode == DeliveryMode.EffectivelyOnce;
         builder.Services.AddTidings(t =>
         {
-            t.UseSqlite(new SqliteTransportOptions { Path = Path.Combine(directory, "bus.db"), DurableCommits = options.Durable });
+            UseTransport(t, options, directory);
             t.AddMessage<BenchMessage>();
             if (effectivelyOnce)
             {
@@ -41,7 +37,7 @@ internal sealed class BenchHost : IAsyncDisposable
 
             if (consume)
             {
-                t.AddEndpoint("bench", e =>
+                t.AddEndpoint(options.Queue("bench"), e =>
                 {
                     if (effectivelyOnce)
                     {
@@ -70,6 +66,44 @@ internal sealed class BenchHost : IAsyncDisposable
 
         await host.StartAsync();
         return new BenchHost(host);
+    }
+
+    /// <summary>A host whose endpoint <paramref name="queue"/> answers <see cref="BenchRequest"/>s; its bus sends them.</summary>
+    public static async Task<BenchHost> StartResponderAsync(BenchmarkOptions options, string directory, string queue)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(new BenchRecorder());
+        builder.Services.AddTidings(t =>
+        {
+            UseTransport(t, options, directory);
+            t.AddEndpoint(queue, e =>
+            {
+                e.Handle<BenchRequest, BenchRequestHandler>();
+                e.Concurrency = options.Concurrency;
+                e.Prefetch = options.Prefetch;
+            });
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return new BenchHost(host);
+    }
+
+    private static void UseTransport(TidingsBuilder t, BenchmarkOptions options, string directory)
+    {
+        if (options.Transport == "rabbitmq")
+        {
+            t.UseRabbitMq(new RabbitMqTransportOptions
+            {
+                ConnectionString = new Uri(options.RabbitMq),
+                QueueType = options.QueueType == "classic" ? QueueType.Classic : QueueType.Quorum,
+            });
+        }
+        else
+        {
+            t.UseSqlite(new SqliteTransportOptions { Path = Path.Combine(directory, "bus.db"), DurableCommits = options.Durable });
+        }
     }
 
     public async ValueTask DisposeAsync()

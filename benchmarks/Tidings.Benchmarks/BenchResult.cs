@@ -13,7 +13,11 @@ internal sealed record BenchResult(
     double P99Ms,
     double AllocBytesPerMsg)
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
 
     public string Transport => Options.Transport;
 
@@ -30,6 +34,7 @@ internal sealed record BenchResult(
     public string ToJson() => JsonSerializer.Serialize(new
     {
         transport = Transport,
+        queue_type = Options.OnRabbitMq ? Options.QueueType : null,
         workload = Workload,
         mode = Mode,
         messages = Messages,

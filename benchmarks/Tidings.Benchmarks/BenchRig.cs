@@ -8,7 +8,7 @@ namespace Tidings.Benchmarks;
 /// The publisher and the consumer of one run, in one process or in two (the consumer a child process of this program,
 /// on the same bus file), with a scratch folder removed afterwards.
 /// </summary>
-internal sealed class BenchRig : IAsyncDisposable
+internal sealed class BenchRig : IBenchRig
 {
     private const int WarmUpMessages = 5000;
     private readonly string _directory;
@@ -16,31 +16,41 @@ internal sealed class BenchRig : IAsyncDisposable
     private readonly BenchHost? _localConsumer;
     private readonly ConsumerProcess? _remoteConsumer;
 
-    private BenchRig(string directory, BenchHost publisher, BenchHost? localConsumer, ConsumerProcess? remoteConsumer)
+    private BenchRig(BenchmarkOptions options, string directory, BenchHost publisher, BenchHost? localConsumer, ConsumerProcess? remoteConsumer)
     {
+        _options = options;
         _directory = directory;
         _publisher = publisher;
         _localConsumer = localConsumer;
         _remoteConsumer = remoteConsumer;
     }
 
-    public IBus Bus => _publisher.Bus;
+    private readonly BenchmarkOptions _options;
+
+    private IBus Bus => _publisher.Bus;
+
+    public Task PublishAsync(BenchMessage message) => Bus.PublishAsync(message).AsTask();
 
     public static async Task<BenchRig> StartAsync(BenchmarkOptions options, long expected)
     {
         var directory = Path.Combine(Path.GetTempPath(), "tidings-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
+        if (options.OnRabbitMq)
+        {
+            await BrokerQueues.DeleteAsync(options, options.Queue("bench"));
+        }
+
         if (options.Processes == 1)
         {
             var both = await BenchHost.StartAsync(options, directory, consume: true);
             both.Recorder.WarmUpCount = WarmUpMessages;
             both.Recorder.Expected = expected;
-            return new BenchRig(directory, both, both, null);
+            return new BenchRig(options, directory, both, both, null);
         }
 
         var consumer = await ConsumerProcess.StartAsync(options, directory, expected, WarmUpMessages);
         var publisher = await BenchHost.StartAsync(options, directory, consume: false);
-        return new BenchRig(directory, publisher, null, consumer);
+        return new BenchRig(options, directory, publisher, null, consumer);
     }
 
     /// <summary>Runs the consumer through JIT, connection pools and first commits before measuring.</summary>
@@ -73,6 +83,11 @@ internal sealed class BenchRig : IAsyncDisposable
         if (_remoteConsumer is not null)
         {
             await _remoteConsumer.DisposeAsync();
+        }
+
+        if (_options.OnRabbitMq)
+        {
+            await BrokerQueues.DeleteAsync(_options, _options.Queue("bench"));
         }
 
         SqliteConnection.ClearAllPools();

@@ -18,6 +18,14 @@ internal sealed record BenchmarkOptions
     public bool Durable { get; init; } = true;
     public int Processes { get; init; } = 1;
     public bool Outgoing { get; init; } = true;
+    public string RabbitMq { get; init; } = "amqp://guest:guest@localhost:5672/";
+    public string QueueType { get; init; } = "quorum";
+    public int RoundTrips { get; init; } = 2000;
+
+    public bool OnRabbitMq => Transport is "rabbitmq" or "raw-rabbitmq";
+
+    /// <summary>The consuming queue: per transport and queue type, so runs of different kinds never share one.</summary>
+    public string Queue(string name) => OnRabbitMq ? $"{name}-{(Transport == "raw-rabbitmq" ? "raw-" : "")}{QueueType}" : name;
 
     // Set by the parent for a consumer child process (--processes 2).
     public string Role { get; init; } = "main";
@@ -35,8 +43,11 @@ internal sealed record BenchmarkOptions
 
     public const string Usage = """
         Tidings benchmarks. One JSON object per result on stdout; logs on stderr.
-          --transport sqlite                     the transport (more come with later issues)
-          --workload throughput|latency|all      default throughput
+          --transport sqlite|rabbitmq|raw-rabbitmq   raw-rabbitmq: RabbitMQ.Client alone, the yardstick (default sqlite)
+          --rabbitmq URI    the broker (default amqp://guest:guest@localhost:5672/)
+          --queue-type quorum|classic   RabbitMQ queue type (default quorum)
+          --workload throughput|latency|request-reply|all      default throughput
+          --round-trips N   request-reply: sequential round trips (default 2000)
           --mode at-least-once|effectively-once|at-most-once   default at-least-once
           --messages N      throughput: messages to send (default 20000)
           --rate R          latency: messages per second (default 500)
@@ -55,6 +66,7 @@ internal sealed record BenchmarkOptions
     [
         "--transport", Transport, "--mode", Mode, "--concurrency", Str(Concurrency), "--prefetch", Str(Prefetch),
         "--durable", Durable ? "true" : "false", "--outgoing", Outgoing ? "true" : "false",
+        "--rabbitmq", RabbitMq, "--queue-type", QueueType,
     ];
 
     public static BenchmarkOptions Parse(string[] args)
@@ -77,6 +89,9 @@ internal sealed record BenchmarkOptions
                 "--prefetch" => options with { Prefetch = Int(value) },
                 "--durable" => options with { Durable = bool.Parse(value) },
                 "--outgoing" => options with { Outgoing = bool.Parse(value) },
+                "--rabbitmq" => options with { RabbitMq = value },
+                "--queue-type" => options with { QueueType = value is "quorum" or "classic" ? value : throw new ArgumentException("--queue-type is quorum or classic.") },
+                "--round-trips" => options with { RoundTrips = Int(value) },
                 "--processes" => options with { Processes = Int(value) is 1 or 2 ? Int(value) : throw new ArgumentException("--processes is 1 or 2.") },
                 "--role" => options with { Role = value },
                 "--directory" => options with { Directory = value },
@@ -88,6 +103,16 @@ internal sealed record BenchmarkOptions
         }
 
         _ = options.DeliveryMode;
+        if (options.Transport is not ("sqlite" or "rabbitmq" or "raw-rabbitmq"))
+        {
+            throw new ArgumentException($"Unknown transport '{options.Transport}': sqlite, rabbitmq or raw-rabbitmq.");
+        }
+
+        if (options.Transport == "raw-rabbitmq" && (options.Mode != "at-least-once" || options.Processes != 1))
+        {
+            throw new ArgumentException("raw-rabbitmq is the at-least-once yardstick in one process: durable queue, persistent messages, confirms, manual acks.");
+        }
+
         return options;
     }
 

@@ -18,14 +18,15 @@ if (options.Role == "consumer")
     return 0;
 }
 
-var workloads = options.Workload == "all" ? new[] { "throughput", "latency" } : [options.Workload];
+var workloads = options.Workload == "all" ? new[] { "throughput", "latency", "request-reply" } : [options.Workload];
 foreach (var workload in workloads)
 {
     var result = workload switch
     {
         "throughput" => await Workloads.ThroughputAsync(options),
         "latency" => await Workloads.LatencyAsync(options),
-        _ => throw new ArgumentException($"Unknown workload '{workload}': throughput, latency or all."),
+        "request-reply" => await Workloads.RequestReplyAsync(options),
+        _ => throw new ArgumentException($"Unknown workload '{workload}': throughput, latency, request-reply or all."),
     };
     Console.WriteLine(result.ToJson());
 }

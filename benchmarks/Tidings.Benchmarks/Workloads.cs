@@ -8,7 +8,7 @@ internal static class Workloads
     /// <summary>Publish N messages with many in flight; time from the first publish to the last handled.</summary>
     public static async Task<BenchResult> ThroughputAsync(BenchmarkOptions options)
     {
-        await using var rig = await BenchRig.StartAsync(options, options.Messages);
+        await using var rig = await StartAsync(options, options.Messages);
         var padding = Padding(options.BodyBytes);
         await rig.WarmUpAsync(padding);
 
@@ -46,7 +46,7 @@ internal static class Workloads
         {
             try
             {
-                await rig.Bus.PublishAsync(new BenchMessage(seq, Stopwatch.GetTimestamp(), padding));
+                await rig.PublishAsync(new BenchMessage(seq, Stopwatch.GetTimestamp(), padding));
             }
             catch (Exception ex)
             {
@@ -64,7 +64,7 @@ internal static class Workloads
     public static async Task<BenchResult> LatencyAsync(BenchmarkOptions options)
     {
         var count = options.Rate * options.DurationSeconds;
-        await using var rig = await BenchRig.StartAsync(options, count);
+        await using var rig = await StartAsync(options, count);
         var padding = Padding(options.BodyBytes);
         await rig.WarmUpAsync(padding);
 
@@ -89,7 +89,7 @@ internal static class Workloads
             }
 
             // The send time is the scheduled time, so a stalled sender counts against latency (no coordinated omission).
-            pending.Add(rig.Bus.PublishAsync(new BenchMessage(seq, due, padding)).AsTask());
+            pending.Add(rig.PublishAsync(new BenchMessage(seq, due, padding)));
         }
 
         await Task.WhenAll(pending);
@@ -99,11 +99,45 @@ internal static class Workloads
         return new BenchResult(options, "latency", count, count / elapsed.TotalSeconds, report.P50Ms, report.P99Ms, bytes / (double)count);
     }
 
-    private static long Allocated(BenchRig rig, long allocatedAtStart, ConsumerReport report)
+    private static long Allocated(IBenchRig rig, long allocatedAtStart, ConsumerReport report)
     {
         var local = GC.GetTotalAllocatedBytes(precise: true) - allocatedAtStart;
         return rig.ConsumerAllocationsIncludedLocally ? local : local + report.AllocatedBytes;
     }
+
+    /// <summary>Sequential request/reply round trips: each request waits for its reply before the next is sent.</summary>
+    public static async Task<BenchResult> RequestReplyAsync(BenchmarkOptions options)
+    {
+        await using IRequestRig rig = options.Transport == "raw-rabbitmq"
+            ? await RawRequestRig.StartAsync(options)
+            : await TidingsRequestRig.StartAsync(options);
+        var padding = Padding(options.BodyBytes);
+        for (var i = 0; i < 500; i++)
+        {
+            await rig.RoundTripAsync(-i - 1, padding);
+        }
+
+        var histogram = new HdrHistogram.LongHistogram(HdrHistogram.TimeStamp.Minutes(1), 3);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var begin = Stopwatch.GetTimestamp();
+        for (var seq = 0; seq < options.RoundTrips; seq++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await rig.RoundTripAsync(seq, padding);
+            histogram.RecordValue(Stopwatch.GetTimestamp() - start);
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(begin);
+        var bytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+        return new BenchResult(options, "request-reply", options.RoundTrips, options.RoundTrips / elapsed.TotalSeconds,
+            Ms(histogram.GetValueAtPercentile(50)), Ms(histogram.GetValueAtPercentile(99)), bytes / (double)options.RoundTrips);
+    }
+
+    private static async Task<IBenchRig> StartAsync(BenchmarkOptions options, long expected) =>
+        options.Transport == "raw-rabbitmq"
+            ? await RawRabbitMqRig.StartAsync(options, expected, warmUp: 5000)
+            : await BenchRig.StartAsync(options, expected);
 
     /// <summary>Padding so that the serialized body is about <paramref name="bodyBytes"/> long.</summary>
     private static string Padding(int bodyBytes) => new('x', Math.Max(0, bodyBytes - 60));

@@ -157,7 +157,18 @@ public abstract class TransportContract<TFixture> : IAsyncLifetime
         await Transport.SendAsync(Enumerable.Range(0, 10).Select(_ => new OutgoingMessage(Destination.Queue(queue), TestMessages.Envelope())).ToList());
 
         await using var receiver = Transport.CreateReceiver(queue, Settings);
-        Assert.Equal(3, (await receiver.ReceiveWithin(Patience, max: 3)).Count);
+        var batches = new List<int>();
+        var deadline = DateTime.UtcNow + Patience;
+        while (batches.Sum() < 10 && DateTime.UtcNow < deadline)
+        {
+            var batch = await receiver.ReceiveWithin(Patience, max: 3);
+            batches.Add(batch.Count);
+            await receiver.SettleAsync(batch.Select(Settlement.Ack).ToList());
+        }
+
+        // A pushing broker may hand over fewer than are queued; no transport may hand over more than asked.
+        Assert.Equal(10, batches.Sum());
+        Assert.All(batches, count => Assert.InRange(count, 1, 3));
     }
 
     [Fact]

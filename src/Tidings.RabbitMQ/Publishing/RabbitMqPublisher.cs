@@ -52,6 +52,18 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
 
         try
         {
+            // The first attempt goes straight to the channel: retry and timeout machinery costs on every message, and
+            // is needed only when the connection is down.
+            await PublishOnceAsync(publications, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex) when (IsConnectionFailure(ex))
+        {
+            // Wait for the recovery, and publish again.
+        }
+
+        try
+        {
             await _resilience.ExecuteAsync(
                 static (state, token) => state.Publisher.PublishOnceAsync(state.Publications, token),
                 (Publisher: this, Publications: publications), cancellationToken).ConfigureAwait(false);
@@ -68,9 +80,17 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
     {
         var channel = _channels[(int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length)];
         var confirms = await channel.StartAsync(_connections, publications, cancellationToken).ConfigureAwait(false);
+        var all = confirms.Length == 1 ? confirms[0] : Task.WhenAll(confirms);
         try
         {
-            await Task.WhenAll(confirms).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // A confirm the broker never sends (a lost frame, a client bug) must not hang the sender forever.
+            await all.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException) when (!all.IsCompleted)
+        {
+            throw new TimeoutException(
+                $"RabbitMQ at {_connections.Address} did not confirm {publications.Count} message(s) within {_timeout}; " +
+                "they may or may not have been stored.");
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {

@@ -75,25 +75,53 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
 
     public async ValueTask SettleAsync(IReadOnlyList<Settlement> settlements, CancellationToken cancellationToken = default)
     {
-        foreach (var group in settlements.GroupBy(s => ((DeliveryState)s.Message.TransportState!).Owner))
+        if (settlements.Count == 0)
         {
-            await group.Key.SettleOwnAsync(group.ToList(), cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask SettleOwnAsync(List<Settlement> settlements, CancellationToken cancellationToken)
-    {
-        var channel = _channel;
-        var generation = Volatile.Read(ref _generation);
-        var live = settlements.Where(s => ((DeliveryState)s.Message.TransportState!).Generation == generation).ToList();
-        if (_disposed || channel is not { IsOpen: true } || live.Count == 0)
-        {
-            LogSkipped(_logger, settlements.Count, _queue);
             return;
         }
 
-        var copies = live.Where(s => s.Kind != SettlementKind.Ack).ToList();
-        if (copies.Count > 0)
+        // Normally a receiver settles what it received; a message taken by another receiver is settled by its owner.
+        if (settlements.All(s => ((DeliveryState)s.Message.TransportState!).Owner == this))
+        {
+            await SettleOwnAsync(settlements, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        foreach (var group in settlements.GroupBy(s => ((DeliveryState)s.Message.TransportState!).Owner))
+        {
+            await group.Key.SettleOwnAsync(group, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask SettleOwnAsync(IEnumerable<Settlement> settlements, CancellationToken cancellationToken)
+    {
+        var channel = _channel;
+        var generation = Volatile.Read(ref _generation);
+        var live = new List<Settlement>();
+        List<Settlement>? copies = null;
+        var skipped = 0;
+        foreach (var settlement in settlements)
+        {
+            if (((DeliveryState)settlement.Message.TransportState!).Generation != generation)
+            {
+                skipped++;
+                continue;
+            }
+
+            live.Add(settlement);
+            if (settlement.Kind != SettlementKind.Ack)
+            {
+                (copies ??= []).Add(settlement);
+            }
+        }
+
+        if (_disposed || channel is not { IsOpen: true } || live.Count == 0)
+        {
+            LogSkipped(_logger, skipped + live.Count, _queue);
+            return;
+        }
+
+        if (copies is not null)
         {
             try
             {
