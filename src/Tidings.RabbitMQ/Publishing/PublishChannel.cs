@@ -4,8 +4,8 @@ using Tidings.RabbitMQ.Connections;
 namespace Tidings.RabbitMQ.Publishing;
 
 /// <summary>
-/// One publishing channel with publisher confirms. Publishes are started one batch at a time, in order, and their
-/// confirms are awaited together, so many are in flight on the channel at once.
+/// One publishing channel with publisher confirms. A batch's publishes are started in order and their confirms awaited
+/// together, so many are in flight on the channel at once.
 /// </summary>
 internal sealed class PublishChannel : IAsyncDisposable
 {
@@ -16,33 +16,44 @@ internal sealed class PublishChannel : IAsyncDisposable
     private IChannel? _channel;
 
     /// <summary>
-    /// Starts every publish of <paramref name="publications"/> in order and returns their confirmations. The client is
-    /// given no cancellation token: cancelling a publish half-way is what corrupts its confirm bookkeeping
-    /// (rabbitmq-dotnet-client #1900); the caller bounds the wait instead.
+    /// Starts every publish of <paramref name="publications"/> in order and returns their confirmations. The client
+    /// serializes publishes on a channel in call order, so a batch keeps its order; concurrent batches interleave, as
+    /// concurrent sends may. The client is given no cancellation token: cancelling a publish half-way is what corrupts
+    /// its confirm bookkeeping (rabbitmq-dotnet-client #1900); the caller bounds the wait instead.
     /// </summary>
     public async ValueTask<Task[]> StartAsync(RabbitMqConnections connections, IReadOnlyList<Publication> publications, CancellationToken cancellationToken)
+    {
+        var channel = Volatile.Read(ref _channel);
+        if (channel is not { IsOpen: true })
+        {
+            channel = await OpenAsync(connections, cancellationToken).ConfigureAwait(false);
+        }
+
+        var confirms = new Task[publications.Count];
+        for (var i = 0; i < publications.Count; i++)
+        {
+            var p = publications[i];
+            try
+            {
+                confirms[i] = channel.BasicPublishAsync(p.Exchange, p.RoutingKey, p.Mandatory, p.Properties, p.Body, CancellationToken.None).AsTask();
+            }
+#pragma warning disable CA1031 // Every publish gets its outcome; the caller sees the first failure.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                confirms[i] = Task.FromException(ex);
+            }
+        }
+
+        return confirms;
+    }
+
+    private async ValueTask<IChannel> OpenAsync(RabbitMqConnections connections, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var channel = await OpenAsync(connections, cancellationToken).ConfigureAwait(false);
-            var confirms = new Task[publications.Count];
-            for (var i = 0; i < publications.Count; i++)
-            {
-                var p = publications[i];
-                try
-                {
-                    confirms[i] = channel.BasicPublishAsync(p.Exchange, p.RoutingKey, p.Mandatory, p.Properties, p.Body, CancellationToken.None).AsTask();
-                }
-#pragma warning disable CA1031 // Every publish gets its outcome; the caller sees the first failure.
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    confirms[i] = Task.FromException(ex);
-                }
-            }
-
-            return confirms;
+            return await OpenLockedAsync(connections, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -50,7 +61,7 @@ internal sealed class PublishChannel : IAsyncDisposable
         }
     }
 
-    private async ValueTask<IChannel> OpenAsync(RabbitMqConnections connections, CancellationToken cancellationToken)
+    private async ValueTask<IChannel> OpenLockedAsync(RabbitMqConnections connections, CancellationToken cancellationToken)
     {
         var connection = await connections.PublishingAsync(cancellationToken).ConfigureAwait(false);
 
@@ -63,7 +74,7 @@ internal sealed class PublishChannel : IAsyncDisposable
                 await _channel.DisposeAsync().ConfigureAwait(false);
             }
 
-            _channel = await connection.CreateChannelAsync(ConfirmOptions, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _channel, await connection.CreateChannelAsync(ConfirmOptions, cancellationToken).ConfigureAwait(false));
         }
 
         return _channel;

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Interleaved rounds of the same workload on several transports, then the median of each and its ratio to the first.
+# The VM's speed drifts from minute to minute; interleaving and medians keep the comparison fair.
+# Usage: benchmarks/scripts/compare.sh ROUNDS "ARGS FOR ALL" "ARGS A" "ARGS B" ...
+#   e.g. compare.sh 5 "--workload throughput --queue-type quorum" "--transport raw-rabbitmq" "--transport rabbitmq"
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=$1; common=$2; shift 2
+dll=benchmarks/Tidings.Benchmarks/bin/Release/net10.0/Tidings.Benchmarks.dll
+[ -f "$dll" ] || dotnet build benchmarks/Tidings.Benchmarks -c Release >/dev/null
+out=$(mktemp)
+for round in $(seq 1 "$rounds"); do
+  for variant in "$@"; do
+    # shellcheck disable=SC2086
+    line=$(dotnet "$dll" $common $variant 2>/dev/null | tail -1)
+    echo "$line"
+    printf '%s\t%s\n' "$variant" "$line" >>"$out"
+  done
+done
+python3 - "$out" "$@" <<'PY'
+import json, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    variant, data = line.rstrip("\n").split("\t", 1)
+    rows.setdefault(variant, []).append(json.loads(data))
+base = None
+for variant in sys.argv[2:]:
+    r = rows[variant]
+    med = {k: statistics.median(x[k] for x in r) for k in ("msgs_per_s", "p50_ms", "p99_ms", "alloc_bytes_per_msg")}
+    base = base or med
+    print(f"median {variant:40s} msgs/s {med['msgs_per_s']:8.0f} ({med['msgs_per_s']/base['msgs_per_s']:.2f}x)  "
+          f"p50 {med['p50_ms']:7.3f} ms ({med['p50_ms']-base['p50_ms']:+.3f})  p99 {med['p99_ms']:7.3f} ms ({med['p99_ms']-base['p99_ms']:+.3f})  "
+          f"alloc {med['alloc_bytes_per_msg']:6.0f} B/msg")
+PY
+rm -f "$out"
