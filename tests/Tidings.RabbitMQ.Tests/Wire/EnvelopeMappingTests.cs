@@ -1,0 +1,96 @@
+using System.Text;
+using RabbitMQ.Client;
+using Tidings.RabbitMQ.Wire;
+
+namespace Tidings.RabbitMQ.Tests.Wire;
+
+/// <summary>The mapping between envelopes and AMQP properties, as the broker hands them back (strings as bytes).</summary>
+public sealed class EnvelopeMappingTests
+{
+    [Fact]
+    public void An_envelope_survives_the_trip_through_amqp_properties()
+    {
+        var sent = new Envelope
+        {
+            MessageId = Envelope.NewMessageId(),
+            MessageName = "coffee.order-placed",
+            CorrelationId = "order-7",
+            CausationId = "cause-3",
+            SentAt = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_123),
+            Headers = new Dictionary<string, string>(StringComparer.Ordinal) { ["traceparent"] = "00-abc-def-01", ["x-custom"] = "yes" },
+            Body = Encoding.UTF8.GetBytes("{}"),
+        };
+
+        var received = EnvelopeReader.Read(AsDelivered(EnvelopeWriter.Properties(sent, persistent: true)), sent.Body);
+
+        Assert.Equal(sent.MessageId, received.MessageId);
+        Assert.Equal(sent.MessageName, received.MessageName);
+        Assert.Equal(sent.CorrelationId, received.CorrelationId);
+        Assert.Equal(sent.CausationId, received.CausationId);
+        Assert.Equal(sent.SentAt, received.SentAt);
+        Assert.Equal(sent.Headers, received.Headers);
+        Assert.Equal("{}", Encoding.UTF8.GetString(received.Body.Span));
+    }
+
+    [Fact]
+    public void Transport_and_broker_headers_stay_out_of_the_envelope()
+    {
+        var envelope = new Envelope { MessageId = Envelope.NewMessageId(), MessageName = "m" };
+        var properties = AsDelivered(EnvelopeWriter.Properties(envelope, persistent: true, new DeliveryHistory(2, 1),
+            new DelayedRoute("queue:q", DateTimeOffset.UtcNow)));
+        properties.Headers!["x-delivery-count"] = 3L;
+        properties.Headers["x-first-death-queue"] = "tidings.delay.64ms"u8.ToArray();
+
+        var received = EnvelopeReader.Read(properties, envelope.Body);
+
+        Assert.Empty(received.Headers);
+    }
+
+    [Fact]
+    public void Deliveries_count_the_carried_copies_and_the_brokers_returns()
+    {
+        var envelope = new Envelope { MessageId = Envelope.NewMessageId(), MessageName = "m" };
+        var properties = AsDelivered(EnvelopeWriter.Properties(envelope, persistent: true, new DeliveryHistory(3, 1)));
+        properties.Headers!["x-delivery-count"] = 2L;
+
+        var carried = EnvelopeReader.CarriedHistory(properties);
+        var history = EnvelopeReader.History(carried, properties, redelivered: true);
+
+        Assert.Equal(new DeliveryHistory(3, 1), carried);
+        Assert.Equal(new DeliveryHistory(5, 3), history);
+    }
+
+    [Fact]
+    public void A_classic_queue_redelivery_counts_as_one_abandoned_delivery()
+    {
+        var properties = AsDelivered(EnvelopeWriter.Properties(new Envelope { MessageId = Guid.NewGuid(), MessageName = "m" }, persistent: true));
+
+        var history = EnvelopeReader.History(EnvelopeReader.CarriedHistory(properties), properties, redelivered: true);
+
+        Assert.Equal(new DeliveryHistory(1, 1), history);
+    }
+
+    [Fact]
+    public void A_foreign_message_without_an_id_gets_one_rather_than_being_lost()
+    {
+        var received = EnvelopeReader.Read(new BasicProperties { Type = "m" }, ReadOnlyMemory<byte>.Empty);
+
+        Assert.NotEqual(Guid.Empty, received.MessageId);
+        Assert.Equal("m", received.MessageName);
+    }
+
+    /// <summary>Properties as a consumer sees them: string header values arrive as UTF-8 bytes.</summary>
+    private static BasicProperties AsDelivered(BasicProperties sent)
+    {
+        var headers = sent.Headers!.ToDictionary(h => h.Key, h => h.Value is string text ? (object?)Encoding.UTF8.GetBytes(text) : h.Value);
+        return new BasicProperties
+        {
+            MessageId = sent.MessageId,
+            Type = sent.Type,
+            CorrelationId = sent.CorrelationId,
+            ContentType = sent.ContentType,
+            Timestamp = sent.Timestamp,
+            Headers = headers,
+        };
+    }
+}
