@@ -69,7 +69,7 @@ internal sealed class RabbitMqConnections(RabbitMqTransportOptions options) : IA
         }
     }
 
-    private static ConnectionFactory CreateFactory(RabbitMqTransportOptions options)
+    internal static ConnectionFactory CreateFactory(RabbitMqTransportOptions options)
     {
         var factory = new ConnectionFactory
         {
