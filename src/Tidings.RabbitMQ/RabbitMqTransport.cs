@@ -62,11 +62,19 @@ public sealed class RabbitMqTransport : ITransport
     /// deleted between the check and the publish, the mandatory flag still reports the message as unroutable, but
     /// the batch's other messages may have been sent.
     /// </remarks>
-    public async Task SendAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
+    public Task SendAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         _ = _forwarder.Value;
-        await Topology.EnsureQueuesExistAsync(messages, cancellationToken).ConfigureAwait(false);
+
+        // Not async on the hot path (every queue known, every exchange declared): one state machine per send, not three.
+        var check = Topology.EnsureQueuesExistAsync(messages, cancellationToken);
+        return check.IsCompletedSuccessfully ? PublishAsync(messages, null, cancellationToken) : SendAfterCheckAsync(check, messages, cancellationToken);
+    }
+
+    private async Task SendAfterCheckAsync(ValueTask check, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
+    {
+        await check.ConfigureAwait(false);
         await PublishAsync(messages, null, cancellationToken).ConfigureAwait(false);
     }
 
@@ -79,11 +87,31 @@ public sealed class RabbitMqTransport : ITransport
     }
 
     /// <summary>Publishes messages, delayed ones into the delay tiers; <paramref name="histories"/> carries earlier deliveries of copies.</summary>
-    internal async Task PublishAsync(IReadOnlyList<OutgoingMessage> messages, IReadOnlyList<DeliveryHistory>? histories, CancellationToken cancellationToken)
+    internal Task PublishAsync(IReadOnlyList<OutgoingMessage> messages, IReadOnlyList<DeliveryHistory>? histories, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var publications = new Publication[messages.Count];
         for (var i = 0; i < messages.Count; i++)
+        {
+            var building = BuildAsync(messages[i], histories?[i] ?? default, now, cancellationToken);
+            if (!building.IsCompletedSuccessfully)
+            {
+                return PublishAfterDeclaringAsync(building, i, publications, messages, histories, now, cancellationToken);
+            }
+
+            publications[i] = building.Result;
+        }
+
+        return Publisher.PublishAsync(publications, cancellationToken);
+    }
+
+    /// <summary>The slow path of <see cref="PublishAsync"/>: an exchange or delay queue is declared first.</summary>
+    private async Task PublishAfterDeclaringAsync(
+        ValueTask<Publication> building, int index, Publication[] publications, IReadOnlyList<OutgoingMessage> messages,
+        IReadOnlyList<DeliveryHistory>? histories, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        publications[index] = await building.ConfigureAwait(false);
+        for (var i = index + 1; i < messages.Count; i++)
         {
             publications[i] = await BuildAsync(messages[i], histories?[i] ?? default, now, cancellationToken).ConfigureAwait(false);
         }

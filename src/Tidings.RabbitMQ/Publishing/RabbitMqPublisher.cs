@@ -52,9 +52,11 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
 
         try
         {
-            // The first attempt goes straight to the channel: retry and timeout machinery costs on every message, and
-            // is needed only when the connection is down.
-            await PublishOnceAsync(publications, cancellationToken).ConfigureAwait(false);
+            // The first attempt goes straight to the channel, inline (one state machine per send): the retry machinery
+            // costs on every message, and is needed only when the connection is down.
+            var channel = _channels[(int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length)];
+            var confirms = await channel.StartAsync(_connections, publications, cancellationToken).ConfigureAwait(false);
+            await AwaitConfirmsAsync(confirms, publications, cancellationToken).ConfigureAwait(false);
             return;
         }
         catch (Exception ex) when (IsConnectionFailure(ex))
@@ -80,7 +82,17 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
     {
         var channel = _channels[(int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length)];
         var confirms = await channel.StartAsync(_connections, publications, cancellationToken).ConfigureAwait(false);
+        await AwaitConfirmsAsync(confirms, publications, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask AwaitConfirmsAsync(Task[] confirms, IReadOnlyList<Publication> publications, CancellationToken cancellationToken)
+    {
         var all = confirms.Length == 1 ? confirms[0] : Task.WhenAll(confirms);
+        if (all.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
         try
         {
             // A confirm the broker never sends (a lost frame, a client bug) must not hang the sender forever.

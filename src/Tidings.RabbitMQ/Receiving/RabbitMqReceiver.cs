@@ -96,7 +96,7 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
         }
 
         // Normally a receiver settles what it received; a message taken by another receiver is settled by its owner.
-        if (settlements.All(s => ((DeliveryState)s.Message.TransportState!).Owner == this))
+        if (AllMine(settlements))
         {
             await SettleOwnAsync(settlements, cancellationToken).ConfigureAwait(false);
             return;
@@ -106,6 +106,19 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
         {
             await group.Key.SettleOwnAsync(group, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private bool AllMine(IReadOnlyList<Settlement> settlements)
+    {
+        for (var i = 0; i < settlements.Count; i++)
+        {
+            if (((DeliveryState)settlements[i].Message.TransportState!).Owner != this)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private async ValueTask SettleOwnAsync(IEnumerable<Settlement> settlements, CancellationToken cancellationToken)

@@ -11,30 +11,26 @@ internal static class EnvelopeReader
     /// </summary>
     public static Envelope Read(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body)
     {
-        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        Dictionary<string, string>? headers = null;
         string? causationId = null;
         long? sentAtMs = null;
-        if (properties.Headers is { } wire)
+        switch (properties.Headers)
         {
-            foreach (var (name, value) in wire)
-            {
-                switch (name)
+            // The client's own type: enumerated without boxing an enumerator.
+            case Dictionary<string, object?> wire:
+                foreach (var (name, value) in wire)
                 {
-                    case WireHeaders.CausationId:
-                        causationId = AsString(value);
-                        break;
-                    case WireHeaders.SentAt:
-                        sentAtMs = AsLong(value);
-                        break;
-                    default:
-                        if (!WireHeaders.IsTransportHeader(name) && !WireHeaders.IsBrokerHeader(name) && AsString(value) is { } text)
-                        {
-                            headers[name] = text;
-                        }
-
-                        break;
+                    ReadHeader(name, value, ref headers, ref causationId, ref sentAtMs);
                 }
-            }
+
+                break;
+            case { } wire:
+                foreach (var (name, value) in wire)
+                {
+                    ReadHeader(name, value, ref headers, ref causationId, ref sentAtMs);
+                }
+
+                break;
         }
 
         if (!Guid.TryParse(properties.MessageId, out var messageId))
@@ -54,9 +50,29 @@ internal static class EnvelopeReader
             CausationId = causationId,
             SentAt = sentAt,
             ContentType = properties.ContentType ?? "",
-            Headers = headers,
+            Headers = headers ?? new Dictionary<string, string>(StringComparer.Ordinal),
             Body = body.ToArray(),
         };
+    }
+
+    private static void ReadHeader(string name, object? value, ref Dictionary<string, string>? headers, ref string? causationId, ref long? sentAtMs)
+    {
+        switch (name)
+        {
+            case WireHeaders.CausationId:
+                causationId = AsString(value);
+                break;
+            case WireHeaders.SentAt:
+                sentAtMs = AsLong(value);
+                break;
+            default:
+                if (!WireHeaders.IsTransportHeader(name) && !WireHeaders.IsBrokerHeader(name) && AsString(value) is { } text)
+                {
+                    (headers ??= new Dictionary<string, string>(StringComparer.Ordinal))[name] = text;
+                }
+
+                break;
+        }
     }
 
     /// <summary>Deliveries of earlier copies of this message, as the copy's headers carry them.</summary>

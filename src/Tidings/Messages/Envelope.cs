@@ -25,7 +25,14 @@ public sealed class Envelope
     public string ContentType { get; init; } = "application/json";
 
     /// <summary>Further headers: trace context (<c>traceparent</c>), reply address, retry and error details.</summary>
-    public Dictionary<string, string> Headers { get; init; } = new(StringComparer.Ordinal);
+    public Dictionary<string, string> Headers
+    {
+        // Made on first use: an envelope built with its headers (every received one) allocates no throw-away dictionary.
+        get => _headers ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        init => _headers = value;
+    }
+
+    private Dictionary<string, string>? _headers;
 
     /// <summary>The serialized message.</summary>
     public ReadOnlyMemory<byte> Body { get; init; }
