@@ -31,7 +31,7 @@ public sealed class RabbitMqTransport : ITransport
         _time = timeProvider ?? TimeProvider.System;
         Connections = new RabbitMqConnections(options);
         Topology = new RabbitMqTopology(Connections, options);
-        Publisher = new RabbitMqPublisher(Connections, options);
+        Publisher = new RabbitMqPublisher(Connections, options, Topology.ForgetExchange);
         _forwarder = new Lazy<DelayForwarder?>(() => options.RunDelayForwarder
             ? DelayForwarder.Start(this, _loggers.CreateLogger<DelayForwarder>())
             : null);
@@ -52,7 +52,7 @@ public sealed class RabbitMqTransport : ITransport
     public Task DeclareAsync(QueueDeclaration queue, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queue);
-        _ = _forwarder.Value;
+        EnsureStarted();
         return Topology.DeclareAsync(queue, cancellationToken);
     }
 
@@ -65,7 +65,7 @@ public sealed class RabbitMqTransport : ITransport
     public Task SendAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        _ = _forwarder.Value;
+        EnsureStarted();
 
         // Not async on the hot path (every queue known, every exchange declared): one state machine per send, not three.
         var check = Topology.EnsureQueuesExistAsync(messages, cancellationToken);
@@ -82,8 +82,15 @@ public sealed class RabbitMqTransport : ITransport
     public IMessageReceiver CreateReceiver(string queue, ReceiverSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        _ = _forwarder.Value;
+        EnsureStarted();
         return new RabbitMqReceiver(this, queue, settings, _loggers.CreateLogger<RabbitMqReceiver>());
+    }
+
+    /// <summary>Starts the delay forwarder on first use; a disposed transport refuses work rather than start it again.</summary>
+    private void EnsureStarted()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        _ = _forwarder.Value;
     }
 
     /// <summary>Publishes messages, delayed ones into the delay tiers; <paramref name="histories"/> carries earlier deliveries of copies.</summary>

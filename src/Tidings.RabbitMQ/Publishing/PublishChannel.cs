@@ -65,15 +65,11 @@ internal sealed class PublishChannel : IAsyncDisposable
     {
         var connection = await connections.PublishingAsync(cancellationToken).ConfigureAwait(false);
 
-        // A channel the broker closed for an error of its own is not recovered by the client; one closed because the
-        // connection dropped comes back with the connection.
-        if (_channel is null || (!_channel.IsOpen && connection.IsOpen))
+        // A channel the broker closed for an error of the publisher's (404 on a deleted exchange) is not recovered by the
+        // client and is replaced; one closed because the connection dropped comes back with the connection, so it is
+        // kept. The replaced one is not disposed: batches may still be publishing on it, and fail over to the new one.
+        if (_channel is null || _channel.CloseReason is { Initiator: ShutdownInitiator.Peer, ReplyCode: 403 or 404 or 405 or 406 })
         {
-            if (_channel is not null)
-            {
-                await _channel.DisposeAsync().ConfigureAwait(false);
-            }
-
             Volatile.Write(ref _channel, await connection.CreateChannelAsync(ConfirmOptions, cancellationToken).ConfigureAwait(false));
         }
 

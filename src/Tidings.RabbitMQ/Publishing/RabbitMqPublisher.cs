@@ -21,11 +21,13 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
     private readonly PublishChannel[] _channels;
     private readonly ResiliencePipeline _resilience;
     private readonly TimeSpan _timeout;
+    private readonly Action<string> _onExchangeMissing;
     private int _next;
 
-    public RabbitMqPublisher(RabbitMqConnections connections, RabbitMqTransportOptions options)
+    public RabbitMqPublisher(RabbitMqConnections connections, RabbitMqTransportOptions options, Action<string> onExchangeMissing)
     {
         _connections = connections;
+        _onExchangeMissing = onExchangeMissing;
         _timeout = options.PublishTimeout;
         _channels = Enumerable.Range(0, Math.Max(1, options.PublishChannels)).Select(_ => new PublishChannel()).ToArray();
         _resilience = new ResiliencePipelineBuilder()
@@ -111,7 +113,7 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
     }
 
     /// <summary>The failure that matters most: a message with no route is the caller's error; otherwise the first failure.</summary>
-    private static Exception FirstFailure(Task[] confirms, IReadOnlyList<Publication> publications)
+    private Exception FirstFailure(Task[] confirms, IReadOnlyList<Publication> publications)
     {
         Exception? first = null;
         for (var i = 0; i < confirms.Length; i++)
@@ -127,6 +129,11 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
                         $"RabbitMQ refused the message to {publications[i].Destination} (publish {nack.PublishSequenceNumber} was nacked: " +
                         "a queue is full with overflow=reject-publish, or the broker failed to store it).", nack);
                     break;
+                case OperationInterruptedException { ShutdownReason.ReplyCode: 404 } notFound:
+                    // The exchange was deleted behind our back: declare it again on the next send.
+                    _onExchangeMissing(publications[i].Exchange);
+                    first ??= notFound;
+                    break;
                 case not null:
                     first ??= error;
                     break;
@@ -136,13 +143,17 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
         return first ?? new InvalidOperationException("A publish failed without an error.");
     }
 
+    /// <summary>
+    /// A failure that goes away when the connection recovers. The broker closing a channel for an error of the
+    /// publisher's (403 access refused, 404 exchange not found, 405 resource locked, 406 precondition failed) does not,
+    /// and is reported at once.
+    /// </summary>
     private static bool IsConnectionFailure(Exception ex) => ex switch
     {
-        AlreadyClosedException => true,
-        BrokerUnreachableException => true,
-        OperationInterruptedException interrupted => interrupted.ShutdownReason?.Initiator != global::RabbitMQ.Client.ShutdownInitiator.Peer
-            || interrupted.ShutdownReason.ReplyCode is 320 or 541, // connection-forced (broker stopping), internal-error
-        IOException or SocketException => true,
+        OperationInterruptedException { ShutdownReason: { Initiator: global::RabbitMQ.Client.ShutdownInitiator.Peer, ReplyCode: 403 or 404 or 405 or 406 } } => false,
+        OperationInterruptedException => true, // AlreadyClosedException too: connection lost, broker stopping
+        BrokerUnreachableException or IOException or SocketException => true,
+        ObjectDisposedException => true, // a channel replaced under a batch still publishing on it
         _ => false,
     };
 

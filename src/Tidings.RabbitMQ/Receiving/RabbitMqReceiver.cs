@@ -32,6 +32,8 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
     private volatile bool _disposed;
     private long _lastHandOut;
 
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>Messages handed out closer together than this mean the endpoint is busy (see <see cref="ReceiveAsync"/>).</summary>
     private static readonly TimeSpan BusyGap = TimeSpan.FromMilliseconds(1);
 
@@ -157,8 +159,10 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
             }
             catch
             {
-                // The copies may not exist: give the originals back rather than hold them until the channel closes.
-                await NackQuietlyAsync(channel, live).ConfigureAwait(false);
+                // The copies may not exist: ack what was handled, and give the originals of the copies back rather than
+                // hold them until the channel closes.
+                await AckAsync(channel, live.Where(s => s.Kind == SettlementKind.Ack).ToList()).ConfigureAwait(false);
+                await ReleaseAsync(copies).ConfigureAwait(false);
                 throw;
             }
         }
@@ -166,9 +170,29 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
         await AckAsync(channel, live).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Hands unsettled messages back to the queue at once (a nack with requeue). A broker has no lease that would
+    /// return them: a live channel holds them until it closes.
+    /// </summary>
+    internal async ValueTask ReleaseAsync(IReadOnlyList<Settlement> settlements)
+    {
+        var channel = _channel;
+        var generation = Volatile.Read(ref _generation);
+        var live = settlements.Where(s => ((DeliveryState)s.Message.TransportState!).Generation == generation).ToList();
+        if (channel is { IsOpen: true } && live.Count > 0)
+        {
+            await NackQuietlyAsync(channel, live).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Acks with one frame when the batch is everything still held up to its highest tag, else one by one.</summary>
     private async ValueTask AckAsync(IChannel channel, List<Settlement> settled)
     {
+        if (settled.Count == 0)
+        {
+            return;
+        }
+
         ulong highest = 0;
         bool together;
         lock (_lock)
@@ -240,6 +264,13 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
 
             if (_channel is not null)
             {
+                // Deliveries of the old channel are void from here on: a new channel numbers its tags from 1 again.
+                Interlocked.Increment(ref _generation);
+                lock (_lock)
+                {
+                    _unsettled.Clear();
+                }
+
                 _channel.ChannelShutdownAsync -= OnChannelShutdownAsync;
                 await _channel.DisposeAsync().ConfigureAwait(false);
                 _channel = null;
@@ -280,7 +311,7 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
     private Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
     {
         var properties = delivery.BasicProperties;
-        var envelope = EnvelopeReader.Read(properties, delivery.Body);
+        var envelope = EnvelopeReader.ReadOrQuarantine(properties, delivery.Body);
         var carried = EnvelopeReader.CarriedHistory(properties);
         var history = EnvelopeReader.History(carried, properties, delivery.Redelivered);
         var route = EnvelopeReader.Route(properties);
@@ -321,7 +352,9 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
     /// <summary>The broker cancelled the consumer (its queue was deleted, say): consume again, which reports why if it fails.</summary>
     private Task OnUnregisteredAsync(object sender, ConsumerEventArgs args)
     {
-        if (!_disposed)
+        // The client reports every channel shutdown here too; only a cancel on a channel still open (and still ours)
+        // needs a new consumer. A dropped connection recovers the consumer on the same channel by itself.
+        if (!_disposed && sender is AsyncEventingBasicConsumer { Channel: { IsOpen: true } channel } && channel == _channel)
         {
             RequestRestart();
         }
@@ -352,7 +385,8 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
                 // Closing the channel hands every unacked delivery back to the queue.
                 try
                 {
-                    await _channel.CloseAsync().ConfigureAwait(false);
+                    // Bounded: a handler that ignores cancellation may still block the client's delivery thread.
+                    await _channel.CloseAsync().WaitAsync(CloseTimeout).ConfigureAwait(false);
                 }
 #pragma warning disable CA1031 // Already closed with the connection: nothing more to give back.
                 catch (Exception ex)

@@ -42,7 +42,16 @@ internal sealed partial class DelayForwarder : IAsyncDisposable
             {
                 await _transport.Topology.DeclareDueQueueAsync(stop).ConfigureAwait(false);
                 var batch = await receiver.ReceiveAsync(BatchSize, stop).ConfigureAwait(false);
-                await ForwardAsync(receiver, batch, stop).ConfigureAwait(false);
+                try
+                {
+                    await ForwardAsync(receiver, batch, stop).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // Nothing expires a broker's delivery: without this, the batch would sit unacked on a live channel.
+                    await receiver.ReleaseAsync([.. batch.Select(Settlement.Ack)]).ConfigureAwait(false);
+                    throw;
+                }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {

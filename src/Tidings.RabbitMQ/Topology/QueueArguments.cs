@@ -6,12 +6,25 @@ internal static class QueueArguments
     /// <summary>How long an unused temporary queue (a process's reply queue) outlives its last consumer.</summary>
     public static readonly TimeSpan TemporaryQueueExpiry = TimeSpan.FromMinutes(1);
 
-    /// <summary>An endpoint's queue or its dead-letter queue.</summary>
+    /// <summary>A dead-letter queue, or a queue of the delay machinery.</summary>
     public static Dictionary<string, object?> Durable(QueueType type) => type switch
     {
         QueueType.Quorum => new() { ["x-queue-type"] = "quorum" },
         _ => new() { ["x-queue-type"] = "classic" },
     };
+
+    /// <summary>
+    /// An endpoint's queue. Whatever the broker itself drops from it (RabbitMQ 4's quorum queues drop a message returned
+    /// more than 20 times by default) goes to the endpoint's dead-letter queue rather than nowhere. Tidings' own
+    /// dead-lettering (with its reason headers) comes first: <see cref="RetryPolicy.MaxAbandonedDeliveries"/> is lower.
+    /// </summary>
+    public static Dictionary<string, object?> Endpoint(QueueType type, string queue)
+    {
+        var arguments = Durable(type);
+        arguments["x-dead-letter-exchange"] = "";
+        arguments["x-dead-letter-routing-key"] = Tidings.Transport.DeadLetterQueues.For(queue);
+        return arguments;
+    }
 
     /// <summary>A queue that serves one process and goes away an idle minute after it does.</summary>
     public static Dictionary<string, object?> Temporary() => new()

@@ -32,7 +32,7 @@ internal sealed class RabbitMqTopology(RabbitMqConnections connections, RabbitMq
             }
             else
             {
-                await DeclareQueueAsync(channel, declaration.Queue, durable: true, QueueArguments.Durable(options.QueueType), cancellationToken).ConfigureAwait(false);
+                await DeclareQueueAsync(channel, declaration.Queue, durable: true, QueueArguments.Endpoint(options.QueueType, declaration.Queue), cancellationToken).ConfigureAwait(false);
                 var deadLetters = DeadLetterQueues.For(declaration.Queue);
                 await DeclareQueueAsync(channel, deadLetters, durable: true, QueueArguments.Durable(options.QueueType), cancellationToken).ConfigureAwait(false);
             }
@@ -50,6 +50,9 @@ internal sealed class RabbitMqTopology(RabbitMqConnections connections, RabbitMq
         _exchanges.ContainsKey(topic)
             ? ValueTask.CompletedTask
             : new ValueTask(RunAsync(channel => DeclareExchangeAsync(channel, topic, cancellationToken), cancellationToken));
+
+    /// <summary>Forgets that <paramref name="exchange"/> exists (it was deleted), so that the next publish declares it again.</summary>
+    public void ForgetExchange(string exchange) => _exchanges.TryRemove(exchange, out _);
 
     /// <summary>Makes sure the delay tier queue of <paramref name="tierMs"/> (or the due queue, for null) exists.</summary>
     public ValueTask EnsureDelayQueueAsync(long? tierMs, CancellationToken cancellationToken)

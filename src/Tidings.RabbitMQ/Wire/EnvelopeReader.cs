@@ -6,6 +6,37 @@ namespace Tidings.RabbitMQ.Wire;
 /// <summary>Turns an AMQP delivery back into an envelope, and reads the transport's bookkeeping headers.</summary>
 internal static class EnvelopeReader
 {
+    private static readonly long MinUnixMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
+    private static readonly long MaxUnixMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+    /// <summary>Header marking a delivery whose properties could not be read; its envelope has no name, so it is dead-lettered.</summary>
+    public const string ReadError = "tidings-read-error";
+
+    /// <summary>
+    /// The envelope of a delivery, or, if its properties cannot be read (a foreign publisher's odd header), an envelope
+    /// with no message name and the error in a header: the pipeline dead-letters it with the body intact, nothing is lost.
+    /// </summary>
+    public static Envelope ReadOrQuarantine(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            return Read(properties, body);
+        }
+#pragma warning disable CA1031 // Any failure to read must still leave the message in Tidings' hands.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return new Envelope
+            {
+                MessageId = Guid.TryParse(properties.MessageId, out var id) ? id : Envelope.NewMessageId(),
+                MessageName = "",
+                SentAt = DateTimeOffset.UtcNow,
+                Headers = new Dictionary<string, string>(StringComparer.Ordinal) { [ReadError] = ex.Message },
+                Body = body.ToArray(),
+            };
+        }
+    }
+
     /// <summary>
     /// The envelope of a delivery. The body is copied: the client reuses its buffer once the delivery handler returns.
     /// </summary>
@@ -39,9 +70,12 @@ internal static class EnvelopeReader
             messageId = Envelope.NewMessageId();
         }
 
-        var sentAt = sentAtMs is { } ms
+        // Foreign publishers put odd values here (milliseconds in the seconds field); out of range means unknown.
+        var sentAt = sentAtMs is { } ms && ms >= MinUnixMs && ms <= MaxUnixMs
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
-            : properties.IsTimestampPresent() ? DateTimeOffset.FromUnixTimeSeconds(properties.Timestamp.UnixTime) : DateTimeOffset.UtcNow;
+            : properties.IsTimestampPresent() && properties.Timestamp.UnixTime >= MinUnixMs / 1000 && properties.Timestamp.UnixTime <= MaxUnixMs / 1000
+                ? DateTimeOffset.FromUnixTimeSeconds(properties.Timestamp.UnixTime)
+                : DateTimeOffset.UtcNow;
         return new Envelope
         {
             MessageId = messageId,

@@ -79,6 +79,18 @@ public sealed class EnvelopeMappingTests
         Assert.Equal("m", received.MessageName);
     }
 
+    [Fact]
+    public void A_foreign_timestamp_out_of_range_does_not_lose_the_message()
+    {
+        // Milliseconds where AMQP wants seconds: past DateTimeOffset's range.
+        var properties = new BasicProperties { Type = "m", MessageId = Guid.NewGuid().ToString(), Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000) };
+
+        var received = EnvelopeReader.ReadOrQuarantine(properties, "{}"u8.ToArray());
+
+        Assert.Equal("m", received.MessageName);
+        Assert.InRange(received.SentAt, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
+    }
+
     /// <summary>Properties as a consumer sees them: string header values arrive as UTF-8 bytes.</summary>
     private static BasicProperties AsDelivered(BasicProperties sent)
     {
