@@ -31,7 +31,7 @@ public sealed class RabbitMqTransport : ITransport
         _time = timeProvider ?? TimeProvider.System;
         Connections = new RabbitMqConnections(options);
         Topology = new RabbitMqTopology(Connections, options);
-        Publisher = new RabbitMqPublisher(Connections, options, Topology.ForgetExchange);
+        Publisher = new RabbitMqPublisher(Connections, options, Topology.Forget);
         _forwarder = new Lazy<DelayForwarder?>(() => options.RunDelayForwarder
             ? DelayForwarder.Start(this, _loggers.CreateLogger<DelayForwarder>())
             : null);

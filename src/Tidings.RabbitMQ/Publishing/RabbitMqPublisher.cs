@@ -21,13 +21,13 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
     private readonly PublishChannel[] _channels;
     private readonly ResiliencePipeline _resilience;
     private readonly TimeSpan _timeout;
-    private readonly Action<string> _onExchangeMissing;
+    private readonly Action<Publication> _onRouteMissing;
     private int _next;
 
-    public RabbitMqPublisher(RabbitMqConnections connections, RabbitMqTransportOptions options, Action<string> onExchangeMissing)
+    public RabbitMqPublisher(RabbitMqConnections connections, RabbitMqTransportOptions options, Action<Publication> onRouteMissing)
     {
         _connections = connections;
-        _onExchangeMissing = onExchangeMissing;
+        _onRouteMissing = onRouteMissing;
         _timeout = options.PublishTimeout;
         _channels = Enumerable.Range(0, Math.Max(1, options.PublishChannels)).Select(_ => new PublishChannel()).ToArray();
         _resilience = new ResiliencePipelineBuilder()
@@ -123,6 +123,7 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
             {
                 case PublishReturnException:
                     var p = publications[i];
+                    _onRouteMissing(p);
                     return new UnroutableMessageException(p.Destination, p.Properties.Type ?? "");
                 case PublishException nack:
                     first ??= new InvalidOperationException(
@@ -131,7 +132,7 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
                     break;
                 case OperationInterruptedException { ShutdownReason.ReplyCode: 404 } notFound:
                     // The exchange was deleted behind our back: declare it again on the next send.
-                    _onExchangeMissing(publications[i].Exchange);
+                    _onRouteMissing(publications[i]);
                     first ??= notFound;
                     break;
                 case not null:

@@ -98,6 +98,21 @@ internal sealed partial class DelayForwarder : IAsyncDisposable
             onward.Add((message, new OutgoingMessage(destination, message.Envelope, route.DeliverAt), state.Carried));
         }
 
+        // Destinations deleted since the message was delayed: found before publishing, so the batch is not sent twice.
+        foreach (var entry in onward.ToList())
+        {
+            try
+            {
+                await _transport.Topology.EnsureQueuesExistAsync([entry.Outgoing], stop).ConfigureAwait(false);
+            }
+            catch (UnroutableMessageException ex)
+            {
+                entry.Message.Envelope.Headers[TidingsHeaders.ExceptionMessage] = ex.Message;
+                onward.Remove(entry);
+                broken.Add(entry.Message);
+            }
+        }
+
         if (wait > TimeSpan.Zero)
         {
             // Less than the shortest tier remains: cheaper to wait here than to take another trip through the broker.
@@ -110,7 +125,8 @@ internal sealed partial class DelayForwarder : IAsyncDisposable
         }
         catch (UnroutableMessageException)
         {
-            // Some destination is gone: send one by one, so that only the messages without a route are dead-lettered.
+            // A destination went in the instant between the check and the publish: send one by one, so that only the
+            // messages without a route are dead-lettered (the others may arrive twice).
             foreach (var (message, outgoing, history) in onward)
             {
                 try

@@ -51,8 +51,22 @@ internal sealed class RabbitMqTopology(RabbitMqConnections connections, RabbitMq
             ? ValueTask.CompletedTask
             : new ValueTask(RunAsync(channel => DeclareExchangeAsync(channel, topic, cancellationToken), cancellationToken));
 
-    /// <summary>Forgets that <paramref name="exchange"/> exists (it was deleted), so that the next publish declares it again.</summary>
-    public void ForgetExchange(string exchange) => _exchanges.TryRemove(exchange, out _);
+    /// <summary>
+    /// Forgets the queue or exchange <paramref name="publication"/> went to: the broker said it is gone. The next send
+    /// checks the queue again (and fails whole), or declares the exchange again.
+    /// </summary>
+    public void Forget(Publishing.Publication publication)
+    {
+        ArgumentNullException.ThrowIfNull(publication);
+        if (publication.Exchange.Length == 0)
+        {
+            _queues.TryRemove(publication.RoutingKey, out _);
+        }
+        else
+        {
+            _exchanges.TryRemove(publication.Exchange, out _);
+        }
+    }
 
     /// <summary>Makes sure the delay tier queue of <paramref name="tierMs"/> (or the due queue, for null) exists.</summary>
     public ValueTask EnsureDelayQueueAsync(long? tierMs, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Tidings.RabbitMQ.Tests.Support;
+using Tidings.Transport.Contracts;
 
 namespace Tidings.RabbitMQ.Tests.Faults;
 

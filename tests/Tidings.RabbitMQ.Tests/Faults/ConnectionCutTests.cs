@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Tidings.RabbitMQ.Tests.Support;
+using Tidings.Transport.Contracts;
 using Tidings.Sqlite;
 
 namespace Tidings.RabbitMQ.Tests.Faults;

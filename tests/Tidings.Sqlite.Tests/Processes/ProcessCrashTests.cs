@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Tidings.Sqlite.Tests.Support;
 using Tidings.Transport;
 using Tidings.Transport.Contracts;
@@ -25,15 +24,15 @@ public sealed class ProcessCrashTests : IDisposable
         await Task.WhenAll(victim.WaitForReadyAsync(), survivor.WaitForReadyAsync());
 
         using var publisher = WorkerProcess.Start("publish", "--bus", bus, "--count", count.ToString());
-        await WaitForAsync(() => Count(db, "SELECT COUNT(*) FROM effects") >= count / 4, TimeSpan.FromSeconds(60), () => publisher.Output + victim.Output);
+        await Effects.WaitForAsync(() => Effects.Count(db, "SELECT COUNT(*) FROM effects") >= count / 4, TimeSpan.FromSeconds(60), () => publisher.Output + victim.Output);
         victim.KillHard();
 
         Assert.Equal(0, await publisher.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        await WaitForAsync(() => Count(db, "SELECT COUNT(DISTINCT seq) FROM effects") == count, TimeSpan.FromSeconds(60), () => survivor.Output);
+        await Effects.WaitForAsync(() => Effects.Count(db, "SELECT COUNT(DISTINCT seq) FROM effects") == count, TimeSpan.FromSeconds(60), () => survivor.Output);
         await survivor.StopAsync();
 
-        var rows = Count(db, "SELECT COUNT(*) FROM effects");
-        Assert.Equal(count, Count(db, "SELECT COUNT(DISTINCT seq) FROM effects"));
+        var rows = Effects.Count(db, "SELECT COUNT(*) FROM effects");
+        Assert.Equal(count, Effects.Count(db, "SELECT COUNT(DISTINCT seq) FROM effects"));
         if (mode == "effectively-once")
         {
             Assert.Equal(count, rows);
@@ -59,12 +58,12 @@ public sealed class ProcessCrashTests : IDisposable
 
         using (var committing = WorkerProcess.Start("commit-loop", "--bus", bus, "--db", db))
         {
-            await WaitForAsync(() => Count(db, "SELECT COUNT(*) FROM effects") >= 300, TimeSpan.FromSeconds(60), () => committing.Output);
+            await Effects.WaitForAsync(() => Effects.Count(db, "SELECT COUNT(*) FROM effects") >= 300, TimeSpan.FromSeconds(60), () => committing.Output);
             committing.KillHard();
             await committing.WaitForExitAsync(TimeSpan.FromSeconds(30));
         }
 
-        var committed = Count(db, "SELECT COUNT(*) FROM effects");
+        var committed = Effects.Count(db, "SELECT COUNT(*) FROM effects");
         using var restarted = WorkerProcess.Start("relay", "--bus", bus, "--db", db);
         await restarted.WaitForReadyAsync();
 
@@ -80,7 +79,7 @@ public sealed class ProcessCrashTests : IDisposable
         await restarted.StopAsync();
         var expected = Enumerable.Range(0, (int)committed).Select(seq => $"{{\"seq\":{seq}}}");
         Assert.Equal(expected.Order(), delivered.Order());
-        Assert.Equal(0, Count(db, "SELECT COUNT(*) FROM tidings_outbox"));
+        Assert.Equal(0, Effects.Count(db, "SELECT COUNT(*) FROM tidings_outbox"));
     }
 
     [Fact]
@@ -99,8 +98,8 @@ public sealed class ProcessCrashTests : IDisposable
             Assert.Contains("committed", crashing.Output, StringComparison.Ordinal);
         }
 
-        Assert.Equal(1, Count(db, "SELECT COUNT(*) FROM effects WHERE seq = 7"));
-        Assert.Equal(1, Count(db, "SELECT COUNT(*) FROM tidings_outbox"));
+        Assert.Equal(1, Effects.Count(db, "SELECT COUNT(*) FROM effects WHERE seq = 7"));
+        Assert.Equal(1, Effects.Count(db, "SELECT COUNT(*) FROM tidings_outbox"));
         Assert.Empty(await downstream.ReceiveWithin(TimeSpan.FromMilliseconds(300)));
 
         using var restarted = WorkerProcess.Start("relay", "--bus", bus, "--db", db);
@@ -109,41 +108,6 @@ public sealed class ProcessCrashTests : IDisposable
         Assert.Equal("test.work-item", received.Envelope.MessageName);
         Assert.Equal("{\"seq\":7}", received.BodyText());
         await restarted.StopAsync();
-        Assert.Equal(0, Count(db, "SELECT COUNT(*) FROM tidings_outbox"));
-    }
-
-    private static long Count(string db, string sql)
-    {
-        if (!File.Exists(db))
-        {
-            return 0;
-        }
-
-        using var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        try
-        {
-            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (SqliteException ex) when (ex.Message.Contains("no such table", StringComparison.Ordinal))
-        {
-            return 0;
-        }
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, Func<string> diagnostics)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("Timed out. Worker output:\n" + diagnostics());
-            }
-
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
+        Assert.Equal(0, Effects.Count(db, "SELECT COUNT(*) FROM tidings_outbox"));
     }
 }

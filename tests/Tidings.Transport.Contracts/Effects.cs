@@ -1,8 +1,8 @@
 using Microsoft.Data.Sqlite;
 
-namespace Tidings.RabbitMQ.Tests.Support;
+namespace Tidings.Transport.Contracts;
 
-/// <summary>Reads the side effects worker processes and handlers wrote to a SQLite file, and waits for them.</summary>
+/// <summary>Reads the side effects test workers and handlers wrote to a SQLite file (whatever the transport), and waits for them.</summary>
 public static class Effects
 {
     public static long Count(string db, string sql)
