@@ -39,3 +39,39 @@ ensure_rabbitmq() {
   echo "services: RabbitMQ did not start; see /var/log/rabbitmq/" >&2
   return 1
 }
+
+# PostgreSQL for the store tests: the Debian cluster, and a role "tidings" (password "tidings") that may create the
+# databases the tests isolate themselves in. Tests connect to 127.0.0.1:5432 (TIDINGS_POSTGRES overrides).
+ensure_postgres() {
+  export PATH="$PATH:/usr/sbin:/sbin"
+  if ! command -v pg_lsclusters >/dev/null 2>&1 || [ -z "$(ls /usr/lib/postgresql 2>/dev/null)" ]; then
+    echo "services: installing postgresql (Debian package)..."
+    apt_install postgresql || { echo "services: could not install postgresql" >&2; return 1; }
+  fi
+
+  local version
+  version=$(ls /usr/lib/postgresql | sort -V | tail -1)
+  if ! pg_lsclusters -h 2>/dev/null | awk '{print $1"/"$2}' | grep -qx "$version/main"; then
+    as_root pg_createcluster "$version" main >/dev/null
+  fi
+
+  if ! pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -qx online; then
+    echo "services: starting PostgreSQL $version..."
+    as_root pg_ctlcluster "$version" main start || { echo "services: PostgreSQL did not start" >&2; return 1; }
+  fi
+
+  for _ in $(seq 1 30); do
+    if as_root su postgres -c "psql -qAtc 'SELECT 1'" >/dev/null 2>&1; then
+      break
+    fi
+    sleep 1
+  done
+
+  as_root su postgres -c "psql -qAt" >/dev/null <<'SQL' || { echo "services: could not create the tidings role" >&2; return 1; }
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tidings') THEN
+    CREATE ROLE tidings LOGIN PASSWORD 'tidings' CREATEDB;
+  END IF;
+END $$;
+SQL
+}

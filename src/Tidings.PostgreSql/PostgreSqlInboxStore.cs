@@ -1,0 +1,35 @@
+using Npgsql;
+using Tidings.Stores;
+
+namespace Tidings.PostgreSql;
+
+/// <summary>
+/// The inbox as a table of the service's PostgreSQL database. Recording a message id inserts a row in the handler's
+/// transaction; the primary key makes a concurrent duplicate (the same message on two instances) wait for the first
+/// transaction and then find the row, so the side effect happens once.
+/// </summary>
+public sealed class PostgreSqlInboxStore(PostgreSqlStore store) : IInboxStore
+{
+    /// <inheritdoc />
+    public async Task<bool> TryRecordAsync(StoreTransaction transaction, string endpoint, Guid messageId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        var command = (NpgsqlCommand)transaction.CreateCommand(
+            $"INSERT INTO {store.QuotedSchema}.inbox (endpoint, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING");
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = endpoint });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = messageId });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <inheritdoc />
+    public async Task<int> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var command = new NpgsqlCommand($"DELETE FROM {store.QuotedSchema}.inbox WHERE handled_at < $1", connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = olderThan.ToUniversalTime() });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,135 @@
+using System.Text.RegularExpressions;
+using Npgsql;
+
+namespace Tidings.PostgreSql;
+
+/// <summary>Tidings' tables in the service's database, created and migrated idempotently.</summary>
+public static partial class PostgreSqlSchema
+{
+    /// <summary>The schema version this package creates.</summary>
+    public const int Version = 1;
+
+    /// <summary>
+    /// The SQL that creates (or brings up to date) Tidings' tables in <paramref name="schema"/>, for teams that run
+    /// their own migrations. Running it twice changes nothing.
+    /// </summary>
+    public static string Script(string schema = "tidings")
+    {
+        var s = Quote(schema);
+        return $"""
+            CREATE SCHEMA IF NOT EXISTS {s};
+
+            CREATE TABLE IF NOT EXISTS {s}.schema_version (version integer NOT NULL);
+
+            -- Messages waiting to leave, committed with the business data that caused them.
+            CREATE TABLE IF NOT EXISTS {s}.outbox (
+                seq              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                destination_kind smallint    NOT NULL,
+                destination      text        NOT NULL,
+                deliver_at       timestamptz NULL,
+                message_id       uuid        NOT NULL,
+                message_name     text        NOT NULL,
+                correlation_id   text        NULL,
+                causation_id     text        NULL,
+                sent_at          timestamptz NOT NULL,
+                content_type     text        NOT NULL,
+                headers          jsonb       NOT NULL,
+                body             bytea       NOT NULL,
+                -- Reserved for the committing process (or a relay) until then; anyone's relay may take it after.
+                claimed_until    timestamptz NOT NULL DEFAULT '-infinity'
+            );
+            CREATE INDEX IF NOT EXISTS outbox_claimable ON {s}.outbox (claimed_until, seq);
+
+            -- The messages each endpoint has handled: a redelivered one is recognised and skipped.
+            CREATE TABLE IF NOT EXISTS {s}.inbox (
+                endpoint   text        NOT NULL,
+                message_id uuid        NOT NULL,
+                handled_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (endpoint, message_id)
+            );
+            CREATE INDEX IF NOT EXISTS inbox_handled_at ON {s}.inbox (handled_at);
+
+            INSERT INTO {s}.schema_version (version)
+            SELECT {Version} WHERE NOT EXISTS (SELECT 1 FROM {s}.schema_version);
+            UPDATE {s}.schema_version SET version = {Version} WHERE version < {Version};
+            """;
+    }
+
+    private static async Task<int> CurrentVersionAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(
+            $"SELECT CASE WHEN to_regclass($1) IS NULL THEN 0 ELSE 1 END", connection)
+        {
+            Parameters = { new NpgsqlParameter<string> { TypedValue = Quote(schema) + ".schema_version" } },
+        };
+        await using (command.ConfigureAwait(false))
+        {
+            if ((int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 0)
+            {
+                return 0;
+            }
+        }
+
+        var version = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {Quote(schema)}.schema_version", connection);
+        await using (version.ConfigureAwait(false))
+        {
+            return (int)(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+    }
+
+    /// <summary>The script's statements one by one (a command carries one statement).</summary>
+    internal static IEnumerable<string> Statements(string schema) =>
+        System.Text.RegularExpressions.Regex.Split(Script(schema), @";\s*$", RegexOptions.Multiline)
+            .Select(statement => statement.Trim())
+            .Where(statement => statement.Length > 0 && !statement.Split('\n').All(line => line.TrimStart().StartsWith("--", StringComparison.Ordinal) || line.Trim().Length == 0));
+
+    /// <summary>Runs <see cref="Script"/> under a transaction-scoped advisory lock, so instances starting together take turns.</summary>
+    internal static async Task MigrateAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+
+        // Up to date: no DDL at all. Even CREATE INDEX IF NOT EXISTS takes a table lock, and would wait for every open
+        // transaction of the running instances.
+        if (await CurrentVersionAsync(connection, schema, cancellationToken).ConfigureAwait(false) >= Version)
+        {
+            return;
+        }
+
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transactionScope = transaction.ConfigureAwait(false);
+        var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtext('tidings-migrate:' || $1))") { Parameters = { new NpgsqlParameter<string> { TypedValue = schema } } },
+            },
+        };
+        foreach (var statement in Statements(schema))
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(statement));
+        }
+
+        await using (batch.ConfigureAwait(false))
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The schema name, checked and quoted: it goes into SQL text, so only plain identifiers are accepted.</summary>
+    internal static string Quote(string schema)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(schema);
+        if (!Identifier().IsMatch(schema))
+        {
+            throw new ArgumentException($"Schema name '{schema}' must be a plain identifier (letters, digits, underscores; 63 at most).", nameof(schema));
+        }
+
+        return "\"" + schema + "\"";
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
+    private static partial Regex Identifier();
+}

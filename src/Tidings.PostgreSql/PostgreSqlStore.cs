@@ -1,0 +1,86 @@
+using Npgsql;
+using Tidings.Stores;
+
+namespace Tidings.PostgreSql;
+
+/// <summary>
+/// The service's own PostgreSQL database as Tidings' store: units of work are transactions on pooled connections, and
+/// Tidings' tables are created on first use unless <see cref="PostgreSqlStoreOptions.MigrateOnStart"/> is off.
+/// Registered for the service's own use too: <see cref="DataSource"/> opens connections to the same database.
+/// </summary>
+public sealed class PostgreSqlStore : ITransactionalStore, IAsyncDisposable
+{
+    private readonly SemaphoreSlim _migration = new(1, 1);
+    private volatile bool _migrated;
+
+    /// <summary>Creates the store; nothing is opened until first use.</summary>
+    public PostgreSqlStore(PostgreSqlStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        QuotedSchema = PostgreSqlSchema.Quote(options.Schema);
+        DataSource = NpgsqlDataSource.Create(options.ConnectionString);
+        _migrated = !options.MigrateOnStart;
+    }
+
+    /// <summary>The settings.</summary>
+    public PostgreSqlStoreOptions Options { get; }
+
+    /// <summary>Connections to the service's database (pooled).</summary>
+    public NpgsqlDataSource DataSource { get; }
+
+    internal string QuotedSchema { get; }
+
+    /// <inheritdoc />
+    public async ValueTask<StoreTransaction> BeginAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureMigratedAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            return new StoreTransaction(connection, transaction);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Opens a connection for work outside a unit of work (the relay, clean-up), the tables made sure of.</summary>
+    internal async ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        await EnsureMigratedAsync(cancellationToken).ConfigureAwait(false);
+        return await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask EnsureMigratedAsync(CancellationToken cancellationToken)
+    {
+        if (_migrated)
+        {
+            return;
+        }
+
+        await _migration.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_migrated)
+            {
+                await PostgreSqlSchema.MigrateAsync(DataSource, Options.Schema, cancellationToken).ConfigureAwait(false);
+                _migrated = true;
+            }
+        }
+        finally
+        {
+            _migration.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync().ConfigureAwait(false);
+        _migration.Dispose();
+    }
+}

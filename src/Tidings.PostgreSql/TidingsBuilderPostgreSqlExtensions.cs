@@ -1,0 +1,26 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Tidings.PostgreSql;
+
+/// <summary>Adds the PostgreSQL outbox and inbox to <see cref="TidingsBuilder"/>.</summary>
+public static class TidingsBuilderPostgreSqlExtensions
+{
+    /// <summary>Keeps the outbox and inbox in the service's own PostgreSQL database at <paramref name="connectionString"/>.</summary>
+    public static TidingsBuilder UsePostgreSqlStore(this TidingsBuilder builder, string connectionString) =>
+        builder.UsePostgreSqlStore(new PostgreSqlStoreOptions { ConnectionString = connectionString });
+
+    /// <summary>
+    /// Keeps the outbox and inbox in the service's own PostgreSQL database. <see cref="PostgreSqlStore"/> is registered
+    /// for the service's own use (its <see cref="PostgreSqlStore.DataSource"/>).
+    /// </summary>
+    public static TidingsBuilder UsePostgreSqlStore(this TidingsBuilder builder, PostgreSqlStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        builder.Services.AddSingleton(_ => new PostgreSqlStore(options));
+        return builder.UseStore(
+            sp => sp.GetRequiredService<PostgreSqlStore>(),
+            sp => new PostgreSqlOutboxStore(sp.GetRequiredService<PostgreSqlStore>()),
+            sp => new PostgreSqlInboxStore(sp.GetRequiredService<PostgreSqlStore>()));
+    }
+}

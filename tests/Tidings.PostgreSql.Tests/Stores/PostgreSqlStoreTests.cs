@@ -1,0 +1,141 @@
+using Npgsql;
+using Tidings.PostgreSql.Tests.Support;
+using Tidings.Stores;
+using Tidings.Transport;
+using Tidings.Transport.Contracts;
+
+namespace Tidings.PostgreSql.Tests.Stores;
+
+/// <summary>What the PostgreSQL store adds: several instances of one service on one database, schemas and migrations.</summary>
+public sealed class PostgreSqlStoreTests : IAsyncDisposable
+{
+    private readonly List<PostgreSqlStore> _stores = [];
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Two_relays_on_one_database_never_take_the_same_message()
+    {
+        var schema = Database.NewSchema();
+        var writer = Store(schema);
+        var committed = new List<OutboxEntry>();
+        await using (var transaction = await writer.BeginAsync(Ct))
+        {
+            committed.AddRange(await new PostgreSqlOutboxStore(writer).AddAsync(transaction,
+                Enumerable.Range(0, 300).Select(i => new OutgoingMessage(Destination.Queue("q"), TestMessages.Envelope(body: i.ToString()))).ToList(), Ct));
+            await transaction.CommitAsync(Ct);
+        }
+
+        // Two instances' relays, each reserving what it takes for longer than the test runs.
+        var relays = new[] { Store(schema, TimeSpan.FromMinutes(5)), Store(schema, TimeSpan.FromMinutes(5)) };
+        var taken = await Task.WhenAll(relays.Select(async relay =>
+        {
+            var outbox = new PostgreSqlOutboxStore(relay);
+            var mine = new List<long>();
+            while (await outbox.FetchAsync(20, Ct) is { Count: > 0 } batch)
+            {
+                Assert.Equal(batch.Select(e => e.Sequence).Order(), batch.Select(e => e.Sequence));
+                mine.AddRange(batch.Select(e => e.Sequence));
+            }
+
+            return mine;
+        }));
+
+        Assert.Empty(taken[0].Intersect(taken[1]));
+        Assert.Equal(committed.Select(e => e.Sequence).Order(), taken.SelectMany(t => t).Order());
+    }
+
+    [Fact]
+    public async Task A_committed_message_is_reserved_for_its_committer_then_any_relay_takes_it()
+    {
+        var store = Store(Database.NewSchema(), TimeSpan.FromSeconds(1));
+        var outbox = new PostgreSqlOutboxStore(store);
+        await using (var transaction = await store.BeginAsync(Ct))
+        {
+            await outbox.AddAsync(transaction, [new OutgoingMessage(Destination.Queue("q"), TestMessages.Envelope())], Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        // The committing process sends it right after the commit; a relay must not race it...
+        Assert.Empty(await outbox.FetchAsync(10, Ct));
+
+        // ...but if that process died, the reservation runs out and a relay delivers it.
+        await Task.Delay(TimeSpan.FromSeconds(1.2), Ct);
+        Assert.Single(await outbox.FetchAsync(10, Ct));
+        Assert.Empty(await outbox.FetchAsync(10, Ct));
+    }
+
+    [Fact]
+    public async Task The_same_message_on_two_instances_at_once_is_recorded_once()
+    {
+        var schema = Database.NewSchema();
+        var (first, second) = (Store(schema), Store(schema));
+        var id = Guid.CreateVersion7();
+
+        await using var one = await first.BeginAsync(Ct);
+        Assert.True(await new PostgreSqlInboxStore(first).TryRecordAsync(one, "cashier", id, Ct));
+
+        await using var two = await second.BeginAsync(Ct);
+        var racing = new PostgreSqlInboxStore(second).TryRecordAsync(two, "cashier", id, Ct);
+        await Task.Delay(200, Ct);
+        Assert.False(racing.IsCompleted); // it waits for the first transaction to decide
+
+        await one.CommitAsync(Ct);
+        Assert.False(await racing);
+    }
+
+    [Fact]
+    public async Task Migration_is_idempotent_and_safe_when_instances_start_together()
+    {
+        var schema = Database.NewSchema();
+        var stores = Enumerable.Range(0, 4).Select(_ => Store(schema)).ToList();
+
+        await Task.WhenAll(stores.Select(async store => await (await store.BeginAsync(Ct)).DisposeAsync()));
+        await using (var again = await Store(schema).BeginAsync(Ct))
+        {
+            await using var version = again.CreateCommand($"SELECT version FROM \"{schema}\".schema_version");
+            Assert.Equal(PostgreSqlSchema.Version, (int)(await version.ExecuteScalarAsync(Ct))!);
+            await using var rows = again.CreateCommand($"SELECT count(*) FROM \"{schema}\".schema_version");
+            Assert.Equal(1L, (long)(await rows.ExecuteScalarAsync(Ct))!);
+        }
+    }
+
+    [Fact]
+    public async Task Teams_that_run_their_own_migrations_get_the_script_and_Tidings_leaves_the_schema_alone()
+    {
+        var schema = Database.NewSchema();
+        var store = Store(schema, migrate: false);
+        var outbox = new PostgreSqlOutboxStore(store);
+
+        var missing = await Assert.ThrowsAsync<PostgresException>(() => outbox.FetchAsync(1, Ct));
+        Assert.Equal(PostgresErrorCodes.UndefinedTable, missing.SqlState);
+
+        await using (var connection = await store.DataSource.OpenConnectionAsync(Ct))
+        await using (var script = new NpgsqlCommand(PostgreSqlSchema.Script(schema), connection))
+        {
+            await script.ExecuteNonQueryAsync(Ct);
+            await script.ExecuteNonQueryAsync(Ct);
+        }
+
+        Assert.Empty(await outbox.FetchAsync(1, Ct));
+    }
+
+    [Fact]
+    public void A_schema_name_that_is_not_a_plain_identifier_is_refused() =>
+        Assert.Throws<ArgumentException>(() => new PostgreSqlStore(new PostgreSqlStoreOptions { ConnectionString = Database.ConnectionString, Schema = "x; DROP TABLE y" }));
+
+    private PostgreSqlStore Store(string schema, TimeSpan? claim = null, bool migrate = true)
+    {
+        var store = new PostgreSqlStore(Database.Options(schema, claim) with { MigrateOnStart = migrate });
+        _stores.Add(store);
+        return store;
+    }
+}

@@ -1,0 +1,153 @@
+using System.Text;
+using Tidings.Stores;
+using Xunit;
+
+namespace Tidings.Transport.Contracts;
+
+/// <summary>A fresh, isolated store (a database file, a schema) for one test class instance.</summary>
+public interface IStoreFixture : IAsyncDisposable
+{
+    ITransactionalStore Store { get; }
+
+    IOutboxStore Outbox { get; }
+
+    IInboxStore Inbox { get; }
+}
+
+/// <summary>What every outbox and inbox store promises. A store's test project subclasses this in one line with its fixture.</summary>
+public abstract class StoreContract<TFixture> : IAsyncLifetime
+    where TFixture : IStoreFixture, new()
+{
+    protected TFixture Fixture { get; } = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Fixture.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task The_inbox_records_a_message_once_per_endpoint()
+    {
+        var id = Guid.CreateVersion7();
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            Assert.True(await Fixture.Inbox.TryRecordAsync(transaction, "cashier", id, Ct));
+            Assert.False(await Fixture.Inbox.TryRecordAsync(transaction, "cashier", id, Ct));
+            Assert.True(await Fixture.Inbox.TryRecordAsync(transaction, "rewards", id, Ct));
+            await transaction.CommitAsync(Ct);
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            Assert.False(await Fixture.Inbox.TryRecordAsync(transaction, "cashier", id, Ct));
+        }
+    }
+
+    [Fact]
+    public async Task An_inbox_entry_of_a_rolled_back_transaction_is_forgotten()
+    {
+        var id = Guid.CreateVersion7();
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            Assert.True(await Fixture.Inbox.TryRecordAsync(transaction, "cashier", id, Ct));
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            Assert.True(await Fixture.Inbox.TryRecordAsync(transaction, "cashier", id, Ct));
+        }
+    }
+
+    [Fact]
+    public async Task Inbox_clean_up_forgets_entries_older_than_asked()
+    {
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            await Fixture.Inbox.TryRecordAsync(transaction, "cashier", Guid.CreateVersion7(), Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        Assert.Equal(0, await Fixture.Inbox.PurgeAsync(DateTimeOffset.UtcNow.AddMinutes(-5), Ct));
+        Assert.Equal(1, await Fixture.Inbox.PurgeAsync(DateTimeOffset.UtcNow.AddMinutes(5), Ct));
+    }
+
+    [Fact]
+    public async Task The_outbox_hands_out_committed_messages_oldest_first_whole_and_forgets_removed_ones()
+    {
+        var messages = Enumerable.Range(0, 5)
+            .Select(i => new OutgoingMessage(i % 2 == 0 ? Destination.Topic("t") : Destination.Queue("q"), TestMessages.Envelope(body: i.ToString()),
+                i == 0 ? DateTimeOffset.UtcNow.AddMinutes(1) : null))
+            .ToList();
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            var added = await Fixture.Outbox.AddAsync(transaction, messages, Ct);
+            Assert.Equal(messages, added.Select(e => e.Message));
+            Assert.Equal(added.Select(e => e.Sequence).Order(), added.Select(e => e.Sequence));
+            await transaction.CommitAsync(Ct);
+        }
+
+        var first = await Fixture.Outbox.FetchAsync(3, Ct);
+        Assert.Equal(["0", "1", "2"], first.Select(Body));
+        var sent = messages[0].Envelope;
+        var stored = first[0].Message;
+        Assert.Equal(Destination.Topic("t"), stored.Destination);
+        Assert.Equal(Destination.Queue("q"), first[1].Message.Destination);
+        Assert.Equal(sent.MessageId, stored.Envelope.MessageId);
+        Assert.Equal(sent.MessageName, stored.Envelope.MessageName);
+        Assert.Equal(sent.CorrelationId, stored.Envelope.CorrelationId);
+        Assert.Equal(sent.CausationId, stored.Envelope.CausationId);
+        Assert.Equal(sent.ContentType, stored.Envelope.ContentType);
+        Assert.Equal(sent.SentAt.ToUnixTimeMilliseconds(), stored.Envelope.SentAt.ToUnixTimeMilliseconds());
+        Assert.Equal(messages[0].DeliverAt!.Value.ToUnixTimeMilliseconds(), stored.DeliverAt!.Value.ToUnixTimeMilliseconds());
+        Assert.Equal("yes", stored.Envelope.Headers["x-test"]);
+        Assert.Null(first[1].Message.DeliverAt);
+        await Fixture.Outbox.RemoveAsync(first, Ct);
+
+        var rest = await Fixture.Outbox.FetchAsync(10, Ct);
+        Assert.Equal(["3", "4"], rest.Select(Body));
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            await Fixture.Outbox.RemoveAsync(transaction, rest, Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        Assert.Empty(await Fixture.Outbox.FetchAsync(10, Ct));
+    }
+
+    [Fact]
+    public async Task An_outbox_message_of_a_rolled_back_transaction_never_leaves()
+    {
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            await Fixture.Outbox.AddAsync(transaction, [new OutgoingMessage(Destination.Queue("q"), TestMessages.Envelope())], Ct);
+        }
+
+        Assert.Empty(await Fixture.Outbox.FetchAsync(10, Ct));
+    }
+
+    [Fact]
+    public async Task A_removal_inside_a_rolled_back_transaction_keeps_the_message()
+    {
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            await Fixture.Outbox.AddAsync(transaction, [new OutgoingMessage(Destination.Queue("q"), TestMessages.Envelope(body: "kept"))], Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        var entries = await Fixture.Outbox.FetchAsync(10, Ct);
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            await Fixture.Outbox.RemoveAsync(transaction, entries, Ct);
+        }
+
+        Assert.Equal(["kept"], (await Fixture.Outbox.FetchAsync(10, Ct)).Select(Body));
+    }
+
+    private static string Body(OutboxEntry entry) => Encoding.UTF8.GetString(entry.Message.Envelope.Body.Span);
+}
