@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Tidings.PostgreSql;
 using Tidings.RabbitMQ;
 using Tidings.Sqlite;
 
@@ -29,7 +30,12 @@ internal sealed class BenchHost : IAsyncDisposable
         {
             UseTransport(t, options, directory);
             t.AddMessage<BenchMessage>();
-            if (effectivelyOnce)
+            if (effectivelyOnce && options.Store == "postgres")
+            {
+                t.UsePostgreSqlStore(new PostgreSqlStoreOptions { ConnectionString = options.Postgres, Schema = BenchDatabase.Schema });
+                t.AddMessage<BenchProcessed>();
+            }
+            else if (effectivelyOnce)
             {
                 t.UseSqliteStore(new SqliteStoreOptions { Path = Path.Combine(directory, "consumer.db"), DurableCommits = options.Durable });
                 t.AddMessage<BenchProcessed>();
@@ -56,7 +62,11 @@ internal sealed class BenchHost : IAsyncDisposable
         });
 
         var host = builder.Build();
-        if (effectivelyOnce)
+        if (effectivelyOnce && options.Store == "postgres")
+        {
+            await BenchDatabase.PrepareAsync(host.Services.GetRequiredService<PostgreSqlStore>());
+        }
+        else if (effectivelyOnce)
         {
             using var connection = host.Services.GetRequiredService<SqliteStore>().Open();
             using var command = connection.CreateCommand();

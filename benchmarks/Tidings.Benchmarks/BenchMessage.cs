@@ -91,9 +91,10 @@ internal sealed class BenchTransactionalHandler(BenchRecorder recorder, Benchmar
         await using (var command = context.Transaction!.Connection!.CreateCommand())
         {
             command.Transaction = context.Transaction;
-            command.CommandText = "INSERT INTO bench_effects (seq) VALUES ($seq)";
+            var postgres = options.Store == "postgres";
+            command.CommandText = postgres ? $"INSERT INTO {BenchDatabase.Schema}.bench_effects (seq) VALUES (@seq)" : "INSERT INTO bench_effects (seq) VALUES ($seq)";
             var parameter = command.CreateParameter();
-            parameter.ParameterName = "$seq";
+            parameter.ParameterName = postgres ? "seq" : "$seq";
             parameter.Value = message.Seq;
             command.Parameters.Add(parameter);
             await command.ExecuteNonQueryAsync(cancellationToken);

@@ -35,6 +35,7 @@ internal sealed record BenchResult(
     {
         transport = Transport,
         queue_type = Options.OnRabbitMq ? Options.QueueType : null,
+        store = Options.Mode == "effectively-once" ? Options.Store : null,
         workload = Workload,
         mode = Mode,
         messages = Messages,

@@ -21,6 +21,8 @@ internal sealed record BenchmarkOptions
     public string RabbitMq { get; init; } = "amqp://guest:guest@localhost:5672/";
     public string QueueType { get; init; } = "quorum";
     public int RoundTrips { get; init; } = 2000;
+    public string Store { get; init; } = "sqlite";
+    public string Postgres { get; init; } = "Host=127.0.0.1;Username=tidings;Password=tidings;Database=tidings_bench";
 
     public bool OnRabbitMq => Transport is "rabbitmq" or "raw-rabbitmq";
 
@@ -48,6 +50,8 @@ internal sealed record BenchmarkOptions
           --queue-type quorum|classic   RabbitMQ queue type (default quorum)
           --workload throughput|latency|request-reply|all      default throughput
           --round-trips N   request-reply: sequential round trips (default 2000)
+          --store sqlite|postgres   effectively-once: the consumer's database (default sqlite)
+          --postgres CONN   the PostgreSQL database (default Host=127.0.0.1;Username=tidings;Password=tidings;Database=tidings_bench, created if missing)
           --mode at-least-once|effectively-once|at-most-once   default at-least-once
           --messages N      throughput: messages to send (default 20000)
           --rate R          latency: messages per second (default 500)
@@ -66,7 +70,7 @@ internal sealed record BenchmarkOptions
     [
         "--transport", Transport, "--mode", Mode, "--concurrency", Str(Concurrency), "--prefetch", Str(Prefetch),
         "--durable", Durable ? "true" : "false", "--outgoing", Outgoing ? "true" : "false",
-        "--rabbitmq", RabbitMq, "--queue-type", QueueType,
+        "--rabbitmq", RabbitMq, "--queue-type", QueueType, "--store", Store, "--postgres", Postgres,
     ];
 
     public static BenchmarkOptions Parse(string[] args)
@@ -92,6 +96,8 @@ internal sealed record BenchmarkOptions
                 "--rabbitmq" => options with { RabbitMq = value },
                 "--queue-type" => options with { QueueType = value is "quorum" or "classic" ? value : throw new ArgumentException("--queue-type is quorum or classic.") },
                 "--round-trips" => options with { RoundTrips = Int(value) },
+                "--store" => options with { Store = value is "sqlite" or "postgres" ? value : throw new ArgumentException("--store is sqlite or postgres.") },
+                "--postgres" => options with { Postgres = value },
                 "--processes" => options with { Processes = Int(value) is 1 or 2 ? Int(value) : throw new ArgumentException("--processes is 1 or 2.") },
                 "--role" => options with { Role = value },
                 "--directory" => options with { Directory = value },
