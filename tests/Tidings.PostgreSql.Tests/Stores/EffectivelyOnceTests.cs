@@ -1,0 +1,174 @@
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Tidings.PostgreSql.Tests.Support;
+using Tidings.RabbitMQ;
+using Tidings.Transport;
+using Tidings.Transport.Contracts;
+
+namespace Tidings.PostgreSql.Tests.Stores;
+
+[MessageName("pg-test.charge-card")]
+public sealed record ChargeCard(int OrderId, int Cents);
+
+[MessageName("pg-test.card-charged")]
+public sealed record CardCharged(int OrderId);
+
+[MessageName("pg-test.receipt-printed")]
+public sealed record ReceiptPrinted(int OrderId);
+
+/// <summary>Writes a payment and publishes two events in the handler's transaction; a negative amount is declined after both.</summary>
+public sealed class ChargeCardHandler : IHandleMessages<ChargeCard>
+{
+    public async Task HandleAsync(ChargeCard message, IMessageContext context, CancellationToken cancellationToken)
+    {
+        var transaction = (NpgsqlTransaction)context.Transaction!;
+        await using (var insert = new NpgsqlCommand("INSERT INTO payments (order_id, cents) VALUES ($1, $2)", transaction.Connection, transaction))
+        {
+            insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = message.OrderId });
+            insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = message.Cents });
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await context.PublishAsync(new CardCharged(message.OrderId), cancellationToken: cancellationToken);
+        await context.PublishAsync(new ReceiptPrinted(message.OrderId), cancellationToken: cancellationToken);
+        if (message.Cents < 0)
+        {
+            throw new InvalidOperationException("declined");
+        }
+    }
+}
+
+/// <summary>Effectively-once end to end: a real RabbitMQ, the outbox and inbox in a real PostgreSQL, one schema per test.</summary>
+public sealed class EffectivelyOnceTests : IAsyncDisposable
+{
+    private static readonly RabbitMqTransportOptions RabbitMq = new()
+    {
+        ConnectionString = new Uri(Environment.GetEnvironmentVariable("TIDINGS_RABBITMQ_URI") ?? "amqp://guest:guest@127.0.0.1:5672/"),
+    };
+
+    private readonly string _schema = Database.NewSchema();
+    private readonly string _cashier = "cashier-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string _downstream = "downstream-" + Guid.NewGuid().ToString("N")[..8];
+    private IHost? _host;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.StopAsync(CancellationToken.None);
+            _host.Dispose();
+        }
+
+        // The broker's default virtual host is shared with other runs: leave no queue behind.
+        var factory = new global::RabbitMQ.Client.ConnectionFactory { Uri = RabbitMq.ConnectionString };
+        await using var connection = await factory.CreateConnectionAsync(CancellationToken.None);
+        await using var channel = await connection.CreateChannelAsync();
+        foreach (var queue in new[] { _cashier, _downstream })
+        {
+            await channel.QueueDeleteAsync(queue);
+            await channel.QueueDeleteAsync(DeadLetterQueues.For(queue));
+        }
+    }
+
+    [Fact]
+    public async Task A_handler_that_commits_sends_everything_it_staged_in_order()
+    {
+        var (transport, downstream) = await StartAsync(RetryPolicy.Default);
+
+        await _host!.Services.GetRequiredService<IBus>().SendAsync(_cashier, new ChargeCard(1, 450), cancellationToken: Ct);
+
+        var received = await downstream.DrainAsync(2, TimeSpan.FromSeconds(15));
+        Assert.Equal(["pg-test.card-charged", "pg-test.receipt-printed"], received.Select(m => m.Envelope.MessageName));
+        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM payments"));
+        Assert.Equal(1L, await ScalarAsync($"SELECT count(*) FROM {_schema}.inbox"));
+        await Effects.WaitForAsync(() => ScalarAsync($"SELECT count(*) FROM {_schema}.outbox").Result == 0, TimeSpan.FromSeconds(10), () => "sent messages stay in the outbox");
+        await transport.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_handler_whose_transaction_rolls_back_sends_nothing_and_writes_nothing()
+    {
+        var (transport, downstream) = await StartAsync(RetryPolicy.None);
+
+        await _host!.Services.GetRequiredService<IBus>().SendAsync(_cashier, new ChargeCard(1, -1), cancellationToken: Ct);
+
+        await using var deadLetters = transport.CreateReceiver(DeadLetterQueues.For(_cashier), new ReceiverSettings(TimeSpan.FromSeconds(30)));
+        var dead = Assert.Single(await deadLetters.ReceiveWithin(TimeSpan.FromSeconds(15)));
+        Assert.Equal("declined", dead.Envelope.Headers[TidingsHeaders.ExceptionMessage]);
+        Assert.Empty(await downstream.ReceiveWithin(TimeSpan.FromMilliseconds(500)));
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM payments"));
+        Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM {_schema}.outbox"));
+        Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM {_schema}.inbox"));
+        await transport.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_same_message_delivered_twice_has_its_effects_once()
+    {
+        var (transport, downstream) = await StartAsync(RetryPolicy.Default);
+        var duplicate = new Envelope
+        {
+            MessageId = Envelope.NewMessageId(),
+            MessageName = "pg-test.charge-card",
+            SentAt = DateTimeOffset.UtcNow,
+            Body = Encoding.UTF8.GetBytes("{\"orderId\":7,\"cents\":300}"),
+        };
+
+        await transport.SendAsync([new OutgoingMessage(Destination.Queue(_cashier), duplicate), new OutgoingMessage(Destination.Queue(_cashier), duplicate)], Ct);
+
+        var received = await downstream.DrainAsync(2, TimeSpan.FromSeconds(15));
+        Assert.Equal(2, received.Count); // one of each event, not two
+        Assert.Empty(await downstream.ReceiveWithin(TimeSpan.FromMilliseconds(500)));
+        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM payments WHERE order_id = 7"));
+        await transport.DisposeAsync();
+    }
+
+    private async Task<(RabbitMqTransport Transport, IMessageReceiver Downstream)> StartAsync(RetryPolicy retries)
+    {
+        await using (var connection = new NpgsqlConnection(Database.ConnectionString))
+        {
+            await connection.OpenAsync(Ct);
+            await using var create = new NpgsqlCommand($"CREATE SCHEMA {_schema}; CREATE TABLE {_schema}.payments (order_id int NOT NULL, cents int NOT NULL)", connection);
+            await create.ExecuteNonQueryAsync(Ct);
+        }
+
+        var transport = new RabbitMqTransport(RabbitMq);
+        await transport.DeclareAsync(new QueueDeclaration(_downstream, ["pg-test.card-charged", "pg-test.receipt-printed"]), Ct);
+        var downstream = transport.CreateReceiver(_downstream, new ReceiverSettings(TimeSpan.FromSeconds(30)));
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddTidings(t => t
+            .UseRabbitMq(RabbitMq)
+            .UsePostgreSqlStore(Database.Options(_schema, TimeSpan.FromSeconds(30)) with
+            {
+                // The handler's own table lives in the test's schema too.
+                ConnectionString = new NpgsqlConnectionStringBuilder(Database.ConnectionString) { SearchPath = _schema }.ConnectionString,
+            })
+            .AddMessage<CardCharged>()
+            .AddMessage<ReceiptPrinted>()
+            .AddEndpoint(_cashier, e =>
+            {
+                e.Handle<ChargeCard, ChargeCardHandler>();
+                e.DeliveryMode = DeliveryMode.EffectivelyOnce;
+                e.Retries = retries;
+            }));
+        _host = builder.Build();
+        await _host.StartAsync(Ct);
+        return (transport, downstream);
+    }
+
+    private async Task<long> ScalarAsync(string sql)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(Database.ConnectionString) { SearchPath = _schema };
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
