@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using RabbitMQ.Client;
 using Tidings.PostgreSql.Tests.Support;
 using Tidings.RabbitMQ;
 using Tidings.Transport;
@@ -65,7 +66,7 @@ public sealed class EffectivelyOnceTests : IAsyncDisposable
         }
 
         // The broker's default virtual host is shared with other runs: leave no queue behind.
-        var factory = new global::RabbitMQ.Client.ConnectionFactory { Uri = RabbitMq.ConnectionString };
+        var factory = new ConnectionFactory { Uri = RabbitMq.ConnectionString };
         await using var connection = await factory.CreateConnectionAsync(CancellationToken.None);
         await using var channel = await connection.CreateChannelAsync();
         foreach (var queue in new[] { _cashier, _downstream })
