@@ -1,5 +1,6 @@
 // A service process for the process tests. Its bus is the SQLite file --bus B, or RabbitMQ at --rabbitmq URI
-// (used in place of --bus below). Roles:
+// (used in place of --bus below). Its database is the SQLite file --db D, or PostgreSQL: --postgres CONN --schema S
+// [--claim-ms N] in place of --db (commit-and-crash and relay only). Roles:
 //   consume          --bus B --db D --mode at-least-once|effectively-once [--lease-seconds 2] [--handler-delay-ms 1]
 //   publish          --bus B --count N
 //   commit-and-crash --bus B --db D --seq S    (the bus unreachable: commits a business row and an outbox message, then kills itself)
@@ -11,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tidings;
+using Tidings.PostgreSql;
 using Tidings.RabbitMQ;
 using Tidings.Sqlite;
 using Tidings.TestWorker;
@@ -36,6 +38,16 @@ builder.Services.AddTidings(t =>
     if (options.TryGetValue("db", out var db))
     {
         t.UseSqliteStore(db);
+        t.Configure(o => o.OutboxPollInterval = TimeSpan.FromMilliseconds(100));
+    }
+    else if (options.TryGetValue("postgres", out var postgres))
+    {
+        t.UsePostgreSqlStore(new PostgreSqlStoreOptions
+        {
+            ConnectionString = postgres,
+            Schema = options["schema"],
+            ClaimDuration = TimeSpan.FromMilliseconds(int.Parse(options.GetValueOrDefault("claim-ms", "1000"), System.Globalization.CultureInfo.InvariantCulture)),
+        });
         t.Configure(o => o.OutboxPollInterval = TimeSpan.FromMilliseconds(100));
     }
 
@@ -110,7 +122,7 @@ static async Task PublishAsync(IBus bus, int count)
 
 static async Task CommitAndCrashAsync(IServiceProvider services, int seq)
 {
-    Effects.Create(services.GetRequiredService<SqliteStore>());
+    await Effects.CreateAsync(services);
 
     // The bus is unreachable when the transaction commits, so the message cannot leave right away...
     await services.GetRequiredService<Tidings.Transport.ITransport>().DisposeAsync();
@@ -124,7 +136,7 @@ static async Task CommitAndCrashAsync(IServiceProvider services, int seq)
 
 static async Task CommitLoopAsync(IServiceProvider services)
 {
-    Effects.Create(services.GetRequiredService<SqliteStore>());
+    await Effects.CreateAsync(services);
     for (var seq = 0; ; seq++)
     {
         await CommitOrderAsync(services, seq);
@@ -137,9 +149,10 @@ static async Task CommitOrderAsync(IServiceProvider services, int seq)
     await using var session = await services.GetRequiredService<ITransactionalSessionFactory>().BeginAsync();
     await using var insert = session.Connection.CreateCommand();
     insert.Transaction = session.Transaction;
-    insert.CommandText = "INSERT INTO effects (seq, message_id) VALUES ($seq, 'order')";
+    var postgres = session.Connection is Npgsql.NpgsqlConnection;
+    insert.CommandText = postgres ? "INSERT INTO effects (seq, message_id) VALUES ($1, 'order')" : "INSERT INTO effects (seq, message_id) VALUES ($seq, 'order')";
     var parameter = insert.CreateParameter();
-    parameter.ParameterName = "$seq";
+    parameter.ParameterName = postgres ? "" : "$seq";
     parameter.Value = seq;
     insert.Parameters.Add(parameter);
     await insert.ExecuteNonQueryAsync();

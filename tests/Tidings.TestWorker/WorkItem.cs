@@ -33,6 +33,21 @@ public sealed class WorkItemHandler(SqliteStore store, HandlerSettings settings)
 
 public static class Effects
 {
+    /// <summary>The effects table in whichever database the worker was given.</summary>
+    public static async Task CreateAsync(IServiceProvider services)
+    {
+        if (services.GetService(typeof(Tidings.PostgreSql.PostgreSqlStore)) is Tidings.PostgreSql.PostgreSqlStore postgres)
+        {
+            await using var transaction = await postgres.BeginAsync();
+            await using var command = transaction.CreateCommand("CREATE TABLE IF NOT EXISTS effects (seq integer NOT NULL, message_id text NOT NULL)");
+            await command.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+            return;
+        }
+
+        Create((SqliteStore)services.GetService(typeof(SqliteStore))!);
+    }
+
     public static void Create(SqliteStore store)
     {
         using var connection = store.Open();
