@@ -27,8 +27,10 @@ if ! dotnet build Tidings.slnx -c Release >"$log" 2>&1; then
   exit 1
 fi
 
-# Microsoft.Testing.Platform (global.json) runs every test project of the solution and prints a summary.
-dotnet test --solution Tidings.slnx -c Release --no-build 2>&1 | tee "$log"
+# Microsoft.Testing.Platform (global.json) runs every test project of the solution and prints a summary. One test
+# project at a time: the fault tests stop and start the shared RabbitMQ and PostgreSQL servers, which other projects'
+# tests use too.
+dotnet test --solution Tidings.slnx -c Release --no-build --max-parallel-test-modules 1 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 total=$(grep -E '^\s+total: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+')
