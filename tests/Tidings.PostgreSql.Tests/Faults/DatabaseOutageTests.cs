@@ -20,7 +20,7 @@ public sealed class DatabaseOutageTests : IAsyncDisposable
 {
     private static readonly RabbitMqTransportOptions RabbitMq = new()
     {
-        ConnectionString = new Uri(Environment.GetEnvironmentVariable("TIDINGS_RABBITMQ_URI") ?? "amqp://guest:guest@127.0.0.1:5672/"),
+        ConnectionString = Broker.Uri,
     };
 
     private readonly string _schema = Database.NewSchema();
@@ -38,11 +38,7 @@ public sealed class DatabaseOutageTests : IAsyncDisposable
             _host.Dispose();
         }
 
-        var factory = new ConnectionFactory { Uri = RabbitMq.ConnectionString };
-        await using var connection = await factory.CreateConnectionAsync(CancellationToken.None);
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.QueueDeleteAsync(_cashier);
-        await channel.QueueDeleteAsync(DeadLetterQueues.For(_cashier));
+        await Broker.DeleteQueuesAsync(_cashier);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace Tidings.PostgreSql.Tests.Processes;
 /// <summary>A service process on RabbitMQ and PostgreSQL killed with SIGKILL between its business commit and the send.</summary>
 public sealed class CrashTests : IAsyncDisposable
 {
-    private static readonly Uri RabbitMq = new(Environment.GetEnvironmentVariable("TIDINGS_RABBITMQ_URI") ?? "amqp://guest:guest@127.0.0.1:5672/");
+    private static readonly Uri RabbitMq = Broker.Uri;
     private readonly string _schema = Database.NewSchema();
     private readonly string _downstream = "downstream-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -18,11 +18,7 @@ public sealed class CrashTests : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        var factory = new ConnectionFactory { Uri = RabbitMq };
-        await using var connection = await factory.CreateConnectionAsync(CancellationToken.None);
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.QueueDeleteAsync(_downstream);
-        await channel.QueueDeleteAsync(DeadLetterQueues.For(_downstream));
+        await Broker.DeleteQueuesAsync(_downstream);
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public sealed class EffectivelyOnceTests : IAsyncDisposable
 {
     private static readonly RabbitMqTransportOptions RabbitMq = new()
     {
-        ConnectionString = new Uri(Environment.GetEnvironmentVariable("TIDINGS_RABBITMQ_URI") ?? "amqp://guest:guest@127.0.0.1:5672/"),
+        ConnectionString = Broker.Uri,
     };
 
     private readonly string _schema = Database.NewSchema();
@@ -65,15 +65,7 @@ public sealed class EffectivelyOnceTests : IAsyncDisposable
             _host.Dispose();
         }
 
-        // The broker's default virtual host is shared with other runs: leave no queue behind.
-        var factory = new ConnectionFactory { Uri = RabbitMq.ConnectionString };
-        await using var connection = await factory.CreateConnectionAsync(CancellationToken.None);
-        await using var channel = await connection.CreateChannelAsync();
-        foreach (var queue in new[] { _cashier, _downstream })
-        {
-            await channel.QueueDeleteAsync(queue);
-            await channel.QueueDeleteAsync(DeadLetterQueues.For(queue));
-        }
+        await Broker.DeleteQueuesAsync(_cashier, _downstream);
     }
 
     [Fact]
