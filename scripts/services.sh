@@ -44,13 +44,14 @@ ensure_rabbitmq() {
 # databases the tests isolate themselves in. Tests connect to 127.0.0.1:5432 (TIDINGS_POSTGRES overrides).
 ensure_postgres() {
   export PATH="$PATH:/usr/sbin:/sbin"
-  if ! command -v pg_lsclusters >/dev/null 2>&1 || [ -z "$(ls /usr/lib/postgresql 2>/dev/null)" ]; then
+  # The server, not just the client (psql alone also brings /usr/lib/postgresql/N).
+  if ! command -v pg_ctlcluster >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
     echo "services: installing postgresql (Debian package)..."
     apt_install postgresql || { echo "services: could not install postgresql" >&2; return 1; }
   fi
 
   local version
-  version=$(ls /usr/lib/postgresql | sort -V | tail -1)
+  version=$(basename "$(dirname "$(dirname "$(ls -d /usr/lib/postgresql/*/bin/postgres | sort -V | tail -1)")")")
   if ! pg_lsclusters -h 2>/dev/null | awk '{print $1"/"$2}' | grep -qx "$version/main"; then
     as_root pg_createcluster "$version" main >/dev/null
   fi
