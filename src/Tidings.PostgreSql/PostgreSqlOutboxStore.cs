@@ -135,6 +135,24 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
+    /// <remarks>Drops the committer's reservation, so that any instance's relay may send the messages now.</remarks>
+    public async Task ReleaseAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var command = new NpgsqlCommand($"UPDATE {store.QuotedSchema}.outbox SET claimed_until = '-infinity' WHERE seq = ANY($1)", connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = Sequences(entries) });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private string Delete => $"DELETE FROM {store.QuotedSchema}.outbox WHERE seq = ANY($1)";
 
     private static long[] Sequences(IReadOnlyList<OutboxEntry> entries) => entries.Select(e => e.Sequence).ToArray();

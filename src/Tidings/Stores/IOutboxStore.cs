@@ -16,6 +16,13 @@ public interface IOutboxStore
 
     /// <summary>Removes messages the transport has taken, inside <paramref name="transaction"/> (riding along with other work).</summary>
     Task RemoveAsync(StoreTransaction transaction, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Hands messages whose send right after their commit failed to the relays at once. A store that reserves committed
+    /// messages for their committer (so that other instances' relays keep off them) drops the reservation here;
+    /// others need do nothing.
+    /// </summary>
+    Task ReleaseAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
 
 /// <summary>One message in the outbox, with its position.</summary>

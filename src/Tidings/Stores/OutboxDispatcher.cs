@@ -129,10 +129,29 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
 #pragma warning restore CA1031
         {
             LogHandedToRelay(logger, ex, entries.Length);
+            await ReleaseQuietlyAsync(entries).ConfigureAwait(false);
             Unclaim(entries);
             RelayWakeup.Set();
         }
     }
+
+    /// <summary>Without this, a store's reservation would keep every relay off the messages until it ran out.</summary>
+    private async Task ReleaseQuietlyAsync(OutboxEntry[] entries)
+    {
+        try
+        {
+            await outbox.ReleaseAsync(entries, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The reservation then runs out by itself; the relay sends the messages a little later.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogReleaseFailed(logger, ex, entries.Length);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Could not hand {Count} outbox messages to the relays at once; they go when their reservation runs out.")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception ex, int count);
 
     [LoggerMessage(LogLevel.Warning, "Sending {Count} outbox messages right after their commit failed; the relay will send them.")]
     private static partial void LogHandedToRelay(ILogger logger, Exception ex, int count);

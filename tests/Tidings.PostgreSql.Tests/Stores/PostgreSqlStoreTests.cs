@@ -74,6 +74,24 @@ public sealed class PostgreSqlStoreTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_message_whose_send_failed_is_released_to_the_relays_at_once()
+    {
+        var store = Store(Database.NewSchema(), TimeSpan.FromMinutes(5));
+        var outbox = new PostgreSqlOutboxStore(store);
+        IReadOnlyList<OutboxEntry> added;
+        await using (var transaction = await store.BeginAsync(Ct))
+        {
+            added = await outbox.AddAsync(transaction, [new OutgoingMessage(Destination.Queue("q"), TestMessages.Envelope())], Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        Assert.Empty(await outbox.FetchAsync(10, Ct));
+        await outbox.ReleaseAsync(added, Ct);
+
+        Assert.Equal(added.Select(e => e.Sequence), (await outbox.FetchAsync(10, Ct)).Select(e => e.Sequence));
+    }
+
+    [Fact]
     public async Task The_same_message_on_two_instances_at_once_is_recorded_once()
     {
         var schema = Database.NewSchema();
