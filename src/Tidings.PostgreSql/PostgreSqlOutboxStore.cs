@@ -85,9 +85,8 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
                 CausationId = reader.IsDBNull(7) ? null : reader.GetString(7),
                 SentAt = reader.GetFieldValue<DateTimeOffset>(8),
                 ContentType = reader.GetString(9),
-                Headers = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(10)) is { } headers
-                    ? new Dictionary<string, string>(headers, StringComparer.Ordinal)
-                    : new Dictionary<string, string>(StringComparer.Ordinal),
+                // A string-keyed dictionary compares ordinally by default, as Envelope.Headers does.
+                Headers = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(10)) ?? [],
                 Body = reader.GetFieldValue<byte[]>(11),
             };
             var destination = new Destination((DestinationKind)reader.GetInt16(1), reader.GetString(2));

@@ -13,14 +13,17 @@ public static partial class PostgreSqlSchema
     /// The SQL that creates (or brings up to date) Tidings' tables in <paramref name="schema"/>, for teams that run
     /// their own migrations. Running it twice changes nothing.
     /// </summary>
-    public static string Script(string schema = "tidings")
+    public static string Script(string schema = "tidings") => string.Join(";\n\n", Statements(schema)) + ";\n";
+
+    /// <summary>The script's statements, one per command (a command carries one statement).</summary>
+    internal static string[] Statements(string schema)
     {
         var s = Quote(schema);
-        return $"""
-            CREATE SCHEMA IF NOT EXISTS {s};
-
-            CREATE TABLE IF NOT EXISTS {s}.schema_version (version integer NOT NULL);
-
+        return
+        [
+            $"CREATE SCHEMA IF NOT EXISTS {s}",
+            $"CREATE TABLE IF NOT EXISTS {s}.schema_version (version integer NOT NULL)",
+            $"""
             -- Messages waiting to leave, committed with the business data that caused them.
             CREATE TABLE IF NOT EXISTS {s}.outbox (
                 seq              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -37,22 +40,22 @@ public static partial class PostgreSqlSchema
                 body             bytea       NOT NULL,
                 -- Reserved for the committing process (or a relay) until then; anyone's relay may take it after.
                 claimed_until    timestamptz NOT NULL DEFAULT '-infinity'
-            );
-            CREATE INDEX IF NOT EXISTS outbox_claimable ON {s}.outbox (claimed_until, seq);
-
+            )
+            """,
+            $"CREATE INDEX IF NOT EXISTS outbox_claimable ON {s}.outbox (claimed_until, seq)",
+            $"""
             -- The messages each endpoint has handled: a redelivered one is recognised and skipped.
             CREATE TABLE IF NOT EXISTS {s}.inbox (
                 endpoint   text        NOT NULL,
                 message_id uuid        NOT NULL,
                 handled_at timestamptz NOT NULL DEFAULT now(),
                 PRIMARY KEY (endpoint, message_id)
-            );
-            CREATE INDEX IF NOT EXISTS inbox_handled_at ON {s}.inbox (handled_at);
-
-            INSERT INTO {s}.schema_version (version)
-            SELECT {Version} WHERE NOT EXISTS (SELECT 1 FROM {s}.schema_version);
-            UPDATE {s}.schema_version SET version = {Version} WHERE version < {Version};
-            """;
+            )
+            """,
+            $"CREATE INDEX IF NOT EXISTS inbox_handled_at ON {s}.inbox (handled_at)",
+            $"INSERT INTO {s}.schema_version (version) SELECT {Version} WHERE NOT EXISTS (SELECT 1 FROM {s}.schema_version)",
+            $"UPDATE {s}.schema_version SET version = {Version} WHERE version < {Version}",
+        ];
     }
 
     private static async Task<int> CurrentVersionAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
@@ -76,12 +79,6 @@ public static partial class PostgreSqlSchema
             return (int)(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
     }
-
-    /// <summary>The script's statements one by one (a command carries one statement).</summary>
-    internal static IEnumerable<string> Statements(string schema) =>
-        System.Text.RegularExpressions.Regex.Split(Script(schema), @";\s*$", RegexOptions.Multiline)
-            .Select(statement => statement.Trim())
-            .Where(statement => statement.Length > 0 && !statement.Split('\n').All(line => line.TrimStart().StartsWith("--", StringComparison.Ordinal) || line.Trim().Length == 0));
 
     /// <summary>Runs <see cref="Script"/> under a transaction-scoped advisory lock, so instances starting together take turns.</summary>
     internal static async Task MigrateAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken)

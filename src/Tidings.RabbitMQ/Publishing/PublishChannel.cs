@@ -1,5 +1,6 @@
 using RabbitMQ.Client;
 using Tidings.RabbitMQ.Connections;
+using Tidings.RabbitMQ.Wire;
 
 namespace Tidings.RabbitMQ.Publishing;
 
@@ -68,7 +69,7 @@ internal sealed class PublishChannel : IAsyncDisposable
         // A channel the broker closed for an error of the publisher's (404 on a deleted exchange) is not recovered by the
         // client and is replaced; one closed because the connection dropped comes back with the connection, so it is
         // kept. The replaced one is not disposed: batches may still be publishing on it, and fail over to the new one.
-        if (_channel is null || _channel.CloseReason is { Initiator: ShutdownInitiator.Peer, ReplyCode: 403 or 404 or 405 or 406 })
+        if (_channel is null || BrokerErrors.IsChannelError(_channel.CloseReason))
         {
             Volatile.Write(ref _channel, await connection.CreateChannelAsync(ConfirmOptions, cancellationToken).ConfigureAwait(false));
         }

@@ -4,6 +4,7 @@ using Polly.Retry;
 using Polly.Timeout;
 using RabbitMQ.Client.Exceptions;
 using Tidings.RabbitMQ.Connections;
+using Tidings.RabbitMQ.Wire;
 using Tidings.Transport;
 
 namespace Tidings.RabbitMQ.Publishing;
@@ -56,8 +57,7 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
         {
             // The first attempt goes straight to the channel, inline (one state machine per send): the retry machinery
             // costs on every message, and is needed only when the connection is down.
-            var channel = _channels[(int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length)];
-            var confirms = await channel.StartAsync(_connections, publications, cancellationToken).ConfigureAwait(false);
+            var confirms = await NextChannel().StartAsync(_connections, publications, cancellationToken).ConfigureAwait(false);
             await AwaitConfirmsAsync(confirms, publications, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -82,10 +82,11 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
 
     private async ValueTask PublishOnceAsync(IReadOnlyList<Publication> publications, CancellationToken cancellationToken)
     {
-        var channel = _channels[(int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length)];
-        var confirms = await channel.StartAsync(_connections, publications, cancellationToken).ConfigureAwait(false);
+        var confirms = await NextChannel().StartAsync(_connections, publications, cancellationToken).ConfigureAwait(false);
         await AwaitConfirmsAsync(confirms, publications, cancellationToken).ConfigureAwait(false);
     }
+
+    private PublishChannel NextChannel() => _channels[(int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length)];
 
     private async ValueTask AwaitConfirmsAsync(Task[] confirms, IReadOnlyList<Publication> publications, CancellationToken cancellationToken)
     {
@@ -130,7 +131,7 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
                         $"RabbitMQ refused the message to {publications[i].Destination} (publish {nack.PublishSequenceNumber} was nacked: " +
                         "a queue is full with overflow=reject-publish, or the broker failed to store it).", nack);
                     break;
-                case OperationInterruptedException { ShutdownReason.ReplyCode: 404 } notFound:
+                case OperationInterruptedException notFound when notFound.Is(BrokerErrors.NotFound):
                     // The exchange was deleted behind our back: declare it again on the next send.
                     _onRouteMissing(publications[i]);
                     first ??= notFound;
@@ -151,7 +152,7 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
     /// </summary>
     private static bool IsConnectionFailure(Exception ex) => ex switch
     {
-        OperationInterruptedException { ShutdownReason: { Initiator: global::RabbitMQ.Client.ShutdownInitiator.Peer, ReplyCode: 403 or 404 or 405 or 406 } } => false,
+        OperationInterruptedException channelError when BrokerErrors.IsChannelError(channelError.ShutdownReason) => false,
         OperationInterruptedException => true, // AlreadyClosedException too: connection lost, broker stopping
         BrokerUnreachableException or IOException or SocketException => true,
         ObjectDisposedException => true, // a channel replaced under a batch still publishing on it

@@ -264,12 +264,8 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
 
             if (_channel is not null)
             {
-                // Deliveries of the old channel are void from here on: a new channel numbers its tags from 1 again.
-                Interlocked.Increment(ref _generation);
-                lock (_lock)
-                {
-                    _unsettled.Clear();
-                }
+                // A new channel numbers its tags from 1 again.
+                VoidDeliveries();
 
                 _channel.ChannelShutdownAsync -= OnChannelShutdownAsync;
                 await _channel.DisposeAsync().ConfigureAwait(false);
@@ -288,7 +284,7 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
                 consumer.UnregisteredAsync += OnUnregisteredAsync;
                 await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+            catch (OperationInterruptedException ex) when (ex.Is(BrokerErrors.NotFound))
             {
                 await channel.DisposeAsync().ConfigureAwait(false);
                 throw new InvalidOperationException($"Queue '{_queue}' does not exist on RabbitMQ at {_transport.Connections.Address}; declare its endpoint first.", ex);
@@ -327,12 +323,7 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
 
     private Task OnChannelShutdownAsync(object sender, ShutdownEventArgs reason)
     {
-        // Everything this channel delivered and did not ack is the broker's again.
-        Interlocked.Increment(ref _generation);
-        lock (_lock)
-        {
-            _unsettled.Clear();
-        }
+        VoidDeliveries();
 
         if (!_disposed)
         {
@@ -347,6 +338,19 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Everything the channel delivered and did not ack is the broker's again: settling it from now on is skipped, and what
+    /// is still buffered is dropped by <see cref="ReceiveAsync"/>.
+    /// </summary>
+    private void VoidDeliveries()
+    {
+        Interlocked.Increment(ref _generation);
+        lock (_lock)
+        {
+            _unsettled.Clear();
+        }
     }
 
     /// <summary>The broker cancelled the consumer (its queue was deleted, say): consume again, which reports why if it fails.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Tidings.RabbitMQ.Connections;
+using Tidings.RabbitMQ.Wire;
 using Tidings.Transport;
 
 namespace Tidings.RabbitMQ.Topology;
@@ -13,9 +14,6 @@ namespace Tidings.RabbitMQ.Topology;
 /// </summary>
 internal sealed class RabbitMqTopology(RabbitMqConnections connections, RabbitMqTransportOptions options) : IAsyncDisposable
 {
-    private const ushort NotFound = 404;
-    private const ushort PreconditionFailed = 406;
-
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<string, bool> _queues = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _exchanges = new(StringComparer.Ordinal);
@@ -112,7 +110,7 @@ internal sealed class RabbitMqTopology(RabbitMqConnections connections, RabbitMq
                     await channel.QueueDeclarePassiveAsync(destination.Name, cancellationToken).ConfigureAwait(false);
                     _queues[destination.Name] = true;
                 }
-                catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == NotFound)
+                catch (OperationInterruptedException ex) when (ex.Is(BrokerErrors.NotFound))
                 {
                     throw new UnroutableMessageException(destination, message.Envelope.MessageName);
                 }
@@ -144,7 +142,7 @@ internal sealed class RabbitMqTopology(RabbitMqConnections connections, RabbitMq
             await channel.QueueDeclareAsync(queue, durable, exclusive: false, autoDelete: false, arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
             _queues[queue] = true;
         }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == PreconditionFailed)
+        catch (OperationInterruptedException ex) when (ex.Is(BrokerErrors.PreconditionFailed))
         {
             throw new InvalidOperationException(
                 $"Queue '{queue}' already exists on the broker with other settings than Tidings declares " +
@@ -165,7 +163,7 @@ internal sealed class RabbitMqTopology(RabbitMqConnections connections, RabbitMq
             await channel.ExchangeDeclareAsync(topic, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
             _exchanges[topic] = true;
         }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == PreconditionFailed)
+        catch (OperationInterruptedException ex) when (ex.Is(BrokerErrors.PreconditionFailed))
         {
             throw new InvalidOperationException(
                 $"Exchange '{topic}' already exists on the broker with other settings than Tidings declares (durable fanout): " +
