@@ -64,6 +64,48 @@ public abstract class StoreContract<TFixture> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_batch_finds_which_of_its_ids_the_inbox_holds_for_its_endpoint()
+    {
+        var (handled, handledElsewhere, fresh) = (Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7());
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            await Fixture.Inbox.TryRecordAsync(transaction, "cashier", handled, Ct);
+            await Fixture.Inbox.TryRecordAsync(transaction, "rewards", handledElsewhere, Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            var recorded = await Fixture.Inbox.FindRecordedAsync(transaction, "cashier", [fresh, handled, handledElsewhere], Ct);
+            Assert.Equal([handled], recorded);
+        }
+    }
+
+    [Fact]
+    public async Task A_batch_records_its_ids_at_once_and_learns_which_were_recorded_already()
+    {
+        var (old, a, b) = (Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7());
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            await Fixture.Inbox.TryRecordAsync(transaction, "cashier", old, Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            Assert.Empty(await Fixture.Inbox.RecordAsync(transaction, "cashier", [b, a], Ct));
+            await transaction.CommitAsync(Ct);
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            var already = await Fixture.Inbox.RecordAsync(transaction, "cashier", [Guid.CreateVersion7(), a, old], Ct);
+            Assert.Equal(new HashSet<Guid> { a, old }, already.ToHashSet());
+            Assert.True(await Fixture.Inbox.TryRecordAsync(transaction, "rewards", a, Ct));
+        }
+    }
+
+    [Fact]
     public async Task Inbox_clean_up_forgets_entries_older_than_asked()
     {
         await using (var transaction = await Fixture.Store.BeginAsync(Ct))

@@ -13,7 +13,7 @@ namespace Tidings;
 /// </summary>
 internal sealed partial class EndpointWorker(
     EndpointRuntime endpoint, IMessageReceiver receiver, ITransport transport,
-    ITransactionalStore? store, IOutboxStore? outbox, OutboxDispatcher? outboxDispatcher, MessageDeserializer deserializer, ILogger logger)
+    ITransactionalStore? store, IOutboxStore? outbox, IInboxStore? inbox, OutboxDispatcher? outboxDispatcher, MessageDeserializer deserializer, ILogger logger)
 {
     private static readonly TimeSpan ErrorBackoff = TimeSpan.FromSeconds(1);
     private readonly EndpointOptions _options = endpoint.Options;
@@ -90,7 +90,7 @@ internal sealed partial class EndpointWorker(
                 try
                 {
                     // Optimistic first: no savepoint per message. If any message fails, the batch starts over with them.
-                    await ProcessInTransactionAsync(contexts, settlements, optimistic: contexts.Length > 1, abort).ConfigureAwait(false);
+                    await ProcessInTransactionAsync(contexts, settlements, optimistic: true, abort).ConfigureAwait(false);
                 }
                 catch (BatchRestartException) when (!abort.IsCancellationRequested)
                 {
@@ -147,6 +147,11 @@ internal sealed partial class EndpointWorker(
                 await outbox!.RemoveAsync(transaction, sentOutbox, abort).ConfigureAwait(false);
             }
 
+            if (optimistic)
+            {
+                transaction.Inbox = await StartInboxBatchAsync(transaction, contexts, abort).ConfigureAwait(false);
+            }
+
             for (var i = 0; i < contexts.Length; i++)
             {
                 contexts[i].BatchTransaction = transaction;
@@ -188,21 +193,32 @@ internal sealed partial class EndpointWorker(
         }
     }
 
-    /// <summary>Commits the batch, then sends what it staged in the outbox without waiting for the relay.</summary>
+    /// <summary>
+    /// Duplicates already in the inbox are looked up once for the batch. A single message is not worth the query: if it
+    /// is a duplicate, recording it before the commit says so, and it goes through again with a savepoint.
+    /// </summary>
+    private async Task<InboxBatch> StartInboxBatchAsync(StoreTransaction transaction, ReceiveContext[] contexts, CancellationToken abort)
+    {
+        IReadOnlySet<Guid> recorded = contexts.Length > 1
+            ? await inbox!.FindRecordedAsync(transaction, _options.Name, contexts.Select(c => c.Envelope.MessageId).ToArray(), abort).ConfigureAwait(false)
+            : new HashSet<Guid>();
+        return new InboxBatch(_options.Name, recorded);
+    }
+
+    /// <summary>Records the batch's inbox entries, commits it, then sends what it staged without waiting for the relay.</summary>
     private async Task CommitAsync(StoreTransaction transaction, CancellationToken abort)
     {
-        outboxDispatcher!.Claim(transaction.Staged);
-        try
+        if (transaction.Inbox is { Handled.Count: > 0 } batch)
         {
-            await transaction.CommitAsync(abort).ConfigureAwait(false);
-        }
-        catch
-        {
-            outboxDispatcher.Unclaim(transaction.Staged);
-            throw;
+            var already = await inbox!.RecordAsync(transaction, batch.Endpoint, batch.Handled, abort).ConfigureAwait(false);
+            if (already.Count > 0)
+            {
+                throw new BatchRestartException(
+                    $"{already.Count} messages of the batch were handled meanwhile by another consumer of {_options.Name}; the batch starts over.");
+            }
         }
 
-        outboxDispatcher.DispatchCommitted(transaction.Staged);
+        await outboxDispatcher!.CommitAsync(transaction, abort).ConfigureAwait(false);
     }
 
     private async Task<Settlement> ProcessOneAsync(ReceiveContext context, CancellationToken abort)

@@ -40,8 +40,7 @@ public static class Pipelines
             new ReceiveSizeLimitStep(options, logger),
             new DeserializeStep(new MessageDeserializer(options), logger),
             new RetryStep(logger),
-            new UnitOfWorkStep(services.GetRequiredService<IServiceScopeFactory>(), transport,
-                effectivelyOnce ? services.GetRequiredService<IOutboxStore>() : null),
+            new UnitOfWorkStep(services.GetRequiredService<IServiceScopeFactory>(), transport),
         };
         if (effectivelyOnce)
         {

@@ -6,20 +6,19 @@ using Tidings.Transport;
 namespace Tidings;
 
 internal sealed class TransactionalSessionFactory(
-    BusRuntime runtime, ITransactionalStore store, IOutboxStore outbox, OutboxDispatcher dispatcher) : ITransactionalSessionFactory
+    BusRuntime runtime, ITransactionalStore store, OutboxDispatcher dispatcher) : ITransactionalSessionFactory
 {
     public async Task<ITransactionalSession> BeginAsync(CancellationToken cancellationToken = default)
     {
         var transaction = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
-        return new TransactionalSession(runtime.SendPipeline, transaction, outbox, dispatcher);
+        return new TransactionalSession(runtime.SendPipeline, transaction, dispatcher);
     }
 }
 
 internal sealed class TransactionalSession(
-    Pipeline<SendContext> sendPipeline, StoreTransaction transaction, IOutboxStore outbox, OutboxDispatcher dispatcher)
+    Pipeline<SendContext> sendPipeline, StoreTransaction transaction, OutboxDispatcher dispatcher)
     : ITransactionalSession, IOutgoingDispatcher
 {
-    private readonly List<OutgoingMessage> _staged = [];
     private State _state;
 
     private enum State
@@ -53,20 +52,8 @@ internal sealed class TransactionalSession(
     {
         EnsureOpen("commit");
         _state = State.Failed; // until the commit succeeds: a failed commit cannot be retried, its transaction is gone
-        var entries = _staged.Count > 0 ? await outbox.AddAsync(transaction, _staged, cancellationToken).ConfigureAwait(false) : [];
-        dispatcher.Claim(entries);
-        try
-        {
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            dispatcher.Unclaim(entries);
-            throw;
-        }
-
+        await dispatcher.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
         _state = State.Committed;
-        dispatcher.DispatchCommitted(entries);
     }
 
     public ValueTask DisposeAsync()
@@ -96,7 +83,7 @@ internal sealed class TransactionalSession(
 
     ValueTask IOutgoingDispatcher.DispatchAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
-        _staged.Add(message);
+        transaction.Outgoing.Add(message);
         return ValueTask.CompletedTask;
     }
 }

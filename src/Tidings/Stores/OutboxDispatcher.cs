@@ -23,6 +23,29 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
 
     public int SentWaitingForRemoval => _sent.Count;
 
+    /// <summary>
+    /// Writes the messages <paramref name="transaction"/> staged to the outbox (one statement for all of them), commits,
+    /// and sends them right away.
+    /// </summary>
+    public async Task CommitAsync(StoreTransaction transaction, CancellationToken cancellationToken)
+    {
+        var entries = transaction.Outgoing.Count > 0
+            ? await outbox.AddAsync(transaction, transaction.Outgoing, cancellationToken).ConfigureAwait(false)
+            : [];
+        Claim(entries);
+        try
+        {
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Unclaim(entries);
+            throw;
+        }
+
+        DispatchCommitted(entries);
+    }
+
     /// <summary>Claims entries before their transaction commits.</summary>
     public void Claim(IReadOnlyList<OutboxEntry> entries)
     {

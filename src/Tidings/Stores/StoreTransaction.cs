@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Tidings.Transport;
 
 namespace Tidings.Stores;
 
@@ -18,8 +19,14 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
     /// <summary>The transaction; every command of the unit of work must use it.</summary>
     public DbTransaction Transaction { get; } = transaction;
 
-    /// <summary>Outbox messages added in this transaction, to be sent as soon as it commits.</summary>
-    public List<OutboxEntry> Staged { get; } = [];
+    /// <summary>
+    /// Messages staged in this unit of work, in order. They are written to the outbox together just before the commit:
+    /// one statement for the whole batch rather than one per handler.
+    /// </summary>
+    internal List<OutgoingMessage> Outgoing { get; } = [];
+
+    /// <summary>The ids an optimistic batch handles, recorded in the inbox together just before the commit.</summary>
+    internal InboxBatch? Inbox { get; set; }
 
     /// <summary>Commits.</summary>
     public async Task CommitAsync(CancellationToken cancellationToken = default)

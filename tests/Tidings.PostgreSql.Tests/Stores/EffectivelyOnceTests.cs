@@ -42,6 +42,40 @@ public sealed class ChargeCardHandler : IHandleMessages<ChargeCard>
     }
 }
 
+/// <summary>
+/// Plays another instance of the service: while this instance handles order 13, the other one handles the same message
+/// and commits first (its inbox row appears from another connection).
+/// </summary>
+public sealed class OtherInstance(string connectionString, string schema)
+{
+    private int _fired;
+
+    public async Task HandleFirstAsync(IMessageContext context, int orderId, CancellationToken cancellationToken)
+    {
+        if (orderId != 13 || Interlocked.Exchange(ref _fired, 1) == 1)
+        {
+            return;
+        }
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var insert = new NpgsqlCommand($"INSERT INTO {schema}.inbox (endpoint, message_id) VALUES ($1, $2)", connection);
+        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = context.Endpoint });
+        insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = context.Envelope.MessageId });
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
+
+/// <summary><see cref="ChargeCardHandler"/>, racing <see cref="OtherInstance"/> on order 13.</summary>
+public sealed class RacedChargeCardHandler(OtherInstance other) : IHandleMessages<ChargeCard>
+{
+    public async Task HandleAsync(ChargeCard message, IMessageContext context, CancellationToken cancellationToken)
+    {
+        await other.HandleFirstAsync(context, message.OrderId, cancellationToken);
+        await new ChargeCardHandler().HandleAsync(message, context, cancellationToken);
+    }
+}
+
 /// <summary>Effectively-once end to end: a real RabbitMQ, the outbox and inbox in a real PostgreSQL, one schema per test.</summary>
 public sealed class EffectivelyOnceTests : IAsyncDisposable
 {
@@ -121,7 +155,35 @@ public sealed class EffectivelyOnceTests : IAsyncDisposable
         await transport.DisposeAsync();
     }
 
-    private async Task<(RabbitMqTransport Transport, IMessageReceiver Downstream)> StartAsync(RetryPolicy retries)
+    [Fact]
+    public async Task A_message_another_instance_handled_while_the_batch_ran_has_no_effects_here_and_the_rest_of_the_batch_has_them_once()
+    {
+        var (transport, downstream) = await StartAsync<RacedChargeCardHandler>(RetryPolicy.Default, paused: true);
+        var orders = new[] { 11, 12, 13, 14, 15 };
+        await transport.SendAsync(orders.Select(o => new OutgoingMessage(Destination.Queue(_cashier), new Envelope
+        {
+            MessageId = Envelope.NewMessageId(),
+            MessageName = "pg-test.charge-card",
+            SentAt = DateTimeOffset.UtcNow,
+            Body = Encoding.UTF8.GetBytes($"{{\"orderId\":{o},\"cents\":100}}"),
+        })).ToList(), Ct);
+        await _host!.StartAsync(Ct); // after the sends, so the five arrive as one batch
+
+        var received = await downstream.DrainAsync(8, TimeSpan.FromSeconds(15));
+        Assert.Equal(8, received.Count); // two events for each order but 13
+        Assert.Empty(await downstream.ReceiveWithin(TimeSpan.FromMilliseconds(500)));
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM payments WHERE order_id = 13"));
+        Assert.Equal(4L, await ScalarAsync("SELECT count(DISTINCT order_id) FROM payments"));
+        Assert.Equal(4L, await ScalarAsync("SELECT count(*) FROM payments"));
+        Assert.Equal(5L, await ScalarAsync($"SELECT count(*) FROM {_schema}.inbox"));
+        await transport.DisposeAsync();
+    }
+
+    private Task<(RabbitMqTransport Transport, IMessageReceiver Downstream)> StartAsync(RetryPolicy retries) =>
+        StartAsync<ChargeCardHandler>(retries, paused: false);
+
+    private async Task<(RabbitMqTransport Transport, IMessageReceiver Downstream)> StartAsync<THandler>(RetryPolicy retries, bool paused)
+        where THandler : class, IHandleMessages<ChargeCard>
     {
         await using (var connection = new NpgsqlConnection(Database.ConnectionString))
         {
@@ -147,12 +209,22 @@ public sealed class EffectivelyOnceTests : IAsyncDisposable
             .AddMessage<ReceiptPrinted>()
             .AddEndpoint(_cashier, e =>
             {
-                e.Handle<ChargeCard, ChargeCardHandler>();
+                e.Handle<ChargeCard, THandler>();
                 e.DeliveryMode = DeliveryMode.EffectivelyOnce;
                 e.Retries = retries;
             }));
+        builder.Services.AddSingleton(new OtherInstance(Database.ConnectionString, _schema));
         _host = builder.Build();
-        await _host.StartAsync(Ct);
+        if (paused)
+        {
+            // Declares the endpoint's queue without consuming from it yet.
+            await transport.DeclareAsync(new QueueDeclaration(_cashier, []), Ct);
+        }
+        else
+        {
+            await _host.StartAsync(Ct);
+        }
+
         return (transport, downstream);
     }
 

@@ -111,6 +111,25 @@ public sealed class PostgreSqlStoreTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Two_batches_recording_the_same_message_at_once_learn_that_only_one_recorded_it()
+    {
+        var schema = Database.NewSchema();
+        var (first, second) = (Store(schema), Store(schema));
+        var (shared, own) = (Guid.CreateVersion7(), Guid.CreateVersion7());
+
+        await using var one = await first.BeginAsync(Ct);
+        Assert.Empty(await new PostgreSqlInboxStore(first).RecordAsync(one, "cashier", [Guid.CreateVersion7(), shared], Ct));
+
+        await using var two = await second.BeginAsync(Ct);
+        var racing = new PostgreSqlInboxStore(second).RecordAsync(two, "cashier", [own, shared], Ct);
+        await Task.Delay(200, Ct);
+        Assert.False(racing.IsCompleted); // it waits for the first transaction to decide
+
+        await one.CommitAsync(Ct);
+        Assert.Equal([shared], await racing);
+    }
+
+    [Fact]
     public async Task Migration_is_idempotent_and_safe_when_instances_start_together()
     {
         var schema = Database.NewSchema();

@@ -8,8 +8,11 @@ internal sealed partial class InboxStep(IInboxStore inbox, ILogger logger) : ISt
 {
     public async ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
     {
-        var first = await inbox.TryRecordAsync(context.BatchTransaction!, context.EndpointName, context.Envelope.MessageId, context.CancellationToken)
-            .ConfigureAwait(false);
+        // An optimistic batch records its ids together before the commit; with savepoints, each message records its own.
+        var batch = context.Optimistic ? context.BatchTransaction!.Inbox : null;
+        var first = batch?.TryAdd(context.Envelope.MessageId)
+            ?? await inbox.TryRecordAsync(context.BatchTransaction!, context.EndpointName, context.Envelope.MessageId, context.CancellationToken)
+                .ConfigureAwait(false);
         if (!first)
         {
             LogDuplicate(logger, context.Envelope.MessageId, context.EndpointName);

@@ -9,7 +9,7 @@ namespace Tidings.Pipeline.Steps;
 /// When the handlers succeed, their outgoing messages go to the outbox (same transaction) or, without a store,
 /// straight to the transport before the message is acknowledged. When they fail, nothing they staged leaves.
 /// </summary>
-internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport transport, IOutboxStore? outbox) : IStep<ReceiveContext>
+internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport transport) : IStep<ReceiveContext>
 {
     // Prepared once per batch transaction and reused for every message (DbTransaction.SaveAsync prepares anew each call).
     private static readonly object SaveKey = new();
@@ -32,13 +32,17 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
         try
         {
             await nextStep.InvokeAsync(context).ConfigureAwait(false);
-            var staged = await DispatchOutgoingAsync(context, transaction).ConfigureAwait(false);
-            if (savepoint)
+            if (transaction is null)
             {
-                await ExecuteAsync(transaction!, ReleaseKey, "RELEASE SAVEPOINT tidings_message", context.CancellationToken).ConfigureAwait(false);
+                await SendOutgoingAsync(context).ConfigureAwait(false);
+            }
+            else if (savepoint)
+            {
+                await ExecuteAsync(transaction, ReleaseKey, "RELEASE SAVEPOINT tidings_message", context.CancellationToken).ConfigureAwait(false);
             }
 
-            transaction?.Staged.AddRange(staged);
+            // Written to the outbox with the rest of the batch's messages, just before the commit.
+            transaction?.Outgoing.AddRange(context.Outgoing);
         }
         catch (Exception ex)
         {
@@ -66,19 +70,11 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
     private static Task<int> ExecuteAsync(StoreTransaction transaction, object key, string sql, CancellationToken cancellationToken) =>
         transaction.GetOrAdd(key, tx => tx.CreateCommand(sql)).ExecuteNonQueryAsync(cancellationToken);
 
-    private async Task<IReadOnlyList<OutboxEntry>> DispatchOutgoingAsync(ReceiveContext context, StoreTransaction? transaction)
+    private async Task SendOutgoingAsync(ReceiveContext context)
     {
-        if (context.Outgoing.Count == 0)
+        if (context.Outgoing.Count > 0)
         {
-            return [];
+            await transport.SendAsync(context.Outgoing, context.CancellationToken).ConfigureAwait(false);
         }
-
-        if (transaction is not null)
-        {
-            return await outbox!.AddAsync(transaction, context.Outgoing, context.CancellationToken).ConfigureAwait(false);
-        }
-
-        await transport.SendAsync(context.Outgoing, context.CancellationToken).ConfigureAwait(false);
-        return [];
     }
 }
