@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Npgsql;
 using Tidings.Stores;
 
@@ -19,7 +20,7 @@ public sealed class PostgreSqlStore : ITransactionalStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         QuotedSchema = PostgreSqlSchema.Quote(options.Schema);
-        DataSource = NpgsqlDataSource.Create(options.ConnectionString);
+        DataSource = CreateDataSource(options);
         _migrated = !options.MigrateOnStart;
     }
 
@@ -30,6 +31,19 @@ public sealed class PostgreSqlStore : ITransactionalStore, IAsyncDisposable
     public NpgsqlDataSource DataSource { get; }
 
     internal string QuotedSchema { get; }
+
+    private static NpgsqlDataSource CreateDataSource(PostgreSqlStoreOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxAutoPrepare);
+        var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
+        var given = new DbConnectionStringBuilder { ConnectionString = options.ConnectionString };
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = options.MaxAutoPrepare;
+        }
+
+        return builder.Build();
+    }
 
     /// <inheritdoc />
     public async ValueTask<StoreTransaction> BeginAsync(CancellationToken cancellationToken = default)

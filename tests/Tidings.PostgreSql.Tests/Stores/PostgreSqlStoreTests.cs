@@ -129,6 +129,16 @@ public sealed class PostgreSqlStoreTests : IAsyncDisposable
         Assert.Equal([shared], await racing);
     }
 
+    [Theory]
+    [InlineData("Host=db;Database=cashier", 32)]
+    [InlineData("Host=db;Database=cashier;Max Auto Prepare=0", 0)]
+    [InlineData("Host=db;Database=cashier;MaxAutoPrepare=5", 5)]
+    public async Task Connections_prepare_their_most_used_statements_unless_the_connection_string_says_otherwise(string connectionString, int expected)
+    {
+        await using var store = new PostgreSqlStore(new PostgreSqlStoreOptions { ConnectionString = connectionString });
+        Assert.Equal(expected, new NpgsqlConnectionStringBuilder(store.DataSource.ConnectionString).MaxAutoPrepare);
+    }
+
     [Fact]
     public async Task Migration_is_idempotent_and_safe_when_instances_start_together()
     {
