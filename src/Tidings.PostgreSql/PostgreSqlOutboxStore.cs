@@ -17,10 +17,17 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
         "destination_kind, destination, deliver_at, message_id, message_name, correlation_id, causation_id, sent_at, content_type, headers, body";
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<OutboxEntry>> AddAsync(StoreTransaction transaction, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<OutboxEntry>> AddAsync(StoreTransaction transaction, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default) =>
+        AddAndRemoveAsync(transaction, messages, [], cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>One round trip: the delete and every insert go in one batch.</remarks>
+    public async Task<IReadOnlyList<OutboxEntry>> AddAndRemoveAsync(
+        StoreTransaction transaction, IReadOnlyList<OutgoingMessage> messages, IReadOnlyList<OutboxEntry> sent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(messages);
+        ArgumentNullException.ThrowIfNull(sent);
         var connection = (NpgsqlConnection)transaction.Connection;
         var batch = new NpgsqlBatch(connection, (NpgsqlTransaction)transaction.Transaction);
         await using var batchScope = batch.ConfigureAwait(false);
@@ -42,6 +49,17 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
             command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = envelope.Body.ToArray() });
             command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = store.Options.ClaimDuration });
             batch.BatchCommands.Add(command);
+        }
+
+        // Last, so the reader meets the inserts' results first.
+        if (sent.Count > 0)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(Delete) { Parameters = { new NpgsqlParameter<long[]> { TypedValue = Sequences(sent) } } });
+        }
+
+        if (batch.BatchCommands.Count == 0)
+        {
+            return [];
         }
 
         var entries = new OutboxEntry[messages.Count];

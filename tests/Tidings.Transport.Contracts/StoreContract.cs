@@ -191,5 +191,28 @@ public abstract class StoreContract<TFixture> : IAsyncLifetime
         Assert.Equal(["kept"], (await Fixture.Outbox.FetchAsync(10, Ct)).Select(Body));
     }
 
+    [Fact]
+    public async Task A_unit_of_work_adds_its_messages_and_removes_sent_ones_in_one_go()
+    {
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            await Fixture.Outbox.AddAsync(transaction, [ToQueue("sent"), ToQueue("kept")], Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        var sent = (await Fixture.Outbox.FetchAsync(10, Ct)).Take(1).ToList();
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            var added = await Fixture.Outbox.AddAndRemoveAsync(
+                transaction, [ToQueue("new 1"), ToQueue("new 2")], sent, Ct);
+            Assert.Equal(["new 1", "new 2"], added.Select(Body));
+            await transaction.CommitAsync(Ct);
+        }
+
+        Assert.Equal(["kept", "new 1", "new 2"], (await Fixture.Outbox.FetchAsync(10, Ct)).Select(Body));
+    }
+
+    private static OutgoingMessage ToQueue(string body) => new(Destination.Queue("q"), TestMessages.Envelope(body: body));
+
     private static string Body(OutboxEntry entry) => Encoding.UTF8.GetString(entry.Message.Envelope.Body.Span);
 }

@@ -13,7 +13,7 @@ namespace Tidings;
 /// </summary>
 internal sealed partial class EndpointWorker(
     EndpointRuntime endpoint, IMessageReceiver receiver, ITransport transport,
-    ITransactionalStore? store, IOutboxStore? outbox, IInboxStore? inbox, OutboxDispatcher? outboxDispatcher, MessageDeserializer deserializer, ILogger logger)
+    ITransactionalStore? store, IInboxStore? inbox, OutboxDispatcher? outboxDispatcher, MessageDeserializer deserializer, ILogger logger)
 {
     private static readonly TimeSpan ErrorBackoff = TimeSpan.FromSeconds(1);
     private readonly EndpointOptions _options = endpoint.Options;
@@ -136,17 +136,9 @@ internal sealed partial class EndpointWorker(
     private async Task ProcessInTransactionAsync(ReceiveContext[] contexts, Settlement[] settlements, bool optimistic, CancellationToken abort)
     {
         StoreTransaction? transaction = null;
-        List<OutboxEntry>? sentOutbox = null;
         try
         {
             transaction = await store!.BeginAsync(abort).ConfigureAwait(false);
-            sentOutbox = outboxDispatcher!.TakeSent();
-            if (sentOutbox.Count > 0)
-            {
-                // Rows already sent ride along in this transaction: no commit of their own.
-                await outbox!.RemoveAsync(transaction, sentOutbox, abort).ConfigureAwait(false);
-            }
-
             if (optimistic)
             {
                 transaction.Inbox = await StartInboxBatchAsync(transaction, contexts, abort).ConfigureAwait(false);
@@ -160,16 +152,9 @@ internal sealed partial class EndpointWorker(
             }
 
             await CommitAsync(transaction, abort).ConfigureAwait(false);
-            outboxDispatcher!.Unclaim(sentOutbox);
-            sentOutbox = null;
         }
         finally
         {
-            if (sentOutbox is { Count: > 0 })
-            {
-                outboxDispatcher!.ReturnSent(sentOutbox);
-            }
-
             await DisposeQuietlyAsync(transaction).ConfigureAwait(false);
         }
     }

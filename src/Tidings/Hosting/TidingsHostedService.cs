@@ -38,7 +38,7 @@ internal sealed partial class TidingsHostedService(
             {
                 var receiver = transport.CreateReceiver(endpointOptions.Name, new ReceiverSettings(endpointOptions.LeaseDuration, endpointOptions.Prefetch));
                 _receivers.Add(receiver);
-                var worker = new EndpointWorker(endpoint, receiver, transport, store, services.GetService<IOutboxStore>(), services.GetService<IInboxStore>(), dispatcher, new Pipeline.MessageDeserializer(options), workerLogger);
+                var worker = new EndpointWorker(endpoint, receiver, transport, store, services.GetService<IInboxStore>(), dispatcher, new Pipeline.MessageDeserializer(options), workerLogger);
                 _workers.Add(Task.Run(() => worker.RunAsync(_stopReceiving.Token, _abortHandling.Token), CancellationToken.None));
             }
 

@@ -18,6 +18,25 @@ public interface IOutboxStore
     Task RemoveAsync(StoreTransaction transaction, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Removes <paramref name="sent"/> and adds <paramref name="messages"/> inside <paramref name="transaction"/>, just
+    /// before it commits: a unit of work takes the clean-up of earlier sends along. A store that can do both in one round
+    /// trip should; the default calls <see cref="RemoveAsync(StoreTransaction, IReadOnlyList{OutboxEntry}, CancellationToken)"/>
+    /// and <see cref="AddAsync"/>.
+    /// </summary>
+    async Task<IReadOnlyList<OutboxEntry>> AddAndRemoveAsync(
+        StoreTransaction transaction, IReadOnlyList<OutgoingMessage> messages, IReadOnlyList<OutboxEntry> sent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ArgumentNullException.ThrowIfNull(sent);
+        if (sent.Count > 0)
+        {
+            await RemoveAsync(transaction, sent, cancellationToken).ConfigureAwait(false);
+        }
+
+        return messages.Count > 0 ? await AddAsync(transaction, messages, cancellationToken).ConfigureAwait(false) : [];
+    }
+
+    /// <summary>
     /// Hands messages whose send right after their commit failed to the relays at once. A store that reserves committed
     /// messages for their committer (so that other instances' relays keep off them) drops the reservation here;
     /// others need do nothing.

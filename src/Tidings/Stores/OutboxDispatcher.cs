@@ -24,25 +24,31 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
     public int SentWaitingForRemoval => _sent.Count;
 
     /// <summary>
-    /// Writes the messages <paramref name="transaction"/> staged to the outbox (one statement for all of them), commits,
-    /// and sends them right away.
+    /// Writes the messages <paramref name="transaction"/> staged to the outbox, removes messages sent earlier (both in one
+    /// round trip where the store can), commits, and sends the new messages right away.
     /// </summary>
     public async Task CommitAsync(StoreTransaction transaction, CancellationToken cancellationToken)
     {
-        var entries = transaction.Outgoing.Count > 0
-            ? await outbox.AddAsync(transaction, transaction.Outgoing, cancellationToken).ConfigureAwait(false)
-            : [];
-        Claim(entries);
+        var sent = TakeSent();
+        IReadOnlyList<OutboxEntry> entries = [];
         try
         {
+            if (transaction.Outgoing.Count > 0 || sent.Count > 0)
+            {
+                entries = await outbox.AddAndRemoveAsync(transaction, transaction.Outgoing, sent, cancellationToken).ConfigureAwait(false);
+            }
+
+            Claim(entries);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             Unclaim(entries);
+            ReturnSent(sent);
             throw;
         }
 
+        Unclaim(sent);
         DispatchCommitted(entries);
     }
 
