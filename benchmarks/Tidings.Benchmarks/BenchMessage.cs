@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using HdrHistogram;
 
 namespace Tidings.Benchmarks;
@@ -11,14 +12,17 @@ public sealed record BenchMessage(long Seq, long SentTicks, string Padding);
 public sealed record BenchProcessed(long Seq);
 
 /// <summary>What the consuming side measured: latency percentiles, when the last message was handled, what it allocated.</summary>
-public sealed record ConsumerReport(double P50Ms, double P99Ms, long LastHandledTicks, long AllocatedBytes);
+public sealed record ConsumerReport(
+    double P50Ms, double P99Ms, long LastHandledTicks, long AllocatedBytes, double? RelayLagP50Ms = null, double? RelayLagP99Ms = null);
 
 /// <summary>
 /// Counts handled messages and records end-to-end latency (Stopwatch ticks are the machine's monotonic clock, so a
 /// timestamp taken in the publisher's process is comparable here).
 /// </summary>
-public sealed class BenchRecorder
+public sealed class BenchRecorder : IDisposable
 {
+    private readonly LongHistogram _relayLag = new(TimeStamp.Minutes(1), 3);
+    private readonly MeterListener _listener = new();
     private readonly Lock _lock = new();
     private readonly LongHistogram _latency = new(TimeStamp.Minutes(1), 3);
     private readonly TaskCompletionSource _warm = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -27,6 +31,29 @@ public sealed class BenchRecorder
     private long _handled;
     private long _lastTicks;
     private long _allocatedAtStart;
+
+    /// <summary>Listens to Tidings' outbox lag (commit to broker confirm) once the warm-up is over.</summary>
+    public BenchRecorder()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == "Tidings" && instrument.Name == "tidings.outbox.lag")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<double>((_, seconds, _, _) =>
+        {
+            if (_warm.Task.IsCompleted)
+            {
+                lock (_lock)
+                {
+                    _relayLag.RecordValue((long)(seconds * Stopwatch.Frequency));
+                }
+            }
+        });
+        _listener.Start();
+    }
 
     public long WarmUpCount { get; set; } = 500;
 
@@ -66,12 +93,16 @@ public sealed class BenchRecorder
     {
         lock (_lock)
         {
+            var lagged = _relayLag.TotalCount > 0;
             return new ConsumerReport(Ms(_latency.GetValueAtPercentile(50)), Ms(_latency.GetValueAtPercentile(99)), _lastTicks,
-                GC.GetTotalAllocatedBytes(precise: true) - _allocatedAtStart);
+                GC.GetTotalAllocatedBytes(precise: true) - _allocatedAtStart,
+                lagged ? Ms(_relayLag.GetValueAtPercentile(50)) : null, lagged ? Ms(_relayLag.GetValueAtPercentile(99)) : null);
         }
     }
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+
+    public void Dispose() => _listener.Dispose();
 }
 
 public sealed class BenchHandler(BenchRecorder recorder) : IHandleMessages<BenchMessage>

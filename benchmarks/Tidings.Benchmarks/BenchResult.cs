@@ -11,7 +11,8 @@ internal sealed record BenchResult(
     double MsgsPerS,
     double P50Ms,
     double P99Ms,
-    double AllocBytesPerMsg)
+    double AllocBytesPerMsg,
+    ConsumerReport? Consumer = null)
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -49,6 +50,8 @@ internal sealed record BenchResult(
         prefetch = Prefetch,
         processes = Options.Processes,
         outgoing = Options.Mode == "effectively-once" && Options.Outgoing,
+        relay_lag_p50_ms = Consumer?.RelayLagP50Ms is { } lag50 ? Math.Round(lag50, 3) : (double?)null,
+        relay_lag_p99_ms = Consumer?.RelayLagP99Ms is { } lag99 ? Math.Round(lag99, 3) : (double?)null,
         date = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
     }, Json);
 }

@@ -40,7 +40,7 @@ internal static class Workloads
         var bytes = Allocated(rig, allocated, report);
         Console.Error.WriteLine($"published {options.Messages} in {published.TotalSeconds:F2}s, handled all in {elapsed.TotalSeconds:F2}s");
         return new BenchResult(options, "throughput", options.Messages, options.Messages / elapsed.TotalSeconds,
-            report.P50Ms, report.P99Ms, bytes / (double)options.Messages);
+            report.P50Ms, report.P99Ms, bytes / (double)options.Messages, report);
 
         async Task PublishOneAsync(long seq)
         {
@@ -90,7 +90,7 @@ internal static class Workloads
         var report = await rig.WaitForConsumerAsync();
         var elapsed = Stopwatch.GetElapsedTime(begin, report.LastHandledTicks);
         var bytes = Allocated(rig, allocated, report);
-        return new BenchResult(options, "latency", count, count / elapsed.TotalSeconds, report.P50Ms, report.P99Ms, bytes / (double)count);
+        return new BenchResult(options, "latency", count, count / elapsed.TotalSeconds, report.P50Ms, report.P99Ms, bytes / (double)count, report);
     }
 
     /// <summary>

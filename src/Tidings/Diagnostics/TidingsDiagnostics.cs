@@ -24,6 +24,13 @@ public static class TidingsDiagnostics
     internal static readonly Counter<long> DeadLetteredMessages =
         Meter.CreateCounter<long>("tidings.messages.dead_lettered", "{message}", "Messages moved to a dead-letter queue.");
 
+    /// <summary>
+    /// Outbox lag: from the commit of a unit of work to the transport's confirmation of its messages (tag
+    /// <c>tidings.outbox.path</c> = <c>direct</c>); for messages a relay sends (<c>relay</c>), from when they were staged.
+    /// </summary>
+    internal static readonly Histogram<double> OutboxLag =
+        Meter.CreateHistogram<double>("tidings.outbox.lag", "s", "Time from a commit to the transport's confirmation of the messages it staged.");
+
     internal static readonly Histogram<double> ProcessDuration =
         Meter.CreateHistogram<double>("messaging.process.duration", "s", "Time to handle one message, retries included.");
 }

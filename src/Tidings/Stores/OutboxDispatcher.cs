@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Tidings.Diagnostics;
 using Tidings.Transport;
 
 namespace Tidings.Stores;
@@ -11,6 +13,7 @@ namespace Tidings.Stores;
 /// </summary>
 internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport transport, ILogger<OutboxDispatcher> logger)
 {
+    private static readonly KeyValuePair<string, object?> DirectPath = new("tidings.outbox.path", "direct");
     private readonly ConcurrentDictionary<long, byte> _claimed = new();
     private readonly ConcurrentQueue<OutboxEntry> _sent = new();
     private readonly ConcurrentDictionary<Task, byte> _sending = new();
@@ -77,7 +80,7 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
     {
         if (entries.Count > 0)
         {
-            var sending = SendAsync(entries.ToArray());
+            var sending = SendAsync(entries.ToArray(), Stopwatch.GetTimestamp());
             _sending[sending] = 0;
             _ = sending.ContinueWith(t => _sending.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
@@ -141,11 +144,17 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
         }
     }
 
-    private async Task SendAsync(OutboxEntry[] entries)
+    private async Task SendAsync(OutboxEntry[] entries, long committedAt)
     {
         try
         {
             await transport.SendAsync(entries.Select(e => e.Message).ToArray(), CancellationToken.None).ConfigureAwait(false);
+            var lag = Stopwatch.GetElapsedTime(committedAt).TotalSeconds;
+            foreach (var _ in entries)
+            {
+                TidingsDiagnostics.OutboxLag.Record(lag, DirectPath);
+            }
+
             foreach (var entry in entries)
             {
                 _sent.Enqueue(entry);

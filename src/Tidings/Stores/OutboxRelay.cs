@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Tidings.Diagnostics;
 using Tidings.Transport;
 
 namespace Tidings.Stores;
@@ -12,10 +13,11 @@ namespace Tidings.Stores;
 /// batches, the messages <see cref="OutboxDispatcher"/> sent.
 /// </summary>
 internal sealed partial class OutboxRelay(
-    IOutboxStore outbox, ITransport transport, OutboxDispatcher dispatcher, TidingsOptions options, ILogger<OutboxRelay> logger)
+    IOutboxStore outbox, ITransport transport, OutboxDispatcher dispatcher, TidingsOptions options, TimeProvider time, ILogger<OutboxRelay> logger)
     : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    private static readonly KeyValuePair<string, object?> RelayPath = new("tidings.outbox.path", "relay");
 
     // Removing sent messages costs a commit of the service's database. Under load, effectively-once batches take the
     // removal along in their own transactions; the relay removes what is left once things are quiet for a moment.
@@ -133,6 +135,7 @@ internal sealed partial class OutboxRelay(
         try
         {
             await transport.SendAsync(entries.Select(e => e.Message).ToList(), cancellationToken).ConfigureAwait(false);
+            RecordLag(entries);
             return entries;
         }
         catch (UnroutableMessageException)
@@ -143,6 +146,7 @@ internal sealed partial class OutboxRelay(
                 try
                 {
                     await transport.SendAsync([entry.Message], cancellationToken).ConfigureAwait(false);
+                    RecordLag([entry]);
                     sent.Add(entry);
                 }
                 catch (UnroutableMessageException ex)
@@ -152,6 +156,16 @@ internal sealed partial class OutboxRelay(
             }
 
             return sent;
+        }
+    }
+
+    /// <summary>The relay does not know when a message committed; the time it was staged is the nearest it has.</summary>
+    private void RecordLag(IReadOnlyList<OutboxEntry> entries)
+    {
+        var now = time.GetUtcNow();
+        foreach (var entry in entries)
+        {
+            TidingsDiagnostics.OutboxLag.Record(Math.Max(0, (now - entry.Message.Envelope.SentAt).TotalSeconds), RelayPath);
         }
     }
 
