@@ -31,7 +31,13 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
 
         try
         {
+            var participants = transaction is null ? [] : await EnlistAsync(scope.ServiceProvider, transaction, context.CancellationToken).ConfigureAwait(false);
             await nextStep.InvokeAsync(context).ConfigureAwait(false);
+            foreach (var participant in participants)
+            {
+                await participant.CompleteAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+
             if (transaction is null)
             {
                 await SendOutgoingAsync(context).ConfigureAwait(false);
@@ -65,6 +71,18 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
         {
             context.Services = null;
         }
+    }
+
+    /// <summary>The scope's participants (a DbContext, say) join the transaction before any handler can use them.</summary>
+    private static async ValueTask<IUnitOfWorkParticipant[]> EnlistAsync(IServiceProvider services, StoreTransaction transaction, CancellationToken cancellationToken)
+    {
+        var participants = services.GetServices<IUnitOfWorkParticipant>().ToArray();
+        foreach (var participant in participants)
+        {
+            await participant.EnlistAsync(transaction.Connection, transaction.Transaction, cancellationToken).ConfigureAwait(false);
+        }
+
+        return participants;
     }
 
     private static Task<int> ExecuteAsync(StoreTransaction transaction, object key, string sql, CancellationToken cancellationToken) =>
