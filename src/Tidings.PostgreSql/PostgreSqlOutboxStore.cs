@@ -21,7 +21,7 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
         AddAndRemoveAsync(transaction, messages, [], cancellationToken);
 
     /// <inheritdoc />
-    /// <remarks>One round trip: the delete and every insert go in one batch.</remarks>
+    /// <remarks>One round trip, two statements: one insert for all the messages, one delete for the sent ones.</remarks>
     public async Task<IReadOnlyList<OutboxEntry>> AddAndRemoveAsync(
         StoreTransaction transaction, IReadOnlyList<OutgoingMessage> messages, IReadOnlyList<OutboxEntry> sent, CancellationToken cancellationToken = default)
     {
@@ -31,24 +31,9 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
         var connection = (NpgsqlConnection)transaction.Connection;
         var batch = new NpgsqlBatch(connection, (NpgsqlTransaction)transaction.Transaction);
         await using var batchScope = batch.ConfigureAwait(false);
-        var sql = $"INSERT INTO {store.QuotedSchema}.outbox ({Columns}, claimed_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now() + $12) RETURNING seq";
-        foreach (var message in messages)
+        if (messages.Count > 0)
         {
-            var command = new NpgsqlBatchCommand(sql);
-            var envelope = message.Envelope;
-            command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)message.Destination.Kind });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = message.Destination.Name });
-            command.Parameters.Add(new NpgsqlParameter { Value = (object?)message.DeliverAt?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = envelope.MessageId });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.MessageName });
-            command.Parameters.Add(new NpgsqlParameter { Value = (object?)envelope.CorrelationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter { Value = (object?)envelope.CausationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = envelope.SentAt.ToUniversalTime() });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.ContentType });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(envelope.Headers), NpgsqlDbType = NpgsqlDbType.Jsonb });
-            command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = envelope.Body.ToArray() });
-            command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = store.Options.ClaimDuration });
-            batch.BatchCommands.Add(command);
+            batch.BatchCommands.Add(InsertAll(messages));
         }
 
         // Last, so the reader meets the inserts' results first.
@@ -62,17 +47,73 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
             return [];
         }
 
-        var entries = new OutboxEntry[messages.Count];
+        var sequences = new List<long>(messages.Count);
         var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        for (var i = 0; i < messages.Count; i++)
+        while (messages.Count > 0 && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            entries[i] = new OutboxEntry(reader.GetInt64(0), messages[i]);
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            sequences.Add(reader.GetInt64(0));
+        }
+
+        // One statement numbers its rows in the order it inserts them, which ORDER BY ord makes the order given;
+        // RETURNING promises no order, so the numbers are sorted back into it.
+        sequences.Sort();
+        var entries = new OutboxEntry[messages.Count];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            entries[i] = new OutboxEntry(sequences[i], messages[i]);
         }
 
         return entries;
+    }
+
+    /// <summary>All the messages in one statement: an array per column, unnested in order.</summary>
+    private NpgsqlBatchCommand InsertAll(IReadOnlyList<OutgoingMessage> messages)
+    {
+        var n = messages.Count;
+        var (kinds, destinations, deliverAt, ids, names) = (new short[n], new string[n], new DateTime?[n], new Guid[n], new string[n]);
+        var (correlations, causations, sentAt, contentTypes, headers, bodies) = (new string?[n], new string?[n], new DateTime[n], new string[n], new string[n], new byte[n][]);
+        for (var i = 0; i < n; i++)
+        {
+            var (message, envelope) = (messages[i], messages[i].Envelope);
+            kinds[i] = (short)message.Destination.Kind;
+            destinations[i] = message.Destination.Name;
+            deliverAt[i] = message.DeliverAt?.UtcDateTime;
+            ids[i] = envelope.MessageId;
+            names[i] = envelope.MessageName;
+            correlations[i] = envelope.CorrelationId;
+            causations[i] = envelope.CausationId;
+            sentAt[i] = envelope.SentAt.UtcDateTime;
+            contentTypes[i] = envelope.ContentType;
+            headers[i] = JsonSerializer.Serialize(envelope.Headers);
+            bodies[i] = envelope.Body.ToArray();
+        }
+
+        return new NpgsqlBatchCommand($"""
+            INSERT INTO {store.QuotedSchema}.outbox ({Columns}, claimed_until)
+            SELECT kind, destination, deliver_at, message_id, message_name, correlation_id, causation_id, sent_at, content_type, headers::jsonb, body, now() + $12
+            FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                WITH ORDINALITY AS m(kind, destination, deliver_at, message_id, message_name, correlation_id, causation_id, sent_at, content_type, headers, body, ord)
+            ORDER BY ord
+            RETURNING seq
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<short[]> { TypedValue = kinds },
+                new NpgsqlParameter<string[]> { TypedValue = destinations },
+                new NpgsqlParameter { Value = deliverAt, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
+                new NpgsqlParameter<Guid[]> { TypedValue = ids },
+                new NpgsqlParameter<string[]> { TypedValue = names },
+                new NpgsqlParameter { Value = correlations, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new NpgsqlParameter { Value = causations, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new NpgsqlParameter { Value = sentAt, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
+                new NpgsqlParameter<string[]> { TypedValue = contentTypes },
+                new NpgsqlParameter<string[]> { TypedValue = headers },
+                new NpgsqlParameter { Value = bodies, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
+                new NpgsqlParameter<TimeSpan> { TypedValue = store.Options.ClaimDuration },
+            },
+        };
     }
 
     /// <inheritdoc />
