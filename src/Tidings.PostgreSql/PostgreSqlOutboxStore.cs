@@ -205,11 +205,25 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
 
         var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        var command = new NpgsqlCommand($"UPDATE {store.QuotedSchema}.outbox SET claimed_until = '-infinity' WHERE seq = ANY($1)", connection);
-        await using var commandScope = command.ConfigureAwait(false);
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = Sequences(entries) });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        // The notification goes out with the update's commit: every instance's relay looks at once.
+        var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand($"UPDATE {store.QuotedSchema}.outbox SET claimed_until = '-infinity' WHERE seq = ANY($1)")
+                {
+                    Parameters = { new NpgsqlParameter<long[]> { TypedValue = Sequences(entries) } },
+                },
+                new NpgsqlBatchCommand("SELECT pg_notify($1, '')") { Parameters = { new NpgsqlParameter<string> { TypedValue = store.OutboxReleases.Channel } } },
+            },
+        };
+        await using var batchScope = batch.ConfigureAwait(false);
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc />
+    /// <remarks>PostgreSQL's LISTEN/NOTIFY, on a connection of its own opened when a relay first asks.</remarks>
+    public WakeSignal? Released => store.OutboxReleases.Released;
 
     private string Delete => $"DELETE FROM {store.QuotedSchema}.outbox WHERE seq = ANY($1)";
 

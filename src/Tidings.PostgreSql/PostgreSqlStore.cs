@@ -1,4 +1,6 @@
 using System.Data.Common;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Tidings.Stores;
 
@@ -15,14 +17,18 @@ public sealed class PostgreSqlStore : ITransactionalStore, IAsyncDisposable
     private volatile bool _migrated;
 
     /// <summary>Creates the store; nothing is opened until first use.</summary>
-    public PostgreSqlStore(PostgreSqlStoreOptions options)
+    public PostgreSqlStore(PostgreSqlStoreOptions options, ILogger<PostgreSqlStore>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         QuotedSchema = PostgreSqlSchema.Quote(options.Schema);
         DataSource = CreateDataSource(options);
         _migrated = !options.MigrateOnStart;
+        OutboxReleases = new OutboxReleaseListener(DataSource, options.Schema, (ILogger?)logger ?? NullLogger.Instance);
     }
+
+    /// <summary>LISTEN/NOTIFY on this schema's outbox releases, shared by the store's relay.</summary>
+    internal OutboxReleaseListener OutboxReleases { get; }
 
     /// <summary>The settings.</summary>
     public PostgreSqlStoreOptions Options { get; }
@@ -94,6 +100,7 @@ public sealed class PostgreSqlStore : ITransactionalStore, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await OutboxReleases.DisposeAsync().ConfigureAwait(false);
         await DataSource.DisposeAsync().ConfigureAwait(false);
         _migration.Dispose();
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Tidings.PostgreSql;
 
@@ -17,7 +18,7 @@ public static class TidingsBuilderPostgreSqlExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        builder.Services.AddSingleton(_ => new PostgreSqlStore(options));
+        builder.Services.AddSingleton(sp => new PostgreSqlStore(options, sp.GetService<ILogger<PostgreSqlStore>>()));
         return builder.UseStore(
             sp => sp.GetRequiredService<PostgreSqlStore>(),
             sp => new PostgreSqlOutboxStore(sp.GetRequiredService<PostgreSqlStore>()),

@@ -42,6 +42,13 @@ public interface IOutboxStore
     /// others need do nothing.
     /// </summary>
     Task ReleaseAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <summary>
+    /// Set when any process released messages to the relays (<see cref="ReleaseAsync"/>), so that a relay looks at once
+    /// rather than at its next poll. A store that can hear other processes (PostgreSQL's LISTEN/NOTIFY) returns a signal;
+    /// the default is null, and relays poll.
+    /// </summary>
+    WakeSignal? Released => null;
 }
 
 /// <summary>One message in the outbox, with its position.</summary>

@@ -17,6 +17,7 @@ internal sealed partial class OutboxRelay(
     : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    private static readonly Task Never = new TaskCompletionSource().Task;
     private static readonly KeyValuePair<string, object?> RelayPath = new("tidings.outbox.path", "relay");
 
     // Removing sent messages costs a commit of the service's database. Under load, effectively-once batches take the
@@ -47,6 +48,7 @@ internal sealed partial class OutboxRelay(
             try
             {
                 var relayTicket = dispatcher.RelayWakeup.Ticket;
+                var releasedTicket = outbox.Released?.Ticket ?? Never;
                 var cleanupTicket = dispatcher.CleanupWakeup.Ticket;
                 if (dispatcher.SentWaitingForRemoval > 0)
                 {
@@ -67,8 +69,8 @@ internal sealed partial class OutboxRelay(
                 var entries = lookAtOutbox ? await FetchUnclaimedAsync(stoppingToken).ConfigureAwait(false) : [];
                 if (entries.Count == 0)
                 {
-                    await Task.WhenAny(relayTicket, cleanupTicket, Task.Delay(options.OutboxPollInterval, stoppingToken)).ConfigureAwait(false);
-                    lookAtOutbox = relayTicket.IsCompleted || !cleanupTicket.IsCompleted;
+                    await Task.WhenAny(relayTicket, releasedTicket, cleanupTicket, Task.Delay(options.OutboxPollInterval, stoppingToken)).ConfigureAwait(false);
+                    lookAtOutbox = relayTicket.IsCompleted || releasedTicket.IsCompleted || !cleanupTicket.IsCompleted;
                     continue;
                 }
 

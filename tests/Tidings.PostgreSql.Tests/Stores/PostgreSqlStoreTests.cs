@@ -92,6 +92,42 @@ public sealed class PostgreSqlStoreTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_release_wakes_the_relay_of_every_instance_at_once()
+    {
+        var schema = Database.NewSchema();
+        var (committer, other) = (Store(schema, TimeSpan.FromMinutes(5)), Store(schema, TimeSpan.FromMinutes(5)));
+        var outbox = new PostgreSqlOutboxStore(committer);
+        var released = new PostgreSqlOutboxStore(other).Released!;
+        await released.Ticket.WaitAsync(TimeSpan.FromSeconds(10), Ct); // listening (it wakes the relay once when it starts)
+
+        var ticket = released.Ticket;
+        IReadOnlyList<OutboxEntry> added;
+        await using (var transaction = await committer.BeginAsync(Ct))
+        {
+            added = await outbox.AddAsync(transaction, [new OutgoingMessage(Destination.Queue("q"), TestMessages.Envelope())], Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        await Task.Delay(300, Ct);
+        Assert.False(ticket.IsCompleted); // a commit wakes no one: its committer sends the message itself
+
+        await outbox.ReleaseAsync(added, Ct);
+        await ticket.WaitAsync(TimeSpan.FromSeconds(5), Ct);
+        Assert.Single(await new PostgreSqlOutboxStore(other).FetchAsync(10, Ct));
+    }
+
+    [Theory]
+    [InlineData("tidings")]
+    [InlineData("a_schema_name_long_enough_that_the_channel_would_pass_63_bytes_")]
+    public void Each_schema_has_a_notification_channel_PostgreSQL_accepts(string schema)
+    {
+        var channel = OutboxReleaseListener.ChannelFor(schema);
+        Assert.InRange(channel.Length, 1, 63);
+        Assert.StartsWith("tidings_outbox_", channel, StringComparison.Ordinal);
+        Assert.NotEqual(channel, OutboxReleaseListener.ChannelFor(schema + "x"));
+    }
+
+    [Fact]
     public async Task The_same_message_on_two_instances_at_once_is_recorded_once()
     {
         var schema = Database.NewSchema();
