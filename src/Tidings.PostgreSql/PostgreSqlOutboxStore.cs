@@ -13,8 +13,7 @@ namespace Tidings.PostgreSql;
 /// </summary>
 public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
 {
-    private const string Columns =
-        "destination_kind, destination, deliver_at, message_id, message_name, correlation_id, causation_id, sent_at, content_type, headers, body";
+    private const string Columns = OutgoingColumns.Names;
 
     /// <inheritdoc />
     public Task<IReadOnlyList<OutboxEntry>> AddAsync(StoreTransaction transaction, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default) =>
@@ -136,21 +135,7 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
         await using var readerScope = reader.ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var envelope = new Envelope
-            {
-                MessageId = reader.GetGuid(4),
-                MessageName = reader.GetString(5),
-                CorrelationId = reader.IsDBNull(6) ? null : reader.GetString(6),
-                CausationId = reader.IsDBNull(7) ? null : reader.GetString(7),
-                SentAt = reader.GetFieldValue<DateTimeOffset>(8),
-                ContentType = reader.GetString(9),
-                // A string-keyed dictionary compares ordinally by default, as Envelope.Headers does.
-                Headers = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(10)) ?? [],
-                Body = reader.GetFieldValue<byte[]>(11),
-            };
-            var destination = new Destination((DestinationKind)reader.GetInt16(1), reader.GetString(2));
-            DateTimeOffset? deliverAt = reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3);
-            entries.Add(new OutboxEntry(reader.GetInt64(0), new OutgoingMessage(destination, envelope, deliverAt)));
+            entries.Add(new OutboxEntry(reader.GetInt64(0), OutgoingColumns.Read(reader, 1)));
         }
 
         // RETURNING keeps no order; the relay sends oldest first.

@@ -7,7 +7,7 @@ namespace Tidings.PostgreSql;
 public static partial class PostgreSqlSchema
 {
     /// <summary>The schema version this package creates.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>
     /// The SQL that creates (or brings up to date) Tidings' tables in <paramref name="schema"/>, for teams that run
@@ -53,6 +53,38 @@ public static partial class PostgreSqlSchema
             )
             """,
             $"CREATE INDEX IF NOT EXISTS inbox_handled_at ON {s}.inbox (handled_at)",
+            $"""
+            -- Version 2. The state of long-running processes (sagas), guarded by a version for concurrent changes.
+            CREATE TABLE IF NOT EXISTS {s}.sagas (
+                saga_name      text        NOT NULL,
+                correlation_id text        NOT NULL,
+                data           jsonb       NOT NULL,
+                version        bigint      NOT NULL,
+                created_at     timestamptz NOT NULL DEFAULT now(),
+                updated_at     timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (saga_name, correlation_id)
+            )
+            """,
+            $"""
+            -- Version 2. Messages to send later (deadlines); claimed like the outbox, so one instance sends each.
+            CREATE TABLE IF NOT EXISTS {s}.schedules (
+                id               uuid        PRIMARY KEY,
+                due_at           timestamptz NOT NULL,
+                destination_kind smallint    NOT NULL,
+                destination      text        NOT NULL,
+                deliver_at       timestamptz NULL,
+                message_id       uuid        NOT NULL,
+                message_name     text        NOT NULL,
+                correlation_id   text        NULL,
+                causation_id     text        NULL,
+                sent_at          timestamptz NOT NULL,
+                content_type     text        NOT NULL,
+                headers          jsonb       NOT NULL,
+                body             bytea       NOT NULL,
+                claimed_until    timestamptz NOT NULL DEFAULT '-infinity'
+            )
+            """,
+            $"CREATE INDEX IF NOT EXISTS schedules_due ON {s}.schedules (due_at)",
             $"INSERT INTO {s}.schema_version (version) SELECT {Version} WHERE NOT EXISTS (SELECT 1 FROM {s}.schema_version)",
             $"UPDATE {s}.schema_version SET version = {Version} WHERE version < {Version}",
         ];

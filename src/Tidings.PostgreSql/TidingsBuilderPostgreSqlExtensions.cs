@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Tidings.Stores;
 
 namespace Tidings.PostgreSql;
 
@@ -11,7 +13,7 @@ public static class TidingsBuilderPostgreSqlExtensions
         builder.UsePostgreSqlStore(new PostgreSqlStoreOptions { ConnectionString = connectionString });
 
     /// <summary>
-    /// Keeps the outbox and inbox in the service's own PostgreSQL database. <see cref="PostgreSqlStore"/> is registered
+    /// Keeps the outbox, inbox, saga state and scheduled messages in the service's own PostgreSQL database. <see cref="PostgreSqlStore"/> is registered
     /// for the service's own use (its <see cref="PostgreSqlStore.DataSource"/>).
     /// </summary>
     public static TidingsBuilder UsePostgreSqlStore(this TidingsBuilder builder, PostgreSqlStoreOptions options)
@@ -19,6 +21,8 @@ public static class TidingsBuilderPostgreSqlExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
         builder.Services.AddSingleton(sp => new PostgreSqlStore(options, sp.GetService<ILogger<PostgreSqlStore>>()));
+        builder.Services.Replace(ServiceDescriptor.Singleton<ISagaStore>(sp => new PostgreSqlSagaStore(sp.GetRequiredService<PostgreSqlStore>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IScheduleStore>(sp => new PostgreSqlScheduleStore(sp.GetRequiredService<PostgreSqlStore>())));
         return builder.UseStore(
             sp => sp.GetRequiredService<PostgreSqlStore>(),
             sp => new PostgreSqlOutboxStore(sp.GetRequiredService<PostgreSqlStore>()),

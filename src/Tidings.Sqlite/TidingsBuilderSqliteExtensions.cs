@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tidings.Stores;
 
 namespace Tidings.Sqlite;
 
@@ -21,12 +23,14 @@ public static class TidingsBuilderSqliteExtensions
     public static TidingsBuilder UseSqliteStore(this TidingsBuilder builder, string path) =>
         builder.UseSqliteStore(new SqliteStoreOptions { Path = path });
 
-    /// <summary>Keeps the outbox and inbox in the service's own SQLite database. <see cref="SqliteStore"/> is registered for the service's own use.</summary>
+    /// <summary>Keeps the outbox, inbox, saga state and scheduled messages in the service's own SQLite database. <see cref="SqliteStore"/> is registered for the service's own use.</summary>
     public static TidingsBuilder UseSqliteStore(this TidingsBuilder builder, SqliteStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
         builder.Services.AddSingleton(_ => new SqliteStore(options));
+        builder.Services.Replace(ServiceDescriptor.Singleton<ISagaStore>(sp => new SqliteSagaStore(sp.GetService<TimeProvider>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IScheduleStore>(sp => new SqliteScheduleStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>())));
         return builder.UseStore(
             sp => sp.GetRequiredService<SqliteStore>(),
             sp => new SqliteOutboxStore(sp.GetRequiredService<SqliteStore>()),

@@ -12,6 +12,10 @@ public interface IStoreFixture : IAsyncDisposable
     IOutboxStore Outbox { get; }
 
     IInboxStore Inbox { get; }
+
+    ISagaStore Sagas { get; }
+
+    IScheduleStore Schedules { get; }
 }
 
 /// <summary>What every outbox and inbox store promises. A store's test project subclasses this in one line with its fixture.</summary>
@@ -210,6 +214,125 @@ public abstract class StoreContract<TFixture> : IAsyncLifetime
         }
 
         Assert.Equal(["kept", "new 1", "new 2"], (await Fixture.Outbox.FetchAsync(10, Ct)).Select(Body));
+    }
+
+    [Fact]
+    public async Task A_saga_is_started_found_changed_and_finished_in_units_of_work()
+    {
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            Assert.Null(await Fixture.Sagas.FindAsync(transaction, "order", "cup-7", Ct));
+            var started = await Fixture.Sagas.InsertAsync(transaction, "order", "cup-7", """{"step":"placed"}""", Ct);
+            Assert.Equal(1, started.Version);
+            await transaction.CommitAsync(Ct);
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            var found = await Fixture.Sagas.FindAsync(transaction, "order", "cup-7", Ct);
+            Assert.NotNull(found);
+            Assert.Contains("placed", found.Data, StringComparison.Ordinal);
+            Assert.Null(await Fixture.Sagas.FindAsync(transaction, "refund", "cup-7", Ct)); // another saga, same correlation
+            var paid = await Fixture.Sagas.UpdateAsync(transaction, found, """{"step":"paid"}""", Ct);
+            Assert.Equal(2, paid.Version);
+            await transaction.CommitAsync(Ct);
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            var found = await Fixture.Sagas.FindAsync(transaction, "order", "cup-7", Ct);
+            Assert.Equal(2, found!.Version);
+            Assert.Contains("paid", found.Data, StringComparison.Ordinal);
+            await Fixture.Sagas.DeleteAsync(transaction, found, Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            Assert.Null(await Fixture.Sagas.FindAsync(transaction, "order", "cup-7", Ct));
+        }
+    }
+
+    [Fact]
+    public async Task A_saga_started_twice_or_changed_from_a_stale_read_is_refused_and_a_rolled_back_start_is_forgotten()
+    {
+        SagaState stale;
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            stale = await Fixture.Sagas.InsertAsync(transaction, "order", "cup-8", "{}", Ct);
+            await Assert.ThrowsAsync<SagaConcurrencyException>(() => Fixture.Sagas.InsertAsync(transaction, "order", "cup-8", "{}", Ct));
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            Assert.Null(await Fixture.Sagas.FindAsync(transaction, "order", "cup-8", Ct)); // the start rolled back
+            stale = await Fixture.Sagas.InsertAsync(transaction, "order", "cup-8", "{}", Ct);
+            await Fixture.Sagas.UpdateAsync(transaction, stale, """{"n":1}""", Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            await Assert.ThrowsAsync<SagaConcurrencyException>(() => Fixture.Sagas.UpdateAsync(transaction, stale, """{"n":2}""", Ct));
+            await Assert.ThrowsAsync<SagaConcurrencyException>(() => Fixture.Sagas.DeleteAsync(transaction, stale, Ct));
+        }
+    }
+
+    [Fact]
+    public async Task Scheduled_messages_come_out_when_due_earliest_first_whole_and_once_until_their_claim_runs_out()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var later = new ScheduledMessage(Guid.CreateVersion7(), now.AddHours(1), ToQueue("later"));
+        var first = new ScheduledMessage(Guid.CreateVersion7(), now.AddSeconds(-20), ToQueue("first"));
+        var second = new ScheduledMessage(Guid.CreateVersion7(), now.AddSeconds(-10), ToQueue("second"));
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            foreach (var scheduled in new[] { later, second, first })
+            {
+                await Fixture.Schedules.ScheduleAsync(transaction, scheduled, Ct);
+            }
+
+            await transaction.CommitAsync(Ct);
+        }
+
+        Assert.Equal(first.DueAt.ToUnixTimeMilliseconds(), (await Fixture.Schedules.NextDueAsync(Ct))!.Value.ToUnixTimeMilliseconds());
+        var due = await Fixture.Schedules.FetchDueAsync(10, Ct);
+        Assert.Equal(["first", "second"], due.Select(d => Encoding.UTF8.GetString(d.Message.Envelope.Body.Span)));
+        Assert.Equal(first.Id, due[0].Id);
+        Assert.Equal(first.Message.Envelope.MessageId, due[0].Message.Envelope.MessageId);
+        Assert.Equal(Destination.Queue("q"), due[0].Message.Destination);
+        Assert.Equal("yes", due[0].Message.Envelope.Headers["x-test"]);
+        Assert.Empty(await Fixture.Schedules.FetchDueAsync(10, Ct)); // handed out: claimed
+        Assert.Equal(later.DueAt.ToUnixTimeMilliseconds(), (await Fixture.Schedules.NextDueAsync(Ct))!.Value.ToUnixTimeMilliseconds());
+
+        await Fixture.Schedules.RemoveAsync(due.Select(d => d.Id).ToList(), Ct);
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            Assert.False(await Fixture.Schedules.CancelAsync(transaction, first.Id, Ct)); // sent and removed
+            Assert.True(await Fixture.Schedules.CancelAsync(transaction, later.Id, Ct));
+            await transaction.CommitAsync(Ct);
+        }
+
+        Assert.Null(await Fixture.Schedules.NextDueAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_message_scheduled_or_cancelled_in_a_rolled_back_transaction_is_not()
+    {
+        var kept = new ScheduledMessage(Guid.CreateVersion7(), DateTimeOffset.UtcNow.AddSeconds(-1), ToQueue("kept"));
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            await Fixture.Schedules.ScheduleAsync(transaction, kept, Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            await Fixture.Schedules.ScheduleAsync(transaction, new ScheduledMessage(Guid.CreateVersion7(), DateTimeOffset.UtcNow.AddSeconds(-1), ToQueue("never")), Ct);
+            Assert.True(await Fixture.Schedules.CancelAsync(transaction, kept.Id, Ct));
+        }
+
+        Assert.Equal(["kept"], (await Fixture.Schedules.FetchDueAsync(10, Ct)).Select(d => Encoding.UTF8.GetString(d.Message.Envelope.Body.Span)));
     }
 
     private static OutgoingMessage ToQueue(string body) => new(Destination.Queue("q"), TestMessages.Envelope(body: body));

@@ -50,20 +50,7 @@ public sealed class SqliteOutboxStore(SqliteStore store) : IOutboxStore
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            var envelope = new Envelope
-            {
-                MessageId = Guid.Parse(reader.GetString(4)),
-                MessageName = reader.GetString(5),
-                CorrelationId = reader.IsDBNull(6) ? null : reader.GetString(6),
-                CausationId = reader.IsDBNull(7) ? null : reader.GetString(7),
-                SentAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
-                ContentType = reader.GetString(9),
-                Headers = HeaderJson.Read(reader.GetString(10)),
-                Body = reader.GetFieldValue<byte[]>(11),
-            };
-            var destination = new Destination((DestinationKind)reader.GetInt32(1), reader.GetString(2));
-            DateTimeOffset? deliverAt = reader.IsDBNull(3) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3));
-            entries.Add(new OutboxEntry(reader.GetInt64(0), new OutgoingMessage(destination, envelope, deliverAt)));
+            entries.Add(new OutboxEntry(reader.GetInt64(0), OutgoingColumns.Read(reader, 1)));
         }
 
         return Task.FromResult<IReadOnlyList<OutboxEntry>>(entries);

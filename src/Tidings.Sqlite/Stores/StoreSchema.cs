@@ -25,5 +25,30 @@ internal static class StoreSchema
             PRIMARY KEY (endpoint, message_id)
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS ix_tidings_inbox_received ON tidings_inbox (received_at);
+        CREATE TABLE IF NOT EXISTS tidings_sagas (
+            saga_name TEXT NOT NULL,
+            correlation_id TEXT NOT NULL,
+            data TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (saga_name, correlation_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS tidings_schedules (
+            id TEXT PRIMARY KEY,
+            due_at INTEGER NOT NULL,
+            claimed_until INTEGER NOT NULL DEFAULT 0,
+            destination_kind INTEGER NOT NULL,
+            destination TEXT NOT NULL,
+            deliver_at INTEGER NULL,
+            message_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            correlation_id TEXT NULL,
+            causation_id TEXT NULL,
+            sent_at INTEGER NOT NULL,
+            content_type TEXT NOT NULL,
+            headers TEXT NOT NULL,
+            body BLOB NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS ix_tidings_schedules_due ON tidings_schedules (due_at);
         """;
 }

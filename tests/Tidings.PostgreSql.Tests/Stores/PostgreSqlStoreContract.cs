@@ -7,12 +7,21 @@ namespace Tidings.PostgreSql.Tests.Stores;
 /// <summary>A schema of its own per test. Messages are not reserved for their committer here, so the contract sees them at once.</summary>
 public sealed class PostgreSqlStoreFixture : IStoreFixture
 {
-    private readonly PostgreSqlStore _store = new(Database.Options(Database.NewSchema()));
+    private static readonly TimeSpan ScheduleClaim = TimeSpan.FromSeconds(30);
+    private readonly PostgreSqlStore _store;
+
+    // Scheduled messages are claimed when handed out, as the contract expects; outbox messages are not reserved.
+    private readonly PostgreSqlStore _scheduling;
 
     public PostgreSqlStoreFixture()
     {
+        var schema = Database.NewSchema();
+        _store = new PostgreSqlStore(Database.Options(schema));
+        _scheduling = new PostgreSqlStore(Database.Options(schema, ScheduleClaim));
         Outbox = new PostgreSqlOutboxStore(_store);
         Inbox = new PostgreSqlInboxStore(_store);
+        Sagas = new PostgreSqlSagaStore(_store);
+        Schedules = new PostgreSqlScheduleStore(_scheduling);
     }
 
     public ITransactionalStore Store => _store;
@@ -21,7 +30,15 @@ public sealed class PostgreSqlStoreFixture : IStoreFixture
 
     public IInboxStore Inbox { get; }
 
-    public ValueTask DisposeAsync() => _store.DisposeAsync();
+    public ISagaStore Sagas { get; }
+
+    public IScheduleStore Schedules { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _scheduling.DisposeAsync();
+        await _store.DisposeAsync();
+    }
 }
 
 public sealed class PostgreSqlStoreContract : StoreContract<PostgreSqlStoreFixture>;

@@ -192,6 +192,50 @@ public sealed class PostgreSqlStoreTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_schema_of_version_1_is_brought_up_to_date_with_the_saga_and_schedule_tables()
+    {
+        var schema = Database.NewSchema();
+        await using (var transaction = await Store(schema).BeginAsync(Ct))
+        {
+            await using var downgrade = transaction.CreateCommand(
+                $"DROP TABLE \"{schema}\".sagas; DROP TABLE \"{schema}\".schedules; UPDATE \"{schema}\".schema_version SET version = 1");
+            await downgrade.ExecuteNonQueryAsync(Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        var upgraded = Store(schema);
+        await using (var transaction = await upgraded.BeginAsync(Ct))
+        {
+            Assert.Null(await new PostgreSqlSagaStore(upgraded).FindAsync(transaction, "order", "cup-1", Ct));
+            await using var version = transaction.CreateCommand($"SELECT version FROM \"{schema}\".schema_version");
+            Assert.Equal(2, (int)(await version.ExecuteScalarAsync(Ct))!);
+        }
+    }
+
+    [Fact]
+    public async Task Two_instances_never_take_the_same_due_message()
+    {
+        var schema = Database.NewSchema();
+        var (one, two) = (new PostgreSqlScheduleStore(Store(schema, TimeSpan.FromMinutes(1))), new PostgreSqlScheduleStore(Store(schema, TimeSpan.FromMinutes(1))));
+        await using (var transaction = await Store(schema).BeginAsync(Ct))
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                await one.ScheduleAsync(transaction, new ScheduledMessage(Guid.CreateVersion7(), DateTimeOffset.UtcNow.AddSeconds(-1),
+                    new OutgoingMessage(Destination.Queue("q"), TestMessages.Envelope())), Ct);
+            }
+
+            await transaction.CommitAsync(Ct);
+        }
+
+        var taken = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? one : two).FetchDueAsync(15, Ct)));
+        var ids = taken.SelectMany(t => t).Select(d => d.Id).ToList();
+        ids.AddRange((await two.FetchDueAsync(200, Ct)).Select(d => d.Id)); // whatever the racing fetches skipped
+        Assert.Equal(200, ids.Count);
+        Assert.Equal(200, ids.Distinct().Count());
+    }
+
+    [Fact]
     public async Task Teams_that_run_their_own_migrations_get_the_script_and_Tidings_leaves_the_schema_alone()
     {
         var schema = Database.NewSchema();

@@ -15,6 +15,8 @@ public sealed class SqliteStoreFixture : IStoreFixture
         Store = store;
         Outbox = new SqliteOutboxStore(store);
         Inbox = new SqliteInboxStore(store);
+        Sagas = new SqliteSagaStore();
+        Schedules = new SqliteScheduleStore(store);
     }
 
     public Tidings.Stores.ITransactionalStore Store { get; }
@@ -22,6 +24,10 @@ public sealed class SqliteStoreFixture : IStoreFixture
     public Tidings.Stores.IOutboxStore Outbox { get; }
 
     public Tidings.Stores.IInboxStore Inbox { get; }
+
+    public Tidings.Stores.ISagaStore Sagas { get; }
+
+    public Tidings.Stores.IScheduleStore Schedules { get; }
 
     public ValueTask DisposeAsync()
     {

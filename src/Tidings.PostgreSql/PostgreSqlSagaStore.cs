@@ -1,0 +1,85 @@
+using Npgsql;
+using NpgsqlTypes;
+using Tidings.Stores;
+
+namespace Tidings.PostgreSql;
+
+/// <summary>
+/// Saga state as rows of the service's PostgreSQL database. <see cref="FindAsync"/> locks the row (<c>FOR UPDATE</c>)
+/// so that two messages for one instance take turns; the version guards what a lock cannot (an instance created twice
+/// at once, a change made without reading first).
+/// </summary>
+public sealed class PostgreSqlSagaStore(PostgreSqlStore store) : ISagaStore
+{
+    /// <inheritdoc />
+    public async Task<SagaState?> FindAsync(StoreTransaction transaction, string sagaName, string correlationId, CancellationToken cancellationToken = default)
+    {
+        var command = Command(transaction, $"SELECT data::text, version FROM {store.QuotedSchema}.sagas WHERE saga_name = $1 AND correlation_id = $2 FOR UPDATE", sagaName, correlationId);
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new SagaState(sagaName, correlationId, reader.GetString(0), reader.GetInt64(1))
+            : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<SagaState> InsertAsync(StoreTransaction transaction, string sagaName, string correlationId, string data, CancellationToken cancellationToken = default)
+    {
+        var command = Command(transaction,
+            $"INSERT INTO {store.QuotedSchema}.sagas (saga_name, correlation_id, data, version) VALUES ($1, $2, $3, 1) ON CONFLICT DO NOTHING",
+            sagaName, correlationId);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = data, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            throw SagaConcurrencyException.For(sagaName, correlationId, "was started already");
+        }
+
+        return new SagaState(sagaName, correlationId, data, 1);
+    }
+
+    /// <inheritdoc />
+    public async Task<SagaState> UpdateAsync(StoreTransaction transaction, SagaState current, string data, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        var command = Command(transaction,
+            $"UPDATE {store.QuotedSchema}.sagas SET data = $3, version = version + 1, updated_at = now() WHERE saga_name = $1 AND correlation_id = $2 AND version = $4",
+            current.SagaName, current.CorrelationId);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = data, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = current.Version });
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            throw SagaConcurrencyException.For(current.SagaName, current.CorrelationId, "was changed or removed");
+        }
+
+        return current with { Data = data, Version = current.Version + 1 };
+    }
+
+    /// <inheritdoc />
+    public async Task DeleteAsync(StoreTransaction transaction, SagaState current, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        var command = Command(transaction,
+            $"DELETE FROM {store.QuotedSchema}.sagas WHERE saga_name = $1 AND correlation_id = $2 AND version = $3",
+            current.SagaName, current.CorrelationId);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = current.Version });
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            throw SagaConcurrencyException.For(current.SagaName, current.CorrelationId, "was changed or removed");
+        }
+    }
+
+    private static NpgsqlCommand Command(StoreTransaction transaction, string sql, string sagaName, string correlationId)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentException.ThrowIfNullOrEmpty(sagaName);
+        ArgumentException.ThrowIfNullOrEmpty(correlationId);
+        var command = (NpgsqlCommand)transaction.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sagaName });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = correlationId });
+        return command;
+    }
+}

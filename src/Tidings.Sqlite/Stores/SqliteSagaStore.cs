@@ -1,0 +1,82 @@
+using Microsoft.Data.Sqlite;
+using Tidings.Stores;
+
+namespace Tidings.Sqlite;
+
+/// <summary>
+/// Saga state as rows of the service's own SQLite database. Units of work hold SQLite's one write lock from their
+/// start, so two messages for one instance take turns; the version still guards changes made without reading first.
+/// </summary>
+public sealed class SqliteSagaStore(TimeProvider? timeProvider = null) : ISagaStore
+{
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    /// <inheritdoc />
+    public Task<SagaState?> FindAsync(StoreTransaction transaction, string sagaName, string correlationId, CancellationToken cancellationToken = default)
+    {
+        using var command = Command(transaction, "SELECT data, version FROM tidings_sagas WHERE saga_name = $saga AND correlation_id = $correlation", sagaName, correlationId);
+        using var reader = command.ExecuteReader();
+        return Task.FromResult(reader.Read() ? new SagaState(sagaName, correlationId, reader.GetString(0), reader.GetInt64(1)) : null);
+    }
+
+    /// <inheritdoc />
+    public Task<SagaState> InsertAsync(StoreTransaction transaction, string sagaName, string correlationId, string data, CancellationToken cancellationToken = default)
+    {
+        using var command = Command(transaction,
+            "INSERT OR IGNORE INTO tidings_sagas (saga_name, correlation_id, data, version, updated_at) VALUES ($saga, $correlation, $data, 1, $now)",
+            sagaName, correlationId);
+        command.Parameters.AddWithValue("$data", data);
+        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
+        if (command.ExecuteNonQuery() == 0)
+        {
+            throw SagaConcurrencyException.For(sagaName, correlationId, "was started already");
+        }
+
+        return Task.FromResult(new SagaState(sagaName, correlationId, data, 1));
+    }
+
+    /// <inheritdoc />
+    public Task<SagaState> UpdateAsync(StoreTransaction transaction, SagaState current, string data, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        using var command = Command(transaction,
+            "UPDATE tidings_sagas SET data = $data, version = version + 1, updated_at = $now WHERE saga_name = $saga AND correlation_id = $correlation AND version = $version",
+            current.SagaName, current.CorrelationId);
+        command.Parameters.AddWithValue("$data", data);
+        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$version", current.Version);
+        if (command.ExecuteNonQuery() == 0)
+        {
+            throw SagaConcurrencyException.For(current.SagaName, current.CorrelationId, "was changed or removed");
+        }
+
+        return Task.FromResult(current with { Data = data, Version = current.Version + 1 });
+    }
+
+    /// <inheritdoc />
+    public Task DeleteAsync(StoreTransaction transaction, SagaState current, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        using var command = Command(transaction,
+            "DELETE FROM tidings_sagas WHERE saga_name = $saga AND correlation_id = $correlation AND version = $version",
+            current.SagaName, current.CorrelationId);
+        command.Parameters.AddWithValue("$version", current.Version);
+        if (command.ExecuteNonQuery() == 0)
+        {
+            throw SagaConcurrencyException.For(current.SagaName, current.CorrelationId, "was changed or removed");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static SqliteCommand Command(StoreTransaction transaction, string sql, string sagaName, string correlationId)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentException.ThrowIfNullOrEmpty(sagaName);
+        ArgumentException.ThrowIfNullOrEmpty(correlationId);
+        var command = (SqliteCommand)transaction.CreateCommand(sql);
+        command.Parameters.AddWithValue("$saga", sagaName);
+        command.Parameters.AddWithValue("$correlation", correlationId);
+        return command;
+    }
+}

@@ -1,0 +1,55 @@
+namespace Tidings.Stores;
+
+/// <summary>
+/// Where long-running processes (sagas) keep their state, in the service's own database, inside the unit of work of the
+/// message that changes it: a saga's state, the inbox entry and the messages it sends commit together.
+/// </summary>
+public interface ISagaStore
+{
+    /// <summary>
+    /// The instance of <paramref name="sagaName"/> for <paramref name="correlationId"/>, or null. Where the database can,
+    /// the row stays locked until <paramref name="transaction"/> ends, so that two messages for one instance take turns.
+    /// </summary>
+    Task<SagaState?> FindAsync(StoreTransaction transaction, string sagaName, string correlationId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores a new instance at version 1. Throws <see cref="SagaConcurrencyException"/> if one exists already (another
+    /// message started it meanwhile): the unit of work then runs again and finds it.
+    /// </summary>
+    Task<SagaState> InsertAsync(StoreTransaction transaction, string sagaName, string correlationId, string data, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces the state of <paramref name="current"/> with <paramref name="data"/> if nobody changed it since it was
+    /// read; returns it at the next version. Throws <see cref="SagaConcurrencyException"/> otherwise.
+    /// </summary>
+    Task<SagaState> UpdateAsync(StoreTransaction transaction, SagaState current, string data, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a finished instance, with the same check as <see cref="UpdateAsync"/>.</summary>
+    Task DeleteAsync(StoreTransaction transaction, SagaState current, CancellationToken cancellationToken = default);
+}
+
+/// <summary>One saga instance as stored: its state (JSON) and the version that guards concurrent changes.</summary>
+public sealed record SagaState(string SagaName, string CorrelationId, string Data, long Version);
+
+/// <summary>A saga instance was created or changed by another unit of work since this one read it.</summary>
+public sealed class SagaConcurrencyException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public SagaConcurrencyException()
+    {
+    }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public SagaConcurrencyException(string message) : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and its cause.</summary>
+    public SagaConcurrencyException(string message, Exception inner) : base(message, inner)
+    {
+    }
+
+    /// <summary>For stores: the exception for saga <paramref name="sagaName"/> '<paramref name="correlationId"/>', which <paramref name="what"/> (e.g. "was changed or removed").</summary>
+    public static SagaConcurrencyException For(string sagaName, string correlationId, string what) =>
+        new($"Saga {sagaName} '{correlationId}' {what} by another unit of work; this one must start over.");
+}
