@@ -11,6 +11,21 @@ internal static class OutgoingColumns
     public const string Names =
         "destination_kind, destination, deliver_at, message_id, message_name, correlation_id, causation_id, sent_at, content_type, headers, body";
 
+    /// <summary>The columns of <see cref="Names"/> as a table defines them (the outbox and schedules tables).</summary>
+    public const string Definitions = """
+        destination_kind smallint    NOT NULL,
+                        destination      text        NOT NULL,
+                        deliver_at       timestamptz NULL,
+                        message_id       uuid        NOT NULL,
+                        message_name     text        NOT NULL,
+                        correlation_id   text        NULL,
+                        causation_id     text        NULL,
+                        sent_at          timestamptz NOT NULL,
+                        content_type     text        NOT NULL,
+                        headers          jsonb       NOT NULL,
+                        body             bytea       NOT NULL
+        """;
+
     /// <summary>The message's values as parameters, in the order of <see cref="Names"/>.</summary>
     public static void Add(NpgsqlParameterCollection parameters, OutgoingMessage message)
     {

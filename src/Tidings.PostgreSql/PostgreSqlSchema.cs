@@ -27,17 +27,7 @@ public static partial class PostgreSqlSchema
             -- Messages waiting to leave, committed with the business data that caused them.
             CREATE TABLE IF NOT EXISTS {s}.outbox (
                 seq              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                destination_kind smallint    NOT NULL,
-                destination      text        NOT NULL,
-                deliver_at       timestamptz NULL,
-                message_id       uuid        NOT NULL,
-                message_name     text        NOT NULL,
-                correlation_id   text        NULL,
-                causation_id     text        NULL,
-                sent_at          timestamptz NOT NULL,
-                content_type     text        NOT NULL,
-                headers          jsonb       NOT NULL,
-                body             bytea       NOT NULL,
+                {OutgoingColumns.Definitions},
                 -- Reserved for the committing process (or a relay) until then; anyone's relay may take it after.
                 claimed_until    timestamptz NOT NULL DEFAULT '-infinity'
             )
@@ -70,17 +60,7 @@ public static partial class PostgreSqlSchema
             CREATE TABLE IF NOT EXISTS {s}.schedules (
                 id               uuid        PRIMARY KEY,
                 due_at           timestamptz NOT NULL,
-                destination_kind smallint    NOT NULL,
-                destination      text        NOT NULL,
-                deliver_at       timestamptz NULL,
-                message_id       uuid        NOT NULL,
-                message_name     text        NOT NULL,
-                correlation_id   text        NULL,
-                causation_id     text        NULL,
-                sent_at          timestamptz NOT NULL,
-                content_type     text        NOT NULL,
-                headers          jsonb       NOT NULL,
-                body             bytea       NOT NULL,
+                {OutgoingColumns.Definitions},
                 claimed_until    timestamptz NOT NULL DEFAULT '-infinity'
             )
             """,

@@ -3,20 +3,25 @@ namespace Tidings.Sqlite.Stores;
 /// <summary>The tables Tidings keeps in a service's own SQLite database, beside the service's tables.</summary>
 internal static class StoreSchema
 {
-    public const string Create = """
+    // The columns of an outgoing message, in the outbox and the schedules tables alike (OutgoingColumns reads them).
+    private const string MessageColumns = """
+        destination_kind INTEGER NOT NULL,
+                    destination TEXT NOT NULL,
+                    deliver_at INTEGER NULL,
+                    message_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    correlation_id TEXT NULL,
+                    causation_id TEXT NULL,
+                    sent_at INTEGER NOT NULL,
+                    content_type TEXT NOT NULL,
+                    headers TEXT NOT NULL,
+                    body BLOB NOT NULL
+        """;
+
+    public const string Create = $$"""
         CREATE TABLE IF NOT EXISTS tidings_outbox (
             sequence INTEGER PRIMARY KEY AUTOINCREMENT,
-            destination_kind INTEGER NOT NULL,
-            destination TEXT NOT NULL,
-            deliver_at INTEGER NULL,
-            message_id TEXT NOT NULL,
-            name TEXT NOT NULL,
-            correlation_id TEXT NULL,
-            causation_id TEXT NULL,
-            sent_at INTEGER NOT NULL,
-            content_type TEXT NOT NULL,
-            headers TEXT NOT NULL,
-            body BLOB NOT NULL
+            {{MessageColumns}}
         );
         CREATE TABLE IF NOT EXISTS tidings_inbox (
             endpoint TEXT NOT NULL,
@@ -37,17 +42,7 @@ internal static class StoreSchema
             id TEXT PRIMARY KEY,
             due_at INTEGER NOT NULL,
             claimed_until INTEGER NOT NULL DEFAULT 0,
-            destination_kind INTEGER NOT NULL,
-            destination TEXT NOT NULL,
-            deliver_at INTEGER NULL,
-            message_id TEXT NOT NULL,
-            name TEXT NOT NULL,
-            correlation_id TEXT NULL,
-            causation_id TEXT NULL,
-            sent_at INTEGER NOT NULL,
-            content_type TEXT NOT NULL,
-            headers TEXT NOT NULL,
-            body BLOB NOT NULL
+            {{MessageColumns}}
         );
         CREATE INDEX IF NOT EXISTS ix_tidings_schedules_due ON tidings_schedules (due_at);
         """;
