@@ -179,14 +179,18 @@ internal sealed partial class EndpointWorker(
     }
 
     /// <summary>
-    /// Duplicates already in the inbox are looked up once for the batch. A single message is not worth the query: if it
-    /// is a duplicate, recording it before the commit says so, and it goes through again with a savepoint.
+    /// Duplicates already in the inbox are looked up once for the batch and skip their handlers; the ids the batch handles
+    /// are recorded together before the commit. A single message records its id at once instead: one round trip either
+    /// way, and a duplicate never reaches its handler.
     /// </summary>
-    private async Task<InboxBatch> StartInboxBatchAsync(StoreTransaction transaction, ReceiveContext[] contexts, CancellationToken abort)
+    private async Task<InboxBatch?> StartInboxBatchAsync(StoreTransaction transaction, ReceiveContext[] contexts, CancellationToken abort)
     {
-        IReadOnlySet<Guid> recorded = contexts.Length > 1
-            ? await inbox!.FindRecordedAsync(transaction, _options.Name, contexts.Select(c => c.Envelope.MessageId).ToArray(), abort).ConfigureAwait(false)
-            : new HashSet<Guid>();
+        if (contexts.Length == 1)
+        {
+            return null;
+        }
+
+        var recorded = await inbox!.FindRecordedAsync(transaction, _options.Name, contexts.Select(c => c.Envelope.MessageId).ToArray(), abort).ConfigureAwait(false);
         return new InboxBatch(_options.Name, recorded);
     }
 

@@ -43,16 +43,19 @@ public sealed class ChargeCardHandler : IHandleMessages<ChargeCard>
 }
 
 /// <summary>
-/// Plays another instance of the service: while this instance handles order 13, the other one handles the same message
-/// and commits first (its inbox row appears from another connection).
+/// Plays another instance of the service: while this instance handles order 12, the other one handles the message of
+/// order 13 (<see cref="Target"/>) and commits first (its inbox row appears from another connection). Order 13 then
+/// comes in the same batch as 12, whose inbox lookup is done, or in a later one.
 /// </summary>
 public sealed class OtherInstance(string connectionString, string schema)
 {
     private int _fired;
 
+    public Guid Target { get; set; }
+
     public async Task HandleFirstAsync(IMessageContext context, int orderId, CancellationToken cancellationToken)
     {
-        if (orderId != 13 || Interlocked.Exchange(ref _fired, 1) == 1)
+        if (orderId != 12 || Interlocked.Exchange(ref _fired, 1) == 1)
         {
             return;
         }
@@ -61,7 +64,7 @@ public sealed class OtherInstance(string connectionString, string schema)
         await connection.OpenAsync(cancellationToken);
         await using var insert = new NpgsqlCommand($"INSERT INTO {schema}.inbox (endpoint, message_id) VALUES ($1, $2)", connection);
         insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = context.Endpoint });
-        insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = context.Envelope.MessageId });
+        insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Target });
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 }
@@ -160,13 +163,15 @@ public sealed class EffectivelyOnceTests : IAsyncDisposable
     {
         var (transport, downstream) = await StartAsync<RacedChargeCardHandler>(RetryPolicy.Default, paused: true);
         var orders = new[] { 11, 12, 13, 14, 15 };
-        await transport.SendAsync(orders.Select(o => new OutgoingMessage(Destination.Queue(_cashier), new Envelope
+        var envelopes = orders.Select(o => new Envelope
         {
             MessageId = Envelope.NewMessageId(),
             MessageName = "pg-test.charge-card",
             SentAt = DateTimeOffset.UtcNow,
             Body = Encoding.UTF8.GetBytes($"{{\"orderId\":{o},\"cents\":100}}"),
-        })).ToList(), Ct);
+        }).ToList();
+        _host!.Services.GetRequiredService<OtherInstance>().Target = envelopes[2].MessageId;
+        await transport.SendAsync(envelopes.Select(e => new OutgoingMessage(Destination.Queue(_cashier), e)).ToList(), Ct);
         await _host!.StartAsync(Ct); // after the sends, so the five arrive as one batch
 
         var received = await downstream.DrainAsync(8, TimeSpan.FromSeconds(15));
