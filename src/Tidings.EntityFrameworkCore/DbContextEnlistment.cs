@@ -1,13 +1,44 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Tidings.EntityFrameworkCore;
 
-/// <summary>Points a DbContext at Tidings' open connection and transaction, so that SaveChanges writes into them.</summary>
-internal static class DbContextEnlistment
+/// <summary>
+/// Points a DbContext at Tidings' open connection and transaction, so that SaveChanges writes into them, and points it
+/// back at its own connection afterwards. Without the way back, a context that outlives the unit of work (one from
+/// <c>AddDbContextPool</c>, which goes back to the pool; one used again in its scope) would hold Tidings' connection,
+/// disposed by then.
+/// </summary>
+internal sealed class DbContextEnlistment
 {
-    public static async ValueTask EnlistAsync(DbContext context, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    private readonly DbContext _context;
+    private readonly DbConnection? _configuredConnection;
+    private readonly bool _configuredConnectionOwned;
+    private readonly string? _configuredConnectionString;
+    private readonly bool _autoSavepoints;
+    private bool _left;
+
+    private DbContextEnlistment(DbContext context)
+    {
+        _context = context;
+        var database = context.Database;
+        var relational = RelationalOptionsExtension.Extract(context.GetService<IDbContextOptions>());
+        _configuredConnection = relational.Connection;
+        _configuredConnectionOwned = relational.IsConnectionOwned;
+
+        // As EF resolved it (a "Name=..." string looked up in configuration); null when a data source makes connections.
+        _configuredConnectionString = relational.Connection is null && relational.ConnectionString is not null ? database.GetConnectionString() : null;
+        _autoSavepoints = database.AutoSavepointsEnabled;
+    }
+
+    /// <summary>
+    /// Enlists <paramref name="context"/>. With <paramref name="tidingsSavepoints"/>, Tidings keeps a savepoint per message
+    /// itself, and EF's own around each SaveChanges (two more round trips) are turned off for the unit of work.
+    /// </summary>
+    public static async ValueTask<DbContextEnlistment> EnlistAsync(
+        DbContext context, DbConnection connection, DbTransaction transaction, bool tidingsSavepoints, CancellationToken cancellationToken)
     {
         var database = context.Database;
         if (database.CurrentTransaction is not null)
@@ -16,18 +47,58 @@ internal static class DbContextEnlistment
                 $"{context.GetType().Name} already has a transaction of its own; Tidings cannot enlist it in the unit of work. Let Tidings begin the transaction.");
         }
 
-        // Tidings keeps its own savepoints per message; EF's automatic ones around SaveChanges would cost two more round trips.
-        database.AutoSavepointsEnabled = false;
-        database.SetDbConnection(connection, contextOwnsConnection: false);
-        await database.UseTransactionAsync(transaction, cancellationToken).ConfigureAwait(false);
+        if (database.CreateExecutionStrategy().RetriesOnFailure)
+        {
+            throw new InvalidOperationException(
+                $"{context.GetType().Name} is configured with a retrying execution strategy (EnableRetryOnFailure), which cannot run inside "
+                + "a transaction begun by Tidings: a retry would repeat part of a unit of work. Tidings retries whole units of work itself "
+                + "(the endpoint's Retries, and a batch whose database failed comes back). Configure this context without EnableRetryOnFailure.");
+        }
+
+        var enlistment = new DbContextEnlistment(context);
+        try
+        {
+            if (tidingsSavepoints)
+            {
+                database.AutoSavepointsEnabled = false;
+            }
+
+            database.SetDbConnection(connection, contextOwnsConnection: false);
+            await database.UseTransactionAsync(transaction, cancellationToken).ConfigureAwait(false);
+            return enlistment;
+        }
+        catch
+        {
+            await enlistment.LeaveAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
-    /// <summary>Leaves the transaction (it is about to end) so the context does not hold on to it.</summary>
-    public static async ValueTask LeaveAsync(DbContext context)
+    /// <summary>Leaves the transaction (it is about to end) and gives the context back its own connection. Idempotent.</summary>
+    public async ValueTask LeaveAsync()
     {
-        if (context.Database.CurrentTransaction is IDbContextTransaction)
+        if (_left)
         {
-            await context.Database.UseTransactionAsync(null).ConfigureAwait(false);
+            return;
+        }
+
+        _left = true;
+        var database = _context.Database;
+        if (database.CurrentTransaction is IDbContextTransaction)
+        {
+            await database.UseTransactionAsync(null).ConfigureAwait(false);
+        }
+
+        database.AutoSavepointsEnabled = _autoSavepoints;
+        if (_configuredConnection is not null)
+        {
+            database.SetDbConnection(_configuredConnection, _configuredConnectionOwned);
+        }
+        else
+        {
+            // The context makes its own connection again, from its connection string or its provider's data source.
+            database.SetDbConnection(null, contextOwnsConnection: true);
+            database.SetConnectionString(_configuredConnectionString);
         }
     }
 }

@@ -10,8 +10,10 @@ internal sealed class DbContextOutbox<TContext>(TContext context, ITransactional
         var session = await sessions.BeginAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await DbContextEnlistment.EnlistAsync(context, session.Connection, session.Transaction, cancellationToken).ConfigureAwait(false);
-            return new DbContextUnitOfWork<TContext>(context, session);
+            // EF's savepoints stay on: a caller that catches a failed SaveChanges can go on with the transaction.
+            var enlistment = await DbContextEnlistment.EnlistAsync(context, session.Connection, session.Transaction, tidingsSavepoints: false, cancellationToken)
+                .ConfigureAwait(false);
+            return new DbContextUnitOfWork<TContext>(context, session, enlistment);
         }
         catch
         {
@@ -21,7 +23,7 @@ internal sealed class DbContextOutbox<TContext>(TContext context, ITransactional
     }
 }
 
-internal sealed class DbContextUnitOfWork<TContext>(TContext context, ITransactionalSession session) : IDbContextUnitOfWork<TContext>
+internal sealed class DbContextUnitOfWork<TContext>(TContext context, ITransactionalSession session, DbContextEnlistment enlistment) : IDbContextUnitOfWork<TContext>
     where TContext : DbContext
 {
     public TContext Context => context;
@@ -34,15 +36,18 @@ internal sealed class DbContextUnitOfWork<TContext>(TContext context, ITransacti
 
     public async Task SaveChangesAsync(CancellationToken cancellationToken = default)
     {
-        await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        // The tracked entities become unchanged only once the transaction has committed: if the commit fails, the
+        // context still holds the changes, and saving again writes them again.
+        await context.SaveChangesAsync(acceptAllChangesOnSuccess: false, cancellationToken).ConfigureAwait(false);
         await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+        context.ChangeTracker.AcceptAllChanges();
     }
 
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await DbContextEnlistment.LeaveAsync(context).ConfigureAwait(false);
+            await enlistment.LeaveAsync().ConfigureAwait(false);
         }
         finally
         {

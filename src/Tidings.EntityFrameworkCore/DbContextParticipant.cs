@@ -7,13 +7,16 @@ namespace Tidings.EntityFrameworkCore;
 /// <summary>
 /// The scope's <typeparamref name="TContext"/> in an effectively-once handler's unit of work: it joins the batch's
 /// transaction before the handlers run, and its pending changes are saved after they succeed (a handler need not call
-/// SaveChanges itself), before the outbox is written and the transaction commits.
+/// SaveChanges itself), before the outbox is written and the transaction commits. Disposed with the scope, it gives the
+/// context back its own connection whether the handlers succeeded or not.
 /// </summary>
-internal sealed class DbContextParticipant<TContext>(TContext context) : IUnitOfWorkParticipant
+internal sealed class DbContextParticipant<TContext>(TContext context) : IUnitOfWorkParticipant, IAsyncDisposable
     where TContext : DbContext
 {
-    public ValueTask EnlistAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken = default) =>
-        DbContextEnlistment.EnlistAsync(context, connection, transaction, cancellationToken);
+    private DbContextEnlistment? _enlistment;
+
+    public async ValueTask EnlistAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken = default) =>
+        _enlistment = await DbContextEnlistment.EnlistAsync(context, connection, transaction, tidingsSavepoints: true, cancellationToken).ConfigureAwait(false);
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
     {
@@ -22,6 +25,8 @@ internal sealed class DbContextParticipant<TContext>(TContext context) : IUnitOf
             await context.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await DbContextEnlistment.LeaveAsync(context).ConfigureAwait(false);
+        await DisposeAsync().ConfigureAwait(false);
     }
+
+    public ValueTask DisposeAsync() => _enlistment?.LeaveAsync() ?? ValueTask.CompletedTask;
 }

@@ -15,6 +15,11 @@ namespace Tidings.PostgreSql;
 internal sealed partial class OutboxReleaseListener(NpgsqlDataSource dataSource, string schema, ILogger logger) : IAsyncDisposable
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    // A connection that only waits never notices a peer that vanished without closing the socket (a failover, a dropped
+    // route): after this long without a notification it asks the server something, which fails within the command
+    // timeout if the server is gone, and the listener reconnects.
+    private static readonly TimeSpan Probe = TimeSpan.FromSeconds(30);
     private readonly WakeSignal _released = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _lock = new();
@@ -67,7 +72,10 @@ internal sealed partial class OutboxReleaseListener(NpgsqlDataSource dataSource,
                 failures = 0;
                 while (true)
                 {
-                    await connection.WaitAsync(_stop.Token).ConfigureAwait(false);
+                    if (!await connection.WaitAsync(Probe, _stop.Token).ConfigureAwait(false))
+                    {
+                        await ProbeAsync(connection).ConfigureAwait(false);
+                    }
                 }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -90,6 +98,15 @@ internal sealed partial class OutboxReleaseListener(NpgsqlDataSource dataSource,
                     return;
                 }
             }
+        }
+    }
+
+    private async Task ProbeAsync(NpgsqlConnection connection)
+    {
+        var probe = new NpgsqlCommand("SELECT 1", connection);
+        await using (probe.ConfigureAwait(false))
+        {
+            await probe.ExecuteScalarAsync(_stop.Token).ConfigureAwait(false);
         }
     }
 

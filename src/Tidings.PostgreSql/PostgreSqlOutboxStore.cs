@@ -57,6 +57,12 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
         // One statement numbers its rows in the order it inserts them, which ORDER BY ord makes the order given;
         // RETURNING promises no order, so the numbers are sorted back into it.
         sequences.Sort();
+        if (sequences.Count != messages.Count)
+        {
+            throw new InvalidOperationException(
+                $"The outbox insert returned {sequences.Count} positions for {messages.Count} messages; the transaction is not committed.");
+        }
+
         var entries = new OutboxEntry[messages.Count];
         for (var i = 0; i < entries.Length; i++)
         {
@@ -88,9 +94,11 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
             bodies[i] = envelope.Body.ToArray();
         }
 
+        // The committer's reservation runs from the insert (clock_timestamp), not from the start of a transaction that may
+        // have handled a whole batch first (now()).
         return new NpgsqlBatchCommand($"""
             INSERT INTO {store.QuotedSchema}.outbox ({Columns}, claimed_until)
-            SELECT kind, destination, deliver_at, message_id, message_name, correlation_id, causation_id, sent_at, content_type, headers::jsonb, body, now() + $12
+            SELECT kind, destination, deliver_at, message_id, message_name, correlation_id, causation_id, sent_at, content_type, headers::jsonb, body, clock_timestamp() + $12
             FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                 WITH ORDINALITY AS m(kind, destination, deliver_at, message_id, message_name, correlation_id, causation_id, sent_at, content_type, headers, body, ord)
             ORDER BY ord

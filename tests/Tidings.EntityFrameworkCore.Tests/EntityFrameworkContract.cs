@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -146,9 +147,61 @@ public abstract class EntityFrameworkContract : IAsyncDisposable
         Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM payments"));
     }
 
+    [Fact]
+    public async Task After_a_unit_of_work_the_context_works_on_its_own_connection_again()
+    {
+        await StartAsync(RetryPolicy.Default);
+
+        await using var scope = _host!.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShopDb>();
+        await using (var unit = await scope.ServiceProvider.GetRequiredService<IDbContextOutbox<ShopDb>>().BeginAsync(Ct))
+        {
+            unit.Context.Payments.Add(new Payment { OrderId = 9, Cents = 900 });
+            await unit.SaveChangesAsync(Ct);
+        }
+
+        Assert.Equal(1, await db.Payments.CountAsync(Ct));
+        db.Payments.Add(new Payment { OrderId = 10, Cents = 1000 });
+        await db.SaveChangesAsync(Ct);
+        Assert.Equal(2L, await ScalarAsync("SELECT count(*) FROM payments"));
+    }
+
+    [Fact]
+    public async Task A_pooled_context_goes_back_to_the_pool_on_its_own_connection_after_handlers_succeed_or_fail()
+    {
+        // A pool of one: the context the handlers had is the one rented afterwards.
+        var bus = await StartAsync(RetryPolicy.None, registerContext: s => s.AddDbContextPool<ShopDb>(UseDatabase, poolSize: 1));
+        await using var downstream = await ListenAsync();
+
+        await bus.SendAsync("cashier", new Charge(1, 100), cancellationToken: Ct);
+        await downstream.DrainAsync(1, TimeSpan.FromSeconds(10));
+        await bus.SendAsync("cashier", new Charge(2, -1), cancellationToken: Ct);
+        await using var dead = Transport.CreateReceiver(DeadLetterQueues.For("cashier"), new ReceiverSettings(TimeSpan.FromSeconds(30)));
+        Assert.Single(await dead.ReceiveWithin(TimeSpan.FromSeconds(10), 1));
+
+        await using var scope = _host!.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShopDb>();
+        Assert.Equal([1], await db.Payments.Select(p => p.OrderId).ToListAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_context_with_a_retrying_execution_strategy_is_refused_with_a_reason()
+    {
+        await StartAsync(RetryPolicy.Default, registerContext: s => s.AddDbContext<ShopDb>(o =>
+        {
+            UseDatabase(o);
+            o.ReplaceService<IExecutionStrategyFactory, RetryingStrategyFactory>();
+        }));
+
+        await using var scope = _host!.Services.CreateAsyncScope();
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => scope.ServiceProvider.GetRequiredService<IDbContextOutbox<ShopDb>>().BeginAsync(Ct));
+        Assert.Contains("EnableRetryOnFailure", refused.Message, StringComparison.Ordinal);
+    }
+
     private ITransport Transport => _host!.Services.GetRequiredService<ITransport>();
 
-    private async Task<IBus> StartAsync(RetryPolicy retries, bool paused = false)
+    private async Task<IBus> StartAsync(RetryPolicy retries, bool paused = false, Action<IServiceCollection>? registerContext = null)
     {
         var connection = await OpenAsync();
         await using (connection)
@@ -158,7 +211,15 @@ public abstract class EntityFrameworkContract : IAsyncDisposable
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddDbContext<ShopDb>(UseDatabase);
+        if (registerContext is null)
+        {
+            builder.Services.AddDbContext<ShopDb>(UseDatabase);
+        }
+        else
+        {
+            registerContext(builder.Services);
+        }
+
         builder.Services.AddTidings(t =>
         {
             t.UseSqlite(new SqliteTransportOptions { Path = Path.Combine(_directory, "bus.db"), PollInterval = TimeSpan.FromMilliseconds(50) });
@@ -199,5 +260,16 @@ public abstract class EntityFrameworkContract : IAsyncDisposable
             command.CommandText = sql;
             return Convert.ToInt64(await command.ExecuteScalarAsync(Ct), System.Globalization.CultureInfo.InvariantCulture);
         }
+    }
+
+    /// <summary>Stands for a provider's EnableRetryOnFailure.</summary>
+    private sealed class RetryingStrategyFactory(ExecutionStrategyDependencies dependencies) : IExecutionStrategyFactory
+    {
+        public IExecutionStrategy Create() => new RetryingStrategy(dependencies);
+    }
+
+    private sealed class RetryingStrategy(ExecutionStrategyDependencies dependencies) : ExecutionStrategy(dependencies, 3, TimeSpan.FromSeconds(1))
+    {
+        protected override bool ShouldRetryOn(Exception exception) => true;
     }
 }

@@ -15,15 +15,22 @@ internal sealed class InboxBatch(string endpoint, IReadOnlySet<Guid> alreadyReco
     /// <summary>The ids to record, in the order they were handled.</summary>
     public List<Guid> Handled { get; } = [];
 
-    /// <summary>False for a duplicate: recorded before this batch, or already handled earlier in it.</summary>
-    public bool TryAdd(Guid messageId)
+    /// <summary>
+    /// False for a duplicate: recorded before this batch, or already handled earlier in it. With
+    /// <paramref name="recordBeforeCommit"/> false the caller records the id itself, at once.
+    /// </summary>
+    public bool TryAdd(Guid messageId, bool recordBeforeCommit = true)
     {
         if (alreadyRecorded.Contains(messageId) || !_handled.Add(messageId))
         {
             return false;
         }
 
-        Handled.Add(messageId);
+        if (recordBeforeCommit)
+        {
+            Handled.Add(messageId);
+        }
+
         return true;
     }
 }

@@ -18,6 +18,11 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
     private readonly ConcurrentQueue<OutboxEntry> _sent = new();
     private readonly ConcurrentDictionary<Task, byte> _sending = new();
 
+    // A relay's read of the outbox can return a row that a commit removes, and unclaims, before the relay looks at the
+    // claims: without this record of removals made while it reads, the relay would send that message a second time.
+    private readonly ConcurrentDictionary<long, byte> _removedWhileFetching = new();
+    private int _fetching;
+
     /// <summary>Set when the relay has work: another commit it must read back, or a send that failed.</summary>
     public WakeSignal RelayWakeup { get; } = new();
 
@@ -51,7 +56,7 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
             throw;
         }
 
-        Unclaim(sent);
+        Forget(sent);
         DispatchCommitted(entries);
     }
 
@@ -73,7 +78,43 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
         }
     }
 
-    public bool IsClaimed(long sequence) => _claimed.ContainsKey(sequence);
+    /// <summary>
+    /// The oldest committed messages that no one in this process is sending: not claimed by a commit, and not removed
+    /// while they were being read.
+    /// </summary>
+    public async Task<IReadOnlyList<OutboxEntry>> FetchUnclaimedAsync(int maxMessages, CancellationToken cancellationToken)
+    {
+        // Set before the read starts: a removal that commits after this point is recorded; one that committed before it
+        // is not visible to the read.
+        Interlocked.Exchange(ref _fetching, 1);
+        try
+        {
+            var entries = await outbox.FetchAsync(maxMessages, cancellationToken).ConfigureAwait(false);
+            return entries.Any(IsTaken) ? entries.Where(e => !IsTaken(e)).ToList() : entries;
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _fetching, 0);
+            _removedWhileFetching.Clear();
+        }
+    }
+
+    private bool IsTaken(OutboxEntry entry) => _claimed.ContainsKey(entry.Sequence) || _removedWhileFetching.ContainsKey(entry.Sequence);
+
+    /// <summary>Drops the claims of sent entries whose removal has committed.</summary>
+    private void Forget(List<OutboxEntry> removed)
+    {
+        // Recorded before the claim goes, so that a concurrent read never finds the entry neither claimed nor removed.
+        if (Volatile.Read(ref _fetching) == 1)
+        {
+            foreach (var entry in removed)
+            {
+                _removedWhileFetching[entry.Sequence] = 0;
+            }
+        }
+
+        Unclaim(removed);
+    }
 
     /// <summary>Sends the entries of a transaction that just committed, in the background.</summary>
     public void DispatchCommitted(IReadOnlyList<OutboxEntry> entries)
@@ -100,7 +141,7 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
     }
 
     /// <summary>
-    /// Takes the sent entries for removal. The taker removes them and then calls <see cref="Unclaim"/>, or, if its
+    /// Takes the sent entries for removal. The taker removes them and then drops their claims, or, if its
     /// transaction did not commit, gives them back with <see cref="ReturnSent"/>.
     /// </summary>
     public List<OutboxEntry> TakeSent()
@@ -135,7 +176,7 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
         try
         {
             await outbox.RemoveAsync(sent, cancellationToken).ConfigureAwait(false);
-            Unclaim(sent);
+            Forget(sent);
         }
         catch
         {

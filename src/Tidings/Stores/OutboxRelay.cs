@@ -66,7 +66,7 @@ internal sealed partial class OutboxRelay(
                     lastLook = DateTimeOffset.UtcNow;
                 }
 
-                var entries = lookAtOutbox ? await FetchUnclaimedAsync(stoppingToken).ConfigureAwait(false) : [];
+                var entries = lookAtOutbox ? await dispatcher.FetchUnclaimedAsync(options.OutboxBatchSize, stoppingToken).ConfigureAwait(false) : [];
                 if (entries.Count == 0)
                 {
                     await Task.WhenAny(relayTicket, releasedTicket, cleanupTicket, Task.Delay(options.OutboxPollInterval, stoppingToken)).ConfigureAwait(false);
@@ -106,12 +106,6 @@ internal sealed partial class OutboxRelay(
                 }
             }
         }
-    }
-
-    private async Task<IReadOnlyList<OutboxEntry>> FetchUnclaimedAsync(CancellationToken cancellationToken)
-    {
-        var entries = await outbox.FetchAsync(options.OutboxBatchSize, cancellationToken).ConfigureAwait(false);
-        return entries.Any(e => dispatcher.IsClaimed(e.Sequence)) ? entries.Where(e => !dispatcher.IsClaimed(e.Sequence)).ToList() : entries;
     }
 
     private async Task RemoveSentBeforeStoppingAsync()

@@ -79,6 +79,32 @@ public sealed class RacedChargeCardHandler(OtherInstance other) : IHandleMessage
     }
 }
 
+/// <summary><see cref="ChargeCardHandler"/>, counting how often it runs for each order; order 30 waits for <see cref="HandlerRuns.Release"/>.</summary>
+public sealed class CountedChargeCardHandler(HandlerRuns runs) : IHandleMessages<ChargeCard>
+{
+    public async Task HandleAsync(ChargeCard message, IMessageContext context, CancellationToken cancellationToken)
+    {
+        runs.Add(message.OrderId);
+        if (message.OrderId == 30)
+        {
+            await runs.Release.Task.WaitAsync(cancellationToken);
+        }
+
+        await new ChargeCardHandler().HandleAsync(message, context, cancellationToken);
+    }
+}
+
+public sealed class HandlerRuns
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, int> _runs = new();
+
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Add(int orderId) => _runs.AddOrUpdate(orderId, 1, (_, n) => n + 1);
+
+    public int For(int orderId) => _runs.GetValueOrDefault(orderId);
+}
+
 /// <summary>Effectively-once end to end: a real RabbitMQ, the outbox and inbox in a real PostgreSQL, one schema per test.</summary>
 public sealed class EffectivelyOnceTests : IAsyncDisposable
 {
@@ -184,10 +210,67 @@ public sealed class EffectivelyOnceTests : IAsyncDisposable
         await transport.DisposeAsync();
     }
 
+    [Fact]
+    public async Task A_redelivered_message_another_instance_is_still_handling_waits_for_it_and_never_reaches_its_handler_here()
+    {
+        var (transport, downstream) = await StartAsync<CountedChargeCardHandler>(RetryPolicy.Default, paused: true, concurrency: 1);
+        var runs = _host!.Services.GetRequiredService<HandlerRuns>();
+        var redelivered = ChargeEnvelope(32);
+        await transport.SendAsync([new OutgoingMessage(Destination.Queue(_cashier), redelivered)], Ct);
+
+        // Another instance took the message and is still in its transaction when its consumer dies.
+        var factory = new ConnectionFactory { Uri = Broker.Uri };
+        await using var otherBroker = await factory.CreateConnectionAsync(Ct);
+        var otherChannel = await otherBroker.CreateChannelAsync(cancellationToken: Ct);
+        Assert.NotNull(await otherChannel.BasicGetAsync(_cashier, autoAck: false, Ct));
+        await using var other = new NpgsqlConnection(Database.ConnectionString);
+        await other.OpenAsync(Ct);
+        await using (var schema = new NpgsqlCommand(PostgreSqlSchema.Script(_schema), other))
+        {
+            await schema.ExecuteNonQueryAsync(Ct);
+        }
+
+        await using var otherTransaction = await other.BeginTransactionAsync(Ct);
+        await using (var insert = new NpgsqlCommand($"INSERT INTO {_schema}.inbox (endpoint, message_id) VALUES ($1, $2)", other, otherTransaction))
+        {
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _cashier });
+            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = redelivered.MessageId });
+            await insert.ExecuteNonQueryAsync(Ct);
+        }
+
+        // This instance's one worker is busy with order 30 while the broker hands the message out again, marked as a
+        // redelivery, and two more come: the three then make one batch.
+        await _host.StartAsync(Ct);
+        await transport.SendAsync([new OutgoingMessage(Destination.Queue(_cashier), ChargeEnvelope(30))], Ct);
+        await Effects.WaitForAsync(() => runs.For(30) == 1, TimeSpan.FromSeconds(10), () => "order 30 was not handled");
+        await otherChannel.CloseAsync(Ct);
+        await transport.SendAsync([new OutgoingMessage(Destination.Queue(_cashier), ChargeEnvelope(31)), new OutgoingMessage(Destination.Queue(_cashier), ChargeEnvelope(33))], Ct);
+        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
+        runs.Release.SetResult();
+        await Task.Delay(TimeSpan.FromMilliseconds(700), Ct);
+        await otherTransaction.CommitAsync(Ct);
+
+        var received = await downstream.DrainAsync(6, TimeSpan.FromSeconds(15));
+        Assert.Equal(6, received.Count); // two events each for orders 30, 31 and 33
+        Assert.Empty(await downstream.ReceiveWithin(TimeSpan.FromMilliseconds(500)));
+        Assert.Equal(0, runs.For(32));
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM payments WHERE order_id = 32"));
+        Assert.Equal(3L, await ScalarAsync("SELECT count(*) FROM payments"));
+        await transport.DisposeAsync();
+    }
+
+    private static Envelope ChargeEnvelope(int orderId) => new()
+    {
+        MessageId = Envelope.NewMessageId(),
+        MessageName = "pg-test.charge-card",
+        SentAt = DateTimeOffset.UtcNow,
+        Body = Encoding.UTF8.GetBytes($"{{\"orderId\":{orderId},\"cents\":100}}"),
+    };
+
     private Task<(RabbitMqTransport Transport, IMessageReceiver Downstream)> StartAsync(RetryPolicy retries) =>
         StartAsync<ChargeCardHandler>(retries, paused: false);
 
-    private async Task<(RabbitMqTransport Transport, IMessageReceiver Downstream)> StartAsync<THandler>(RetryPolicy retries, bool paused)
+    private async Task<(RabbitMqTransport Transport, IMessageReceiver Downstream)> StartAsync<THandler>(RetryPolicy retries, bool paused, int concurrency = 4)
         where THandler : class, IHandleMessages<ChargeCard>
     {
         await using (var connection = new NpgsqlConnection(Database.ConnectionString))
@@ -217,8 +300,10 @@ public sealed class EffectivelyOnceTests : IAsyncDisposable
                 e.Handle<ChargeCard, THandler>();
                 e.DeliveryMode = DeliveryMode.EffectivelyOnce;
                 e.Retries = retries;
+                e.Concurrency = concurrency;
             }));
         builder.Services.AddSingleton(new OtherInstance(Database.ConnectionString, _schema));
+        builder.Services.AddSingleton<HandlerRuns>();
         _host = builder.Build();
         if (paused)
         {

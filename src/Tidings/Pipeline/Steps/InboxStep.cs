@@ -9,10 +9,14 @@ internal sealed partial class InboxStep(IInboxStore inbox, ILogger logger) : ISt
     public async ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
     {
         // An optimistic batch records its ids together before the commit; with savepoints, each message records its own.
+        // So does a message handed out before: its earlier consumer may still be handling it, and recording at once
+        // makes this one wait for that transaction and skip its handlers, rather than run them and be rolled back.
         var batch = context.Optimistic ? context.BatchTransaction!.Inbox : null;
-        var first = batch?.TryAdd(context.Envelope.MessageId)
-            ?? await inbox.TryRecordAsync(context.BatchTransaction!, context.EndpointName, context.Envelope.MessageId, context.CancellationToken)
-                .ConfigureAwait(false);
+        var recordNow = batch is null || MayBeInFlightElsewhere(context);
+        var messageId = context.Envelope.MessageId;
+        var first = (batch?.TryAdd(messageId, recordBeforeCommit: !recordNow) ?? true)
+            && (!recordNow || await inbox.TryRecordAsync(context.BatchTransaction!, context.EndpointName, messageId, context.CancellationToken)
+                .ConfigureAwait(false));
         if (!first)
         {
             LogDuplicate(logger, context.Envelope.MessageId, context.EndpointName);
@@ -21,6 +25,9 @@ internal sealed partial class InboxStep(IInboxStore inbox, ILogger logger) : ISt
 
         await nextStep.InvokeAsync(context).ConfigureAwait(false);
     }
+
+    private static bool MayBeInFlightElsewhere(ReceiveContext context) =>
+        context.Received.DeliveryCount > 1 || context.Received.AbandonedDeliveries > 0;
 
     [LoggerMessage(LogLevel.Debug, "Message {MessageId} was already handled by {Endpoint}; skipping the duplicate.")]
     private static partial void LogDuplicate(ILogger logger, Guid messageId, string endpoint);
