@@ -10,15 +10,7 @@ public sealed class OutboxDispatcherTests
     [Fact]
     public async Task A_message_removed_while_the_relay_reads_the_outbox_is_not_handed_to_the_relay()
     {
-        var outbox = new PausingOutbox();
-        var dispatcher = new OutboxDispatcher(outbox, new InMemoryTransport(), NullLogger<OutboxDispatcher>.Instance);
-        var entry = new OutboxEntry(1, new OutgoingMessage(Destination.Queue("billing"), new Envelope
-        {
-            MessageId = Guid.CreateVersion7(),
-            MessageName = "test.charged",
-            Body = new byte[] { 1 },
-        }));
-        outbox.Rows.Add(entry);
+        var (outbox, dispatcher, entry) = Committed("billing");
         dispatcher.Claim([entry]);
         dispatcher.ReturnSent([entry]); // sent right after its commit, waiting for removal
 
@@ -34,21 +26,27 @@ public sealed class OutboxDispatcherTests
     [Fact]
     public async Task A_message_whose_send_failed_is_handed_to_the_relay()
     {
-        var outbox = new PausingOutbox();
-        var dispatcher = new OutboxDispatcher(outbox, new InMemoryTransport(), NullLogger<OutboxDispatcher>.Instance);
-        var entry = new OutboxEntry(1, new OutgoingMessage(Destination.Queue("no-such-queue"), new Envelope
-        {
-            MessageId = Guid.CreateVersion7(),
-            MessageName = "test.charged",
-            Body = new byte[] { 1 },
-        }));
-        outbox.Rows.Add(entry);
+        var (outbox, dispatcher, entry) = Committed("no-such-queue");
         dispatcher.Claim([entry]);
         dispatcher.DispatchCommitted([entry]); // the queue does not exist: the send fails and the claim is dropped
         await dispatcher.WhenSendsCompleteAsync(TimeSpan.FromSeconds(10));
         outbox.FinishRead.SetResult();
 
         Assert.Equal(entry, Assert.Single(await dispatcher.FetchUnclaimedAsync(10, TestContext.Current.CancellationToken)));
+    }
+
+    /// <summary>A dispatcher, and one message to <paramref name="queue"/> committed to its outbox.</summary>
+    private static (PausingOutbox Outbox, OutboxDispatcher Dispatcher, OutboxEntry Entry) Committed(string queue)
+    {
+        var outbox = new PausingOutbox();
+        var entry = new OutboxEntry(1, new OutgoingMessage(Destination.Queue(queue), new Envelope
+        {
+            MessageId = Guid.CreateVersion7(),
+            MessageName = "test.charged",
+            Body = new byte[] { 1 },
+        }));
+        outbox.Rows.Add(entry);
+        return (outbox, new OutboxDispatcher(outbox, new InMemoryTransport(), NullLogger<OutboxDispatcher>.Instance), entry);
     }
 
     /// <summary>An outbox whose reads wait for the test, to interleave a removal with a read deterministically.</summary>
