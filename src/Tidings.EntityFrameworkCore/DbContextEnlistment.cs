@@ -16,7 +16,8 @@ internal sealed class DbContextEnlistment
     private readonly DbContext _context;
     private readonly DbConnection? _configuredConnection;
     private readonly bool _configuredConnectionOwned;
-    private readonly string? _configuredConnectionString;
+    private readonly string? _connectionString;
+    private readonly int? _commandTimeout;
     private readonly bool _autoSavepoints;
     private bool _left;
 
@@ -28,8 +29,9 @@ internal sealed class DbContextEnlistment
         _configuredConnection = relational.Connection;
         _configuredConnectionOwned = relational.IsConnectionOwned;
 
-        // As EF resolved it (a "Name=..." string looked up in configuration); null when a data source makes connections.
-        _configuredConnectionString = relational.Connection is null && relational.ConnectionString is not null ? database.GetConnectionString() : null;
+        // As the context has it now: resolved from configuration, or set at run time (one database per tenant, say).
+        _connectionString = database.GetConnectionString();
+        _commandTimeout = database.GetCommandTimeout();
         _autoSavepoints = database.AutoSavepointsEnabled;
     }
 
@@ -55,6 +57,14 @@ internal sealed class DbContextEnlistment
                 + "(the endpoint's Retries, and a batch whose database failed comes back). Configure this context without EnableRetryOnFailure.");
         }
 
+        if (RelationalOptionsExtension.Extract(context.GetService<IDbContextOptions>()) is { Connection: not null, IsConnectionOwned: true })
+        {
+            throw new InvalidOperationException(
+                $"{context.GetType().Name} is configured with a connection it owns (contextOwnsConnection: true); pointing it at Tidings' "
+                + "connection would dispose that connection. Configure the context with a connection string or a data source, or keep "
+                + "ownership of the connection.");
+        }
+
         var enlistment = new DbContextEnlistment(context);
         try
         {
@@ -64,6 +74,7 @@ internal sealed class DbContextEnlistment
             }
 
             database.SetDbConnection(connection, contextOwnsConnection: false);
+            database.SetCommandTimeout(enlistment._commandTimeout); // changing the connection resets it
             await database.UseTransactionAsync(transaction, cancellationToken).ConfigureAwait(false);
             return enlistment;
         }
@@ -96,9 +107,16 @@ internal sealed class DbContextEnlistment
         }
         else
         {
-            // The context makes its own connection again, from its connection string or its provider's data source.
+            // The context makes its own connection again, from its provider's data source or its connection string. Setting
+            // the string when a data source still supplies one would drop the data source (Npgsql), and with it the
+            // password and the type mappings it was built with.
             database.SetDbConnection(null, contextOwnsConnection: true);
-            database.SetConnectionString(_configuredConnectionString);
+            if (database.GetConnectionString() is null && _connectionString is not null)
+            {
+                database.SetConnectionString(_connectionString);
+            }
         }
+
+        database.SetCommandTimeout(_commandTimeout);
     }
 }

@@ -18,6 +18,20 @@ public sealed class PostgreSqlEntityFrameworkTests : EntityFrameworkContract
 
     protected override void UseDatabase(DbContextOptionsBuilder options) => options.UseNpgsql(ConnectionString);
 
+    [Fact]
+    public async Task A_pooled_context_on_a_data_source_goes_back_to_the_pool_on_its_data_source()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(ConnectionString);
+        await PooledContextComesBackWorkingAsync(o => o.UseNpgsql(dataSource));
+    }
+
+    [Fact]
+    public async Task A_pooled_context_whose_provider_built_a_data_source_keeps_it()
+    {
+        // A data source the provider builds from the connection string, for the options it was given here.
+        await PooledContextComesBackWorkingAsync(o => o.UseNpgsql(ConnectionString, npgsql => npgsql.ConfigureDataSource(b => b.Name = "ef-test")));
+    }
+
     protected override async Task CreateTablesAsync(DbConnection connection)
     {
         await using var command = connection.CreateCommand();

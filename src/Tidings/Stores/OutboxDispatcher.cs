@@ -86,7 +86,8 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
     {
         // Set before the read starts: a removal that commits after this point is recorded; one that committed before it
         // is not visible to the read.
-        Interlocked.Exchange(ref _fetching, 1);
+        var alreadyFetching = Interlocked.Exchange(ref _fetching, 1);
+        Debug.Assert(alreadyFetching == 0, "One relay per process reads the outbox, one read at a time.");
         try
         {
             var entries = await outbox.FetchAsync(maxMessages, cancellationToken).ConfigureAwait(false);

@@ -245,9 +245,13 @@ public sealed class EffectivelyOnceTests : IAsyncDisposable
         await Effects.WaitForAsync(() => runs.For(30) == 1, TimeSpan.FromSeconds(10), () => "order 30 was not handled");
         await otherChannel.CloseAsync(Ct);
         await transport.SendAsync([new OutgoingMessage(Destination.Queue(_cashier), ChargeEnvelope(31)), new OutgoingMessage(Destination.Queue(_cashier), ChargeEnvelope(33))], Ct);
-        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
+        await Effects.WaitForAsync(() => ReadyInQueueAsync().Result == 0, TimeSpan.FromSeconds(10), () => "the broker did not hand the three out");
+        await Task.Delay(TimeSpan.FromMilliseconds(100), Ct); // from the client's socket into the receiver's buffer
         runs.Release.SetResult();
-        await Task.Delay(TimeSpan.FromMilliseconds(700), Ct);
+
+        // The batch's insert of the redelivered id waits for the other instance's transaction, which then commits.
+        await Effects.WaitForAsync(() => ScalarAsync("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Result > 0,
+            TimeSpan.FromSeconds(10), () => "nothing waited for the other instance's inbox row");
         await otherTransaction.CommitAsync(Ct);
 
         var received = await downstream.DrainAsync(6, TimeSpan.FromSeconds(15));
@@ -257,6 +261,15 @@ public sealed class EffectivelyOnceTests : IAsyncDisposable
         Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM payments WHERE order_id = 32"));
         Assert.Equal(3L, await ScalarAsync("SELECT count(*) FROM payments"));
         await transport.DisposeAsync();
+    }
+
+    /// <summary>Messages in the endpoint's queue not yet handed to a consumer.</summary>
+    private async Task<uint> ReadyInQueueAsync()
+    {
+        var factory = new ConnectionFactory { Uri = Broker.Uri };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(_cashier)).MessageCount;
     }
 
     private static Envelope ChargeEnvelope(int orderId) => new()

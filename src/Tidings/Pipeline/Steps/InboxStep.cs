@@ -9,8 +9,9 @@ internal sealed partial class InboxStep(IInboxStore inbox, ILogger logger) : ISt
     public async ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
     {
         // An optimistic batch records its ids together before the commit; with savepoints, each message records its own.
-        // So does a message handed out before: its earlier consumer may still be handling it, and recording at once
-        // makes this one wait for that transaction and skip its handlers, rather than run them and be rolled back.
+        // So does a message handed out before: its earlier consumer may still be handling it. If that consumer has recorded
+        // the id already (it was a single message, a redelivery too, or in a savepoint pass), recording at once waits for
+        // its transaction and skips the handlers, rather than running them only to be rolled back at the commit.
         var batch = context.Optimistic ? context.BatchTransaction!.Inbox : null;
         var recordNow = batch is null || MayBeInFlightElsewhere(context);
         var messageId = context.Envelope.MessageId;
