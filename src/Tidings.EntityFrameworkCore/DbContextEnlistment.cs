@@ -15,19 +15,16 @@ internal sealed class DbContextEnlistment
 {
     private readonly DbContext _context;
     private readonly DbConnection? _configuredConnection;
-    private readonly bool _configuredConnectionOwned;
     private readonly string? _connectionString;
     private readonly int? _commandTimeout;
     private readonly bool _autoSavepoints;
     private bool _left;
 
-    private DbContextEnlistment(DbContext context)
+    private DbContextEnlistment(DbContext context, DbConnection? configuredConnection)
     {
         _context = context;
         var database = context.Database;
-        var relational = RelationalOptionsExtension.Extract(context.GetService<IDbContextOptions>());
-        _configuredConnection = relational.Connection;
-        _configuredConnectionOwned = relational.IsConnectionOwned;
+        _configuredConnection = configuredConnection;
 
         // As the context has it now: resolved from configuration, or set at run time (one database per tenant, say).
         _connectionString = database.GetConnectionString();
@@ -57,7 +54,8 @@ internal sealed class DbContextEnlistment
                 + "(the endpoint's Retries, and a batch whose database failed comes back). Configure this context without EnableRetryOnFailure.");
         }
 
-        if (RelationalOptionsExtension.Extract(context.GetService<IDbContextOptions>()) is { Connection: not null, IsConnectionOwned: true })
+        var relational = RelationalOptionsExtension.Extract(context.GetService<IDbContextOptions>());
+        if (relational is { Connection: not null, IsConnectionOwned: true })
         {
             throw new InvalidOperationException(
                 $"{context.GetType().Name} is configured with a connection it owns (contextOwnsConnection: true); pointing it at Tidings' "
@@ -65,7 +63,7 @@ internal sealed class DbContextEnlistment
                 + "ownership of the connection.");
         }
 
-        var enlistment = new DbContextEnlistment(context);
+        var enlistment = new DbContextEnlistment(context, relational.Connection);
         try
         {
             if (tidingsSavepoints)
@@ -103,7 +101,7 @@ internal sealed class DbContextEnlistment
         database.AutoSavepointsEnabled = _autoSavepoints;
         if (_configuredConnection is not null)
         {
-            database.SetDbConnection(_configuredConnection, _configuredConnectionOwned);
+            database.SetDbConnection(_configuredConnection, contextOwnsConnection: false); // owned ones are refused
         }
         else
         {

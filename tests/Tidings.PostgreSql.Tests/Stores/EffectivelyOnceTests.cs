@@ -189,13 +189,7 @@ public sealed class EffectivelyOnceTests : IAsyncDisposable
     {
         var (transport, downstream) = await StartAsync<RacedChargeCardHandler>(RetryPolicy.Default, paused: true);
         var orders = new[] { 11, 12, 13, 14, 15 };
-        var envelopes = orders.Select(o => new Envelope
-        {
-            MessageId = Envelope.NewMessageId(),
-            MessageName = "pg-test.charge-card",
-            SentAt = DateTimeOffset.UtcNow,
-            Body = Encoding.UTF8.GetBytes($"{{\"orderId\":{o},\"cents\":100}}"),
-        }).ToList();
+        var envelopes = orders.Select(ChargeEnvelope).ToList();
         _host!.Services.GetRequiredService<OtherInstance>().Target = envelopes[2].MessageId;
         await transport.SendAsync(envelopes.Select(e => new OutgoingMessage(Destination.Queue(_cashier), e)).ToList(), Ct);
         await _host!.StartAsync(Ct); // after the sends, so the five arrive as one batch
