@@ -75,7 +75,9 @@ internal sealed partial class OutboxRelay(
                 }
 
                 var sent = await SendAsync(entries, stoppingToken).ConfigureAwait(false);
-                await outbox.RemoveAsync(sent, stoppingToken).ConfigureAwait(false);
+
+                // Not cancelled by a stop: what was sent and not removed would be sent again at the next start.
+                await outbox.RemoveAsync(sent, CancellationToken.None).ConfigureAwait(false);
                 if (sent.Count < entries.Count)
                 {
                     throw new UnroutableMessageException(
