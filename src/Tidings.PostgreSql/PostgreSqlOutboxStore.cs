@@ -133,7 +133,7 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
         var command = new NpgsqlCommand($"""
             UPDATE {s}.outbox SET claimed_until = now() + $2
             WHERE seq IN (SELECT seq FROM {s}.outbox WHERE claimed_until < now() ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
-            RETURNING seq, {Columns}
+            RETURNING seq, {Columns}, attempts
             """, connection);
         await using var commandScope = command.ConfigureAwait(false);
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxMessages });
@@ -143,7 +143,7 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
         await using var readerScope = reader.ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            entries.Add(new OutboxEntry(reader.GetInt64(0), OutgoingColumns.Read(reader, 1)));
+            entries.Add(new OutboxEntry(reader.GetInt64(0), OutgoingColumns.Read(reader, 1)) { Attempts = reader.GetInt32(12) });
         }
 
         // RETURNING keeps no order; the relay sends oldest first.
@@ -212,6 +212,53 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
         };
         await using var batchScope = batch.ConfigureAwait(false);
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The reservation of a parked message runs until its next try: every instance's relay keeps off it until then. The
+    /// wait is computed from each row's own attempt count (the SET sees the count before the increment).
+    /// </remarks>
+    public async Task ParkAsync(IReadOnlyList<OutboxEntry> entries, string reason, OutboxBackoff backoff, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var command = new NpgsqlCommand($"""
+            UPDATE {store.QuotedSchema}.outbox
+            SET attempts = attempts + 1, last_error = $2, claimed_until = now() + least($4, $3 * power(2, least(attempts, 30)))
+            WHERE seq = ANY($1)
+            """, connection)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<long[]> { TypedValue = Sequences(entries) },
+                new NpgsqlParameter<string> { TypedValue = reason },
+                new NpgsqlParameter<TimeSpan> { TypedValue = backoff.FirstDelay },
+                new NpgsqlParameter<TimeSpan> { TypedValue = backoff.MaxDelay },
+            },
+        };
+        await using var commandScope = command.ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<ParkedMessages> CountParkedAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var command = new NpgsqlCommand($"SELECT count(*), min(sent_at) FROM {store.QuotedSchema}.outbox WHERE attempts > 0", connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var count = reader.GetInt64(0);
+        return count == 0 ? ParkedMessages.None : new ParkedMessages(count, reader.GetFieldValue<DateTimeOffset>(1));
     }
 
     /// <inheritdoc />

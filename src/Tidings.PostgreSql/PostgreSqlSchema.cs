@@ -7,7 +7,7 @@ namespace Tidings.PostgreSql;
 public static partial class PostgreSqlSchema
 {
     /// <summary>The schema version this package creates.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>
     /// The SQL that creates (or brings up to date) Tidings' tables in <paramref name="schema"/>, for teams that run
@@ -65,6 +65,11 @@ public static partial class PostgreSqlSchema
             )
             """,
             $"CREATE INDEX IF NOT EXISTS schedules_due ON {s}.schedules (due_at)",
+            // Version 3. A message the transport refused (no queue receives it yet) is parked: how often, and why.
+            // Its claimed_until holds it back until its next try.
+            $"ALTER TABLE {s}.outbox ADD COLUMN IF NOT EXISTS attempts integer NOT NULL DEFAULT 0",
+            $"ALTER TABLE {s}.outbox ADD COLUMN IF NOT EXISTS last_error text NULL",
+            $"CREATE INDEX IF NOT EXISTS outbox_parked ON {s}.outbox (sent_at) WHERE attempts > 0",
             $"INSERT INTO {s}.schema_version (version) SELECT {Version} WHERE NOT EXISTS (SELECT 1 FROM {s}.schema_version)",
             $"UPDATE {s}.schema_version SET version = {Version} WHERE version < {Version}",
         ];

@@ -33,7 +33,7 @@ public static class TidingsBuilderSqliteExtensions
         builder.Services.Replace(ServiceDescriptor.Singleton<IScheduleStore>(sp => new SqliteScheduleStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>())));
         return builder.UseStore(
             sp => sp.GetRequiredService<SqliteStore>(),
-            sp => new SqliteOutboxStore(sp.GetRequiredService<SqliteStore>()),
+            sp => new SqliteOutboxStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>()),
             sp => new SqliteInboxStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>()));
     }
 }

@@ -16,10 +16,13 @@ public interface IStoreFixture : IAsyncDisposable
     ISagaStore Sagas { get; }
 
     IScheduleStore Schedules { get; }
+
+    /// <summary>Makes a host keep its outbox and inbox in this fixture's database.</summary>
+    void UseStore(TidingsBuilder tidings);
 }
 
 /// <summary>What every outbox and inbox store promises. A store's test project subclasses this in one line with its fixture.</summary>
-public abstract class StoreContract<TFixture> : IAsyncLifetime
+public abstract partial class StoreContract<TFixture> : IAsyncLifetime
     where TFixture : IStoreFixture, new()
 {
     protected TFixture Fixture { get; } = new();

@@ -5,8 +5,10 @@ using Tidings.Transport;
 namespace Tidings.Sqlite;
 
 /// <summary>The outbox as a table of the service's own SQLite database.</summary>
-public sealed class SqliteOutboxStore(SqliteStore store) : IOutboxStore
+public sealed class SqliteOutboxStore(SqliteStore store, TimeProvider? timeProvider = null) : IOutboxStore
 {
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
     // One prepared insert per transaction, reused by every message of an effectively-once batch.
     private static readonly object CommandKey = new();
 
@@ -42,15 +44,16 @@ public sealed class SqliteOutboxStore(SqliteStore store) : IOutboxStore
         using var connection = store.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT sequence, destination_kind, destination, deliver_at, message_id, name, correlation_id, causation_id, sent_at, content_type, headers, body
-            FROM tidings_outbox ORDER BY sequence LIMIT $max
+            SELECT sequence, destination_kind, destination, deliver_at, message_id, name, correlation_id, causation_id, sent_at, content_type, headers, body, attempts
+            FROM tidings_outbox WHERE retry_at <= $now ORDER BY sequence LIMIT $max
             """;
         command.Parameters.AddWithValue("$max", maxMessages);
+        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
         var entries = new List<OutboxEntry>();
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            entries.Add(new OutboxEntry(reader.GetInt64(0), OutgoingColumns.Read(reader, 1)));
+            entries.Add(new OutboxEntry(reader.GetInt64(0), OutgoingColumns.Read(reader, 1)) { Attempts = reader.GetInt32(12) });
         }
 
         return Task.FromResult<IReadOnlyList<OutboxEntry>>(entries);
@@ -89,6 +92,51 @@ public sealed class SqliteOutboxStore(SqliteStore store) : IOutboxStore
         command.Parameters.AddWithValue("$sequences", Sequences(entries));
         command.ExecuteNonQuery();
         return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task ParkAsync(IReadOnlyList<OutboxEntry> entries, string reason, OutboxBackoff backoff, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return store.WriteAsync(connection =>
+        {
+            using var transaction = connection.BeginTransaction();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "UPDATE tidings_outbox SET attempts = attempts + 1, last_error = $reason, retry_at = $retryAt WHERE sequence = $sequence";
+            var (reasonParameter, retryAt, sequence) = (command.Parameters.Add("$reason", SqliteType.Text), command.Parameters.Add("$retryAt", SqliteType.Integer),
+                command.Parameters.Add("$sequence", SqliteType.Integer));
+            reasonParameter.Value = reason;
+            foreach (var entry in entries)
+            {
+                retryAt.Value = now + (long)backoff.DelayAfter(entry.Attempts + 1).TotalMilliseconds;
+                sequence.Value = entry.Sequence;
+                command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return entries.Count;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<ParkedMessages> CountParkedAsync(CancellationToken cancellationToken = default)
+    {
+        using var connection = store.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*), MIN(sent_at) FROM tidings_outbox WHERE attempts > 0";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        var count = reader.GetInt64(0);
+        return Task.FromResult(count == 0
+            ? ParkedMessages.None
+            : new ParkedMessages(count, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
     }
 
     private const string Delete = "DELETE FROM tidings_outbox WHERE sequence IN (SELECT value FROM json_each($sequences))";

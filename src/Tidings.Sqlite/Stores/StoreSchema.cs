@@ -18,10 +18,26 @@ internal static class StoreSchema
                     body BLOB NOT NULL
         """;
 
+    // A message the transport refused (no queue receives it yet): how often, why, and when the relay may try it again.
+    private const string ParkingColumns = """
+        attempts INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT NULL,
+                    retry_at INTEGER NOT NULL DEFAULT 0
+        """;
+
+    /// <summary>Adds what later versions added to a database made by an earlier one; each statement runs if its column is missing.</summary>
+    public static readonly (string Table, string Column, string Statement)[] Upgrades =
+    [
+        ("tidings_outbox", "attempts", "ALTER TABLE tidings_outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0"),
+        ("tidings_outbox", "last_error", "ALTER TABLE tidings_outbox ADD COLUMN last_error TEXT NULL"),
+        ("tidings_outbox", "retry_at", "ALTER TABLE tidings_outbox ADD COLUMN retry_at INTEGER NOT NULL DEFAULT 0"),
+    ];
+
     public const string Create = $$"""
         CREATE TABLE IF NOT EXISTS tidings_outbox (
             sequence INTEGER PRIMARY KEY AUTOINCREMENT,
-            {{MessageColumns}}
+            {{MessageColumns}},
+            {{ParkingColumns}}
         );
         CREATE TABLE IF NOT EXISTS tidings_inbox (
             endpoint TEXT NOT NULL,

@@ -31,6 +31,16 @@ public static class TidingsDiagnostics
     internal static readonly Histogram<double> OutboxLag =
         Meter.CreateHistogram<double>("tidings.outbox.lag", "s", "Time from a commit to the transport's confirmation of the messages it staged.");
 
+    /// <summary>Outbox messages parked because no queue receives them yet, as the relay last counted them.</summary>
+    internal static readonly ObservableGauge<long> OutboxParked =
+        Meter.CreateObservableGauge("tidings.outbox.parked", () => Stores.ParkedOutboxMonitor.Observe().Count, "{message}",
+            "Outbox messages parked because no queue receives them yet.");
+
+    /// <summary>How long the oldest parked outbox message has waited.</summary>
+    internal static readonly ObservableGauge<double> OutboxParkedOldestAge =
+        Meter.CreateObservableGauge("tidings.outbox.parked.oldest_age", () => Stores.ParkedOutboxMonitor.Observe().OldestAgeSeconds, "s",
+            "How long the oldest parked outbox message has waited since it was staged.");
+
     internal static readonly Histogram<double> ProcessDuration =
         Meter.CreateHistogram<double>("messaging.process.duration", "s", "Time to handle one message, retries included.");
 }

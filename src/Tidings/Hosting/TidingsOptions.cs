@@ -31,6 +31,13 @@ public sealed class TidingsOptions
     /// <summary>How often the relay looks at the outbox when nothing woke it (another process committed, say). Default 1 s.</summary>
     public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The longest the relay waits before trying again: an outbox message parked because no queue receives it yet
+    /// (the wait starts at 100 ms and doubles with each refusal up to this), and the whole relay after the transport
+    /// failed. A parked message goes out at most this long after its queue is declared. Default 5 s.
+    /// </summary>
+    public TimeSpan OutboxMaxRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     internal IReadOnlyList<EndpointOptions> Endpoints => _endpoints;
 
     internal EndpointOptions AddEndpoint(string name)

@@ -49,6 +49,7 @@ public static class TidingsServiceCollectionExtensions
         {
             services.AddSingleton<OutboxDispatcher>();
             services.AddSingleton<ITransactionalSessionFactory, TransactionalSessionFactory>();
+            services.AddSingleton<ParkedOutboxMonitor>();
             // Registered before the endpoints' host so it stops after them and relays what their last batches staged.
             services.AddSingleton<IHostedService, OutboxRelay>();
             services.AddSingleton<IHostedService, InboxCleanup>();

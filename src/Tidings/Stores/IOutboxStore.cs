@@ -8,8 +8,21 @@ public interface IOutboxStore
     /// <summary>Adds messages inside <paramref name="transaction"/>; they leave only if it commits. Returns them with their positions.</summary>
     Task<IReadOnlyList<OutboxEntry>> AddAsync(StoreTransaction transaction, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default);
 
-    /// <summary>The oldest committed messages, in the order they were added.</summary>
+    /// <summary>
+    /// The oldest committed messages, in the order they were added, leaving out parked messages whose wait
+    /// (<see cref="ParkAsync"/>) has not run out.
+    /// </summary>
     Task<IReadOnlyList<OutboxEntry>> FetchAsync(int maxMessages, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Parks messages the transport refused (no queue receives them yet): each keeps <paramref name="reason"/> and one
+    /// more attempt, and <see cref="FetchAsync"/> leaves it out until its own wait, from <paramref name="backoff"/> and its
+    /// attempt count, has run out. Parked messages never keep other messages from being read.
+    /// </summary>
+    Task ParkAsync(IReadOnlyList<OutboxEntry> entries, string reason, OutboxBackoff backoff, CancellationToken cancellationToken = default);
+
+    /// <summary>How many messages are parked, and since when the oldest of them waits.</summary>
+    Task<ParkedMessages> CountParkedAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Removes messages the transport has taken, in a transaction of its own.</summary>
     Task RemoveAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default);
@@ -52,4 +65,8 @@ public interface IOutboxStore
 }
 
 /// <summary>One message in the outbox, with its position.</summary>
-public sealed record OutboxEntry(long Sequence, OutgoingMessage Message);
+public sealed record OutboxEntry(long Sequence, OutgoingMessage Message)
+{
+    /// <summary>How many times the transport refused it so far (it was parked that many times).</summary>
+    public int Attempts { get; init; }
+}

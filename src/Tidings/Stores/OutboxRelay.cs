@@ -12,11 +12,17 @@ namespace Tidings.Stores;
 /// send and the removal sends it again with the same message id, which inboxes recognise). It also removes, in
 /// batches, the messages <see cref="OutboxDispatcher"/> sent.
 /// </summary>
+/// <remarks>
+/// A message the transport refuses because no queue receives it yet is <em>parked</em> in the store with the reason and
+/// its attempt count, and left out of the relay's reads until its own backoff runs out (capped by
+/// <see cref="TidingsOptions.OutboxMaxRetryDelay"/>): no message, or group of messages, keeps others from being sent.
+/// </remarks>
 internal sealed partial class OutboxRelay(
-    IOutboxStore outbox, ITransport transport, OutboxDispatcher dispatcher, TidingsOptions options, TimeProvider time, ILogger<OutboxRelay> logger)
+    IOutboxStore outbox, ITransport transport, OutboxDispatcher dispatcher, ParkedOutboxMonitor parked, TidingsOptions options, TimeProvider time,
+    ILogger<OutboxRelay> logger)
     : BackgroundService
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
     private static readonly Task Never = new TaskCompletionSource().Task;
     private static readonly KeyValuePair<string, object?> RelayPath = new("tidings.outbox.path", "relay");
 
@@ -24,6 +30,8 @@ internal sealed partial class OutboxRelay(
     // removal along in their own transactions; the relay removes what is left once things are quiet for a moment.
     private static readonly TimeSpan CleanupDelay = TimeSpan.FromMilliseconds(200);
     private const int CleanupBatch = 1000;
+
+    private OutboxBackoff Backoff => new(FirstRetryDelay, options.OutboxMaxRetryDelay);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -43,6 +51,7 @@ internal sealed partial class OutboxRelay(
         var failures = 0;
         var lookAtOutbox = true;
         var lastLook = DateTimeOffset.MinValue;
+        await CountParkedAsync(stoppingToken).ConfigureAwait(false);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -54,34 +63,38 @@ internal sealed partial class OutboxRelay(
                 {
                     if (dispatcher.SentWaitingForRemoval < CleanupBatch)
                     {
-                        await Task.Delay(CleanupDelay, stoppingToken).ConfigureAwait(false);
+                        await Task.Delay(CleanupDelay, time, stoppingToken).ConfigureAwait(false);
                     }
 
                     await dispatcher.RemoveSentAsync(stoppingToken).ConfigureAwait(false);
                 }
 
-                lookAtOutbox |= DateTimeOffset.UtcNow - lastLook >= options.OutboxPollInterval;
+                lookAtOutbox |= time.GetUtcNow() - lastLook >= PollInterval;
                 if (lookAtOutbox)
                 {
-                    lastLook = DateTimeOffset.UtcNow;
+                    lastLook = time.GetUtcNow();
                 }
 
                 var entries = lookAtOutbox ? await dispatcher.FetchUnclaimedAsync(options.OutboxBatchSize, stoppingToken).ConfigureAwait(false) : [];
                 if (entries.Count == 0)
                 {
-                    await Task.WhenAny(relayTicket, releasedTicket, cleanupTicket, Task.Delay(options.OutboxPollInterval, stoppingToken)).ConfigureAwait(false);
+                    if (lookAtOutbox && parked.Parked.Count > 0)
+                    {
+                        await CountParkedAsync(stoppingToken).ConfigureAwait(false);
+                    }
+
+                    await Task.WhenAny(relayTicket, releasedTicket, cleanupTicket, Task.Delay(PollInterval, time, stoppingToken)).ConfigureAwait(false);
                     lookAtOutbox = relayTicket.IsCompleted || releasedTicket.IsCompleted || !cleanupTicket.IsCompleted;
                     continue;
                 }
 
-                var sent = await SendAsync(entries, stoppingToken).ConfigureAwait(false);
+                var (sent, refused) = await SendAsync(entries, stoppingToken).ConfigureAwait(false);
 
                 // Not cancelled by a stop: what was sent and not removed would be sent again at the next start.
                 await outbox.RemoveAsync(sent, CancellationToken.None).ConfigureAwait(false);
-                if (sent.Count < entries.Count)
+                if (refused > 0 || parked.Parked.Count > 0)
                 {
-                    throw new UnroutableMessageException(
-                        $"{entries.Count - sent.Count} outbox message(s) have no route; they stay in the outbox until their queue is declared.");
+                    await CountParkedAsync(stoppingToken).ConfigureAwait(false);
                 }
 
                 failures = 0;
@@ -96,11 +109,11 @@ internal sealed partial class OutboxRelay(
 #pragma warning restore CA1031
             {
                 failures++;
-                var backoff = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(failures, 10))));
+                var backoff = Backoff.DelayAfter(failures);
                 LogRelayFailed(logger, ex, backoff);
                 try
                 {
-                    await Task.Delay(backoff, stoppingToken).ConfigureAwait(false);
+                    await Task.Delay(backoff, time, stoppingToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -109,6 +122,12 @@ internal sealed partial class OutboxRelay(
             }
         }
     }
+
+    /// <summary>Parked messages come due within the retry cap: the relay looks at least that often.</summary>
+    private TimeSpan PollInterval => options.OutboxPollInterval < options.OutboxMaxRetryDelay ? options.OutboxPollInterval : options.OutboxMaxRetryDelay;
+
+    private async Task CountParkedAsync(CancellationToken cancellationToken) =>
+        parked.Update(await outbox.CountParkedAsync(cancellationToken).ConfigureAwait(false));
 
     private async Task RemoveSentBeforeStoppingAsync()
     {
@@ -125,35 +144,43 @@ internal sealed partial class OutboxRelay(
     }
 
     /// <summary>
-    /// Sends the batch at once; if a message in it has no route, sends one by one so that the others still leave
-    /// (in order) and only the unroutable ones stay behind.
+    /// Sends the batch at once. If a message in it has no route, sends it destination by destination (each in order), so
+    /// that the others still leave and only the messages of a destination with no queue are parked.
     /// </summary>
-    private async Task<IReadOnlyList<OutboxEntry>> SendAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<OutboxEntry> Sent, int Refused)> SendAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken)
     {
         try
         {
             await transport.SendAsync(entries.Select(e => e.Message).ToList(), cancellationToken).ConfigureAwait(false);
             RecordLag(entries);
-            return entries;
+            return (entries, 0);
         }
         catch (UnroutableMessageException)
         {
             var sent = new List<OutboxEntry>(entries.Count);
-            foreach (var entry in entries)
+            var refused = 0;
+            foreach (var group in entries.GroupBy(e => e.Message.Destination))
             {
+                var messages = group.ToList();
                 try
                 {
-                    await transport.SendAsync([entry.Message], cancellationToken).ConfigureAwait(false);
-                    RecordLag([entry]);
-                    sent.Add(entry);
+                    await transport.SendAsync(messages.Select(e => e.Message).ToList(), cancellationToken).ConfigureAwait(false);
+                    RecordLag(messages);
+                    sent.AddRange(messages);
                 }
                 catch (UnroutableMessageException ex)
                 {
-                    LogUnroutable(logger, ex, entry.Message.Envelope.MessageId, entry.Message.Destination.ToString());
+                    // Logged when a message is first refused; after that the monitor's summary line speaks for it.
+                    refused += messages.Count;
+                    await outbox.ParkAsync(messages, ex.Message, Backoff, cancellationToken).ConfigureAwait(false);
+                    if (messages.Exists(e => e.Attempts == 0))
+                    {
+                        LogParked(logger, ex, messages.Count, group.Key.ToString(), options.OutboxMaxRetryDelay);
+                    }
                 }
             }
 
-            return sent;
+            return (sent, refused);
         }
     }
 
@@ -167,8 +194,9 @@ internal sealed partial class OutboxRelay(
         }
     }
 
-    [LoggerMessage(LogLevel.Error, "Outbox message {MessageId} to {Destination} has no route; it stays in the outbox.")]
-    private static partial void LogUnroutable(ILogger logger, Exception ex, Guid messageId, string destination);
+    [LoggerMessage(LogLevel.Warning,
+        "{Count} outbox message(s) to {Destination} have no route; they are parked and tried again at least every {MaxDelay} until their queue is declared.")]
+    private static partial void LogParked(ILogger logger, Exception ex, int count, string destination, TimeSpan maxDelay);
 
     [LoggerMessage(LogLevel.Error, "The outbox relay could not send; the messages stay in the outbox. Trying again in {Backoff}.")]
     private static partial void LogRelayFailed(ILogger logger, Exception ex, TimeSpan backoff);

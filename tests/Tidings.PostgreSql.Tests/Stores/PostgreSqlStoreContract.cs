@@ -9,6 +9,7 @@ public sealed class PostgreSqlStoreFixture : IStoreFixture
 {
     private static readonly TimeSpan ScheduleClaim = TimeSpan.FromSeconds(30);
     private readonly PostgreSqlStore _store;
+    private readonly string _schema;
 
     // Scheduled messages are claimed when handed out, as the contract expects; outbox messages are not reserved.
     private readonly PostgreSqlStore _scheduling;
@@ -16,6 +17,7 @@ public sealed class PostgreSqlStoreFixture : IStoreFixture
     public PostgreSqlStoreFixture()
     {
         var schema = Database.NewSchema();
+        _schema = schema;
         _store = new PostgreSqlStore(Database.Options(schema));
         _scheduling = new PostgreSqlStore(Database.Options(schema, ScheduleClaim));
         Outbox = new PostgreSqlOutboxStore(_store);
@@ -33,6 +35,8 @@ public sealed class PostgreSqlStoreFixture : IStoreFixture
     public ISagaStore Sagas { get; }
 
     public IScheduleStore Schedules { get; }
+
+    public void UseStore(TidingsBuilder tidings) => tidings.UsePostgreSqlStore(Database.Options(_schema) with { ClaimDuration = TimeSpan.FromSeconds(30) });
 
     public async ValueTask DisposeAsync()
     {

@@ -29,6 +29,8 @@ public sealed class SqliteStoreFixture : IStoreFixture
 
     public Tidings.Stores.IScheduleStore Schedules { get; }
 
+    public void UseStore(TidingsBuilder tidings) => tidings.UseSqliteStore(_directory.File("service.db"));
+
     public ValueTask DisposeAsync()
     {
         _directory.Dispose();

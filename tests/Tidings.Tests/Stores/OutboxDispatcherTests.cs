@@ -77,5 +77,10 @@ public sealed class OutboxDispatcherTests
 
         public Task RemoveAsync(StoreTransaction transaction, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException();
+
+        public Task ParkAsync(IReadOnlyList<OutboxEntry> entries, string reason, OutboxBackoff backoff, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public Task<ParkedMessages> CountParkedAsync(CancellationToken cancellationToken = default) => Task.FromResult(ParkedMessages.None);
     }
 }
