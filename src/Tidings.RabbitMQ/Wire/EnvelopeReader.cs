@@ -28,7 +28,7 @@ internal static class EnvelopeReader
         {
             return new Envelope
             {
-                MessageId = Guid.TryParse(properties.MessageId, out var id) ? id : Envelope.NewMessageId(),
+                MessageId = ForeignMessageIds.From(properties.MessageId) ?? Envelope.NewMessageId(),
                 MessageName = "",
                 SentAt = DateTimeOffset.UtcNow,
                 Headers = new Dictionary<string, string>(StringComparer.Ordinal) { [ReadError] = ex.Message },
@@ -64,11 +64,9 @@ internal static class EnvelopeReader
                 break;
         }
 
-        if (!Guid.TryParse(properties.MessageId, out var messageId))
-        {
-            // A foreign publisher's message without an id: it gets one, so that it is handled or dead-lettered, not lost.
-            messageId = Envelope.NewMessageId();
-        }
+        // A foreign publisher's id that is no GUID maps to the same UUID every time (a redelivery is a duplicate); a
+        // message with no id at all gets a fresh one, so that it is handled or dead-lettered, not lost.
+        var messageId = ForeignMessageIds.From(properties.MessageId) ?? Envelope.NewMessageId();
 
         // Foreign publishers put odd values here (milliseconds in the seconds field); out of range means unknown.
         var sentAt = sentAtMs is { } ms && ms >= MinUnixMs && ms <= MaxUnixMs

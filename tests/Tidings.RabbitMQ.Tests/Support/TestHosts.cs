@@ -28,6 +28,8 @@ public sealed class TestHosts : IAsyncDisposable
             await host.StopAsync(CancellationToken.None);
             host.Dispose();
         }
+
+        _hosts.Clear();
     }
 }
 

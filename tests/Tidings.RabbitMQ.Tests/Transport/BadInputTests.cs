@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 using Tidings.RabbitMQ.Tests.Support;
+using Tidings.Sqlite;
 using Tidings.Transport;
 using Tidings.Transport.Contracts;
 
@@ -52,5 +53,53 @@ public sealed class BadInputTests : IAsyncDisposable
         Assert.Equal(queue, dead.Envelope.Headers[TidingsHeaders.SourceQueue]);
         Assert.Equal(body, dead.BodyText());
         await Effects.WaitForAsync(() => recorder.Saw(2), TimeSpan.FromSeconds(15), () => "the endpoint stopped after the bad message");
+    }
+
+    [Fact]
+    public async Task The_same_foreign_message_with_an_id_that_is_no_guid_is_handled_once_by_an_effectively_once_endpoint()
+    {
+        var queue = "foreign-" + Guid.NewGuid().ToString("N")[..8];
+        var database = Path.Combine(Path.GetTempPath(), $"tidings-{queue}.db");
+        try
+        {
+            var recorder = new Recorder();
+            var host = await _hosts.StartAsync(
+                t => t.UseRabbitMq(Broker.Options())
+                    .UseSqliteStore(database)
+                    .AddEndpoint(queue, e =>
+                    {
+                        e.Handle<Numbered, NumberedHandler>();
+                        e.DeliveryMode = DeliveryMode.EffectivelyOnce;
+                    }),
+                s => s.AddSingleton(recorder));
+
+            var factory = new ConnectionFactory { Uri = Broker.Uri };
+            await using (var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken))
+            await using (var channel = await connection.CreateChannelAsync(cancellationToken: TestContext.Current.CancellationToken))
+            {
+                // A foreign publisher sends its message twice (its retry after a lost confirm, say), with its own id.
+                for (var i = 0; i < 2; i++)
+                {
+                    var properties = new BasicProperties
+                    {
+                        Type = "rabbitmq-test.numbered", MessageId = "order-77/charge", ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent,
+                    };
+                    await channel.BasicPublishAsync("", queue, mandatory: true, properties, Encoding.UTF8.GetBytes("{\"seq\":1}"), TestContext.Current.CancellationToken);
+                }
+            }
+
+            var bus = host.Services.GetRequiredService<IBus>();
+            await bus.SendAsync(queue, new Numbered(2), cancellationToken: TestContext.Current.CancellationToken);
+            await Effects.WaitForAsync(() => recorder.Saw(2), TimeSpan.FromSeconds(15), () => "the endpoint did not get to the last message");
+            Assert.Equal(1, recorder.TimesHandled(1));
+        }
+        finally
+        {
+            await _hosts.DisposeAsync();
+            foreach (var file in Directory.GetFiles(Path.GetTempPath(), $"tidings-{queue}.db*"))
+            {
+                File.Delete(file);
+            }
+        }
     }
 }
