@@ -307,7 +307,7 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
     private Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
     {
         var properties = delivery.BasicProperties;
-        var envelope = EnvelopeReader.ReadOrQuarantine(properties, delivery.Body);
+        var (envelope, readError) = EnvelopeReader.ReadOrQuarantine(properties, delivery.Body);
         var carried = EnvelopeReader.CarriedHistory(properties);
         var history = EnvelopeReader.History(carried, properties, delivery.Redelivered);
         var route = EnvelopeReader.Route(properties);
@@ -317,7 +317,7 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
         }
 
         var state = new DeliveryState(this, delivery.DeliveryTag, Volatile.Read(ref _generation), carried, route);
-        _buffer.Writer.TryWrite(new ReceivedMessage(envelope, history.Deliveries + 1, state, history.Abandoned));
+        _buffer.Writer.TryWrite(new ReceivedMessage(envelope, history.Deliveries + 1, state, history.Abandoned) { ReadError = readError });
         return Task.CompletedTask;
     }
 

@@ -9,31 +9,32 @@ internal static class EnvelopeReader
     private static readonly long MinUnixMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
     private static readonly long MaxUnixMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
-    /// <summary>Header marking a delivery whose properties could not be read; its envelope has no name, so it is dead-lettered.</summary>
-    public const string ReadError = "tidings-read-error";
-
     /// <summary>
-    /// The envelope of a delivery, or, if its properties cannot be read (a foreign publisher's odd header), an envelope
-    /// with no message name and the error in a header: the pipeline dead-letters it with the body intact, nothing is lost.
+    /// The envelope of a delivery, or, if its properties cannot be read (a Tidings header with a value of the wrong kind,
+    /// say), an envelope with what could be read and the body intact, and the error: the pipeline dead-letters it as
+    /// <c>unreadable</c>, nothing is lost.
     /// </summary>
-    public static Envelope ReadOrQuarantine(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body)
+    public static (Envelope Envelope, Exception? Error) ReadOrQuarantine(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body)
     {
         try
         {
-            return Read(properties, body);
+            return (Read(properties, body), null);
         }
 #pragma warning disable CA1031 // Any failure to read must still leave the message in Tidings' hands.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            return new Envelope
+            var envelope = new Envelope
             {
                 MessageId = ForeignMessageIds.From(properties.MessageId) ?? Envelope.NewMessageId(),
-                MessageName = "",
+                MessageName = properties.Type ?? "",
+                CorrelationId = properties.CorrelationId,
                 SentAt = DateTimeOffset.UtcNow,
-                Headers = new Dictionary<string, string>(StringComparer.Ordinal) { [ReadError] = ex.Message },
+                ContentType = properties.ContentType ?? "",
+                Headers = new Dictionary<string, string>(StringComparer.Ordinal),
                 Body = body.ToArray(),
             };
+            return (envelope, ex);
         }
     }
 
@@ -91,11 +92,12 @@ internal static class EnvelopeReader
     {
         switch (name)
         {
+            // Tidings' own fields: a value of another kind is no Tidings message, whatever it claims; it is not guessed at.
             case WireHeaders.CausationId:
-                causationId = AsString(value);
+                causationId = AsString(value) ?? throw new FormatException($"Header {name} holds a {value?.GetType().Name ?? "null"}, not text.");
                 break;
             case WireHeaders.SentAt:
-                sentAtMs = AsLong(value);
+                sentAtMs = AsLong(value) ?? throw new FormatException($"Header {name} holds '{Describe(value)}', not a Unix time in milliseconds.");
                 break;
             default:
                 if (!WireHeaders.IsTransportHeader(name) && !WireHeaders.IsBrokerHeader(name) && AsString(value) is { } text)
@@ -134,6 +136,8 @@ internal static class EnvelopeReader
 
     public static string? StringHeader(IDictionary<string, object?>? headers, string name) =>
         headers is not null && headers.TryGetValue(name, out var value) ? AsString(value) : null;
+
+    private static string Describe(object? value) => AsString(value) ?? value?.GetType().Name ?? "null";
 
     private static string? AsString(object? value) => value switch
     {

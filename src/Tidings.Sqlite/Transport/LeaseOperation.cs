@@ -42,7 +42,64 @@ internal sealed class LeaseOperation(string queue, int max, long owner, TimeSpan
         long Id, int Deliveries, string MessageId, string Name, string? CorrelationId, string? CausationId,
         long SentAtMs, string ContentType, string Headers, byte[] Body, int Abandoned)
     {
-        public Envelope ToEnvelope() => new()
+        /// <summary>
+        /// The row as an envelope; or, for a row no envelope can be made of (written by a foreign tool: an id that is
+        /// no GUID, headers that are no JSON map of strings), what could be read, the fields that could not kept as text
+        /// in <c>tidings-unreadable-*</c> headers, and the error: the pipeline dead-letters it, the rest of the batch goes on.
+        /// </summary>
+        private static readonly long MinUnixMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
+        private static readonly long MaxUnixMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+        public (Envelope Envelope, Exception? Error) ToEnvelopeOrQuarantine()
+        {
+            try
+            {
+                return (ToEnvelope(), null);
+            }
+#pragma warning disable CA1031 // Any failure to read must still leave the row in Tidings' hands, to be dead-lettered.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                var headers = TryReadHeaders(Headers) ?? new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    [TidingsHeaders.UnreadablePrefix + "headers"] = Headers,
+                };
+                if (!Guid.TryParse(MessageId, out var id))
+                {
+                    headers[TidingsHeaders.UnreadablePrefix + "message-id"] = MessageId;
+                    id = ForeignMessageIds.NameBased(MessageId);
+                }
+
+                var envelope = new Envelope
+                {
+                    MessageId = id,
+                    MessageName = Name,
+                    CorrelationId = CorrelationId,
+                    CausationId = CausationId,
+                    SentAt = SentAtMs >= MinUnixMs && SentAtMs <= MaxUnixMs ? DateTimeOffset.FromUnixTimeMilliseconds(SentAtMs) : DateTimeOffset.UnixEpoch,
+                    ContentType = ContentType,
+                    Headers = headers,
+                    Body = Body,
+                };
+                return (envelope, new FormatException($"Bus row {Id} is not a Tidings message: {ex.Message}", ex));
+            }
+        }
+
+        private static Dictionary<string, string>? TryReadHeaders(string json)
+        {
+            try
+            {
+                return HeaderJson.Read(json);
+            }
+#pragma warning disable CA1031 // Unreadable headers are kept as text instead.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                return null;
+            }
+        }
+
+        private Envelope ToEnvelope() => new()
         {
             MessageId = Guid.Parse(MessageId),
             MessageName = Name,

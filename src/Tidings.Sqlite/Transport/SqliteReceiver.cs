@@ -41,7 +41,8 @@ internal sealed class SqliteReceiver : IMessageReceiver
                     var row = lease.Rows[i];
                     var token = new SqliteLease(row.Id, owner);
                     _inFlight[row.Id] = token;
-                    received[i] = new ReceivedMessage(row.ToEnvelope(), row.Deliveries, token, row.Abandoned);
+                    var (envelope, readError) = row.ToEnvelopeOrQuarantine();
+                    received[i] = new ReceivedMessage(envelope, row.Deliveries, token, row.Abandoned) { ReadError = readError };
                 }
 
                 return received;

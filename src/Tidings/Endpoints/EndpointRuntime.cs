@@ -1,13 +1,15 @@
 using Tidings.Pipeline;
+using Tidings.Pipeline.Checks;
 
 namespace Tidings;
 
-/// <summary>An endpoint ready to run: its options, its handlers by message type, and its receive pipeline.</summary>
+/// <summary>An endpoint ready to run: its options, its handlers by message type, its poison checks and its receive pipeline.</summary>
 internal sealed class EndpointRuntime
 {
-    public EndpointRuntime(EndpointOptions options, Func<EndpointRuntime, Pipeline<ReceiveContext>> pipeline)
+    public EndpointRuntime(EndpointOptions options, PoisonChecks checks, Func<EndpointRuntime, Pipeline<ReceiveContext>> pipeline)
     {
         Options = options;
+        Checks = checks;
         HandlersByType = options.Handlers
             .GroupBy(h => h.MessageType)
             .ToDictionary(g => g.Key, g => g.Select(h => h.Invoker).ToArray());
@@ -17,6 +19,9 @@ internal sealed class EndpointRuntime
     public EndpointOptions Options { get; }
 
     public IReadOnlyDictionary<Type, IHandlerInvoker[]> HandlersByType { get; }
+
+    /// <summary>The checks no retry can fix, run once per delivery (by the pipeline, or ahead of it by a batch).</summary>
+    public PoisonChecks Checks { get; }
 
     public Pipeline<ReceiveContext> Pipeline { get; }
 }

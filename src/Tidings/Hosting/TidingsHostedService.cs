@@ -24,21 +24,19 @@ internal sealed partial class TidingsHostedService(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var transport = runtime.Transport;
-        var store = services.GetService<ITransactionalStore>();
-        var dispatcher = services.GetService<OutboxDispatcher>();
         foreach (var endpointOptions in options.Endpoints)
         {
             var topics = endpointOptions.Subscriptions.Select(options.Registry.GetName).ToArray();
             await transport.DeclareAsync(new QueueDeclaration(endpointOptions.Name, topics), cancellationToken).ConfigureAwait(false);
 
-            var endpoint = new EndpointRuntime(endpointOptions,
-                e => Pipelines.Receive(e.Options, options, transport, runtime.SendPipeline, services));
+            var endpoint = new EndpointRuntime(endpointOptions, Pipelines.Checks(options),
+                e => Pipelines.Receive(e, options, transport, runtime.SendPipeline, services));
             var workerLogger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Tidings.Endpoint." + endpointOptions.Name);
             for (var i = 0; i < endpointOptions.Concurrency; i++)
             {
                 var receiver = transport.CreateReceiver(endpointOptions.Name, new ReceiverSettings(endpointOptions.LeaseDuration, endpointOptions.Prefetch));
                 _receivers.Add(receiver);
-                var worker = new EndpointWorker(endpoint, receiver, transport, store, services.GetService<IInboxStore>(), dispatcher, new Pipeline.MessageDeserializer(options), workerLogger);
+                var worker = new EndpointWorker(endpoint, receiver, Pipelines.Batch(endpoint, receiver, services, workerLogger), workerLogger);
                 _workers.Add(Task.Run(() => worker.RunAsync(_stopReceiving.Token, _abortHandling.Token), CancellationToken.None));
             }
 

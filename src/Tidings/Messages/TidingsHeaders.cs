@@ -11,7 +11,11 @@ public static class TidingsHeaders
     public const string ReplyTo = "tidings-reply-to";
     /// <summary>How many delayed redeliveries this message has had.</summary>
     public const string Redeliveries = "tidings-redeliveries";
-    /// <summary>Why the message was dead-lettered: handler-failed, deserialization-failed, unknown-message-name, too-large, abandoned-too-often.</summary>
+    /// <summary>
+    /// Why the message was dead-lettered: <c>unreadable</c> (the transport could not read it into an envelope),
+    /// <c>abandoned-too-often</c>, <c>too-large</c>, <c>unknown-message-name</c>, <c>no-handler</c>,
+    /// <c>deserialization-failed</c>, <c>handler-failed</c>.
+    /// </summary>
     public const string DeadLetterReason = "tidings-dead-letter-reason";
     /// <summary>The exception type of the last failure.</summary>
     public const string ExceptionType = "tidings-exception-type";
@@ -23,6 +27,11 @@ public static class TidingsHeaders
     public const string Attempts = "tidings-attempts";
     /// <summary>The queue the message was taken from when it failed.</summary>
     public const string SourceQueue = "tidings-source-queue";
+    /// <summary>
+    /// Prefix of headers that keep, as text, the fields of an unreadable message a transport could not put in the
+    /// envelope (<c>tidings-unreadable-message-id</c>, <c>tidings-unreadable-headers</c>): nothing of it is lost.
+    /// </summary>
+    public const string UnreadablePrefix = "tidings-unreadable-";
     /// <summary>When the message was dead-lettered (ISO 8601).</summary>
     public const string DeadLetteredAt = "tidings-dead-lettered-at";
 }

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Tidings.Endpoints.Batches;
+using Tidings.Pipeline.Checks;
 using Tidings.Pipeline.Steps;
 using Tidings.Stores;
 using Tidings.Transport;
@@ -25,24 +27,21 @@ public static class Pipelines
     ]);
 
     /// <summary>
-    /// Receive: consumer span and metrics → poison checks that no retry can fix (deliveries, size, name, body) →
+    /// Receive, per message: consumer span and metrics → poison checks that no retry can fix (<see cref="Checks"/>) →
     /// retries → unit of work (scope, savepoint, outgoing) → inbox (effectively-once) → handlers.
     /// </summary>
     internal static Pipeline<ReceiveContext> Receive(
-        EndpointOptions endpoint, TidingsOptions options, ITransport transport, Pipeline<SendContext> send, IServiceProvider services)
+        EndpointRuntime endpoint, TidingsOptions options, ITransport transport, Pipeline<SendContext> send, IServiceProvider services)
     {
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Tidings.Receive." + endpoint.Name);
-        var effectivelyOnce = endpoint.DeliveryMode == DeliveryMode.EffectivelyOnce;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Tidings.Receive." + endpoint.Options.Name);
         var steps = new List<IStep<ReceiveContext>>
         {
             new ReceiveTracingStep(transport.Name),
-            new DeliveryLimitStep(logger),
-            new ReceiveSizeLimitStep(options, logger),
-            new DeserializeStep(new MessageDeserializer(options), logger),
+            new PoisonCheckStep(endpoint.Checks, logger),
             new RetryStep(logger),
             new UnitOfWorkStep(services.GetRequiredService<IServiceScopeFactory>(), transport),
         };
-        if (effectivelyOnce)
+        if (endpoint.Options.DeliveryMode == DeliveryMode.EffectivelyOnce)
         {
             steps.Add(new InboxStep(services.GetRequiredService<IInboxStore>(), logger));
         }
@@ -50,4 +49,41 @@ public static class Pipelines
         steps.Add(new InvokeHandlersStep(send));
         return new Pipeline<ReceiveContext>(steps);
     }
+
+    /// <summary>
+    /// The poison checks, in order: the transport could read the message (unreadable) → it was not abandoned too often
+    /// (abandoned-too-often) → its body is within the size limit (too-large) → its name is registered
+    /// (unknown-message-name) → the endpoint handles it (no-handler) → its body deserializes (deserialization-failed).
+    /// </summary>
+    internal static PoisonChecks Checks(TidingsOptions options) => new(
+    [
+        new ReadableCheck(),
+        new DeliveryLimitCheck(),
+        new SizeLimitCheck(options),
+        new MessageNameCheck(options.Registry),
+        new HandlerCheck(),
+        new DeserializeCheck(options.Serializer),
+    ]);
+
+    /// <summary>
+    /// Receive, per batch, one strategy per delivery mode:
+    /// <list type="bullet">
+    /// <item>at-most-once: ack the batch → each message through <see cref="Receive"/> → failures re-sent as copies
+    /// (delayed to the queue, or to the dead-letter queue) (<see cref="AtMostOnceBatch"/>);</item>
+    /// <item>at-least-once: each message through <see cref="Receive"/> → settle the batch at once: ack, retry or
+    /// dead-letter each (<see cref="AtLeastOnceBatch"/>);</item>
+    /// <item>effectively-once: poison checks for the batch → one transaction (its write lock deferred where the store can):
+    /// inbox lookup → each message through <see cref="Receive"/>, no savepoints → inbox ids and outbox messages → commit →
+    /// send the outbox messages → settle; a failure or a conflict starts the batch over with a savepoint per message
+    /// (<see cref="EffectivelyOnceBatch"/>).</item>
+    /// </list>
+    /// </summary>
+    internal static BatchStrategy Batch(EndpointRuntime endpoint, IMessageReceiver receiver, IServiceProvider services, ILogger logger) =>
+        endpoint.Options.DeliveryMode switch
+        {
+            DeliveryMode.AtMostOnce => new AtMostOnceBatch(endpoint, receiver, services.GetRequiredService<ITransport>(), services.GetRequiredService<TimeProvider>(), logger),
+            DeliveryMode.EffectivelyOnce => new EffectivelyOnceBatch(endpoint, receiver, services.GetRequiredService<ITransactionalStore>(),
+                services.GetRequiredService<IInboxStore>(), services.GetRequiredService<OutboxDispatcher>(), logger),
+            _ => new AtLeastOnceBatch(endpoint, receiver, logger),
+        };
 }

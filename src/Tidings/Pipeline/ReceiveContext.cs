@@ -34,6 +34,12 @@ public sealed class ReceiveContext
     /// <summary>Its type, resolved from the registered name.</summary>
     public Type? MessageType { get; set; }
 
+    /// <summary>Whether the poison checks ran for this delivery (in the pipeline, or ahead of it for a batch).</summary>
+    internal bool Prepared { get; set; }
+
+    /// <summary>Why the poison checks refused the message, or null.</summary>
+    internal Checks.Refusal? Refusal { get; set; }
+
     /// <summary>The DI scope of the current attempt.</summary>
     public IServiceProvider? Services { get; set; }
 
@@ -62,6 +68,8 @@ public sealed class ReceiveContext
     {
         Message = null;
         MessageType = null;
+        Prepared = false;
+        Refusal = null;
         Outgoing.Clear();
         Attempts = 0;
         Optimistic = false;

@@ -12,6 +12,26 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
 {
     private Dictionary<object, object>? _items;
     private Action? _onFinished = onFinished;
+    private Func<CancellationToken, ValueTask>? _prepareToWrite;
+
+    /// <summary>
+    /// A transaction whose store defers its write lock to the first write (see
+    /// <see cref="ITransactionalStore.BeginOptimisticAsync"/>); <paramref name="prepareToWrite"/> runs once, before the
+    /// unit of work writes what it staged (inbox ids, outbox messages) and commits: a store takes its turn to write there.
+    /// </summary>
+    public StoreTransaction(DbConnection connection, DbTransaction transaction, Func<CancellationToken, ValueTask> prepareToWrite, Action? onFinished)
+        : this(connection, transaction, onFinished)
+    {
+        _prepareToWrite = prepareToWrite;
+        DefersWriteLock = true;
+    }
+
+    /// <summary>True when the store takes its write lock only at the first write, not at the start.</summary>
+    public bool DefersWriteLock { get; }
+
+    /// <summary>Called before the unit of work writes what it staged and commits (once; later calls do nothing).</summary>
+    public ValueTask PrepareToWriteAsync(CancellationToken cancellationToken = default) =>
+        Interlocked.Exchange(ref _prepareToWrite, null)?.Invoke(cancellationToken) ?? ValueTask.CompletedTask;
 
     /// <summary>The connection.</summary>
     public DbConnection Connection { get; } = connection;

@@ -17,4 +17,11 @@ public sealed class ReceivedMessage(Envelope envelope, int deliveryCount, object
 
     /// <summary>What the transport needs to settle the message (a lease, a delivery tag).</summary>
     public object? TransportState { get; } = transportState;
+
+    /// <summary>
+    /// Why the transport could not turn what it holds into an envelope (an id that is no GUID, headers that are no map
+    /// of strings), or null. <see cref="Envelope"/> then holds what could be read, the body always, and the pipeline
+    /// dead-letters the message with reason <c>unreadable</c> and this error: nothing is lost, and nothing else waits.
+    /// </summary>
+    public Exception? ReadError { get; init; }
 }

@@ -192,13 +192,14 @@ public sealed class PostgreSqlStoreTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_schema_of_version_1_is_brought_up_to_date_with_the_saga_and_schedule_tables()
+    public async Task A_schema_of_version_1_is_brought_up_to_date_with_the_saga_and_schedule_tables_and_the_parking_columns()
     {
         var schema = Database.NewSchema();
         await using (var transaction = await Store(schema).BeginAsync(Ct))
         {
             await using var downgrade = transaction.CreateCommand(
-                $"DROP TABLE \"{schema}\".sagas; DROP TABLE \"{schema}\".schedules; UPDATE \"{schema}\".schema_version SET version = 1");
+                $"DROP TABLE \"{schema}\".sagas; DROP TABLE \"{schema}\".schedules; ALTER TABLE \"{schema}\".outbox DROP COLUMN attempts, DROP COLUMN last_error; " +
+                $"UPDATE \"{schema}\".schema_version SET version = 1");
             await downgrade.ExecuteNonQueryAsync(Ct);
             await transaction.CommitAsync(Ct);
         }
@@ -207,8 +208,9 @@ public sealed class PostgreSqlStoreTests : IAsyncDisposable
         await using (var transaction = await upgraded.BeginAsync(Ct))
         {
             Assert.Null(await new PostgreSqlSagaStore(upgraded).FindAsync(transaction, "order", "cup-1", Ct));
+            Assert.Equal(ParkedMessages.None, await new PostgreSqlOutboxStore(upgraded).CountParkedAsync(Ct));
             await using var version = transaction.CreateCommand($"SELECT version FROM \"{schema}\".schema_version");
-            Assert.Equal(2, (int)(await version.ExecuteScalarAsync(Ct))!);
+            Assert.Equal(PostgreSqlSchema.Version, (int)(await version.ExecuteScalarAsync(Ct))!);
         }
     }
 

@@ -85,10 +85,29 @@ public sealed class EnvelopeMappingTests
         // Milliseconds where AMQP wants seconds: past DateTimeOffset's range.
         var properties = new BasicProperties { Type = "m", MessageId = Guid.NewGuid().ToString(), Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000) };
 
-        var received = EnvelopeReader.ReadOrQuarantine(properties, "{}"u8.ToArray());
+        var (received, error) = EnvelopeReader.ReadOrQuarantine(properties, "{}"u8.ToArray());
 
+        Assert.Null(error);
         Assert.Equal("m", received.MessageName);
         Assert.InRange(received.SentAt, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
+    }
+
+    [Fact]
+    public void A_tidings_header_with_a_value_of_the_wrong_kind_makes_the_delivery_unreadable_with_its_body_intact()
+    {
+        var properties = new BasicProperties
+        {
+            Type = "m", MessageId = "foreign-1",
+            Headers = new Dictionary<string, object?> { [WireHeaders.SentAt] = Encoding.UTF8.GetBytes("yesterday") },
+        };
+
+        var (received, error) = EnvelopeReader.ReadOrQuarantine(properties, "{\"a\":1}"u8.ToArray());
+
+        Assert.IsType<FormatException>(error);
+        Assert.Contains("yesterday", error.Message, StringComparison.Ordinal);
+        Assert.Equal("m", received.MessageName);
+        Assert.Equal(ForeignMessageIds.From("foreign-1"), received.MessageId);
+        Assert.Equal("{\"a\":1}", Encoding.UTF8.GetString(received.Body.Span));
     }
 
     /// <summary>Properties as a consumer sees them: string header values arrive as UTF-8 bytes.</summary>

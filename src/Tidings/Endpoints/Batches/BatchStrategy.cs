@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Logging;
+using Tidings.Pipeline;
+using Tidings.Transport;
+
+namespace Tidings.Endpoints.Batches;
+
+/// <summary>
+/// How a worker handles and settles one batch in its endpoint's delivery mode: one strategy per mode, chosen once in
+/// <see cref="Pipelines.Batch"/>. Each message of the batch goes through the endpoint's receive pipeline.
+/// </summary>
+internal abstract partial class BatchStrategy(EndpointRuntime endpoint, IMessageReceiver receiver, ILogger logger)
+{
+    /// <summary>How long a worker pauses after a batch failed as a whole, and how long its messages wait to come back.</summary>
+    public static readonly TimeSpan ErrorBackoff = TimeSpan.FromSeconds(1);
+
+    protected EndpointRuntime Endpoint { get; } = endpoint;
+
+    protected ILogger Logger { get; } = logger;
+
+    protected string EndpointName => Endpoint.Options.Name;
+
+    /// <summary>Handles and settles the batch. False if it failed as a whole: the worker pauses rather than spin through the queue.</summary>
+    public abstract Task<bool> HandleAsync(ReceiveContext[] batch, CancellationToken abort);
+
+    /// <summary>Runs each message through the pipeline in turn, into <paramref name="settlements"/>.</summary>
+    protected async Task RunEachAsync(ReceiveContext[] batch, Settlement[] settlements, CancellationToken abort)
+    {
+        for (var i = 0; i < batch.Length; i++)
+        {
+            settlements[i] = await RunAsync(batch[i], abort).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One message through the pipeline; once shutdown ran out of patience, messages not yet begun go back untouched.</summary>
+    protected async Task<Settlement> RunAsync(ReceiveContext context, CancellationToken abort)
+    {
+        if (abort.IsCancellationRequested)
+        {
+            return Settlement.Retry(context.Received, TimeSpan.Zero);
+        }
+
+        await Endpoint.Pipeline.InvokeAsync(context).ConfigureAwait(false);
+        return context.Settlement;
+    }
+
+    /// <summary>The batch could not complete (the database is down, say): every message goes back, after a pause.</summary>
+    protected void ReturnAll(ReceiveContext[] batch, Settlement[] settlements, Exception ex, CancellationToken abort)
+    {
+        LogBatchFailed(Logger, ex, EndpointName, batch.Length);
+        for (var i = 0; i < batch.Length; i++)
+        {
+            settlements[i] = Settlement.Retry(batch[i].Received, abort.IsCancellationRequested ? TimeSpan.Zero : ErrorBackoff);
+        }
+    }
+
+    protected async Task<bool> SettleAsync(IReadOnlyList<Settlement> settlements)
+    {
+        try
+        {
+            await receiver.SettleAsync(settlements, CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+#pragma warning disable CA1031 // Unsettled messages come back when their lease runs out: at-least-once holds.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogSettleFailed(Logger, ex, EndpointName, settlements.Count);
+            return false;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Endpoint {Endpoint} could not complete a batch of {Count}; the messages go back to the queue.")]
+    protected static partial void LogBatchFailed(ILogger logger, Exception ex, string endpoint, int count);
+
+    [LoggerMessage(LogLevel.Error, "Endpoint {Endpoint} could not settle {Count} messages; they come back when their lease expires.")]
+    protected static partial void LogSettleFailed(ILogger logger, Exception ex, string endpoint, int count);
+}

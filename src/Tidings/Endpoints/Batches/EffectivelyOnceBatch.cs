@@ -1,0 +1,132 @@
+using Microsoft.Extensions.Logging;
+using Tidings.Pipeline;
+using Tidings.Stores;
+using Tidings.Transport;
+
+namespace Tidings.Endpoints.Batches;
+
+/// <summary>
+/// Effectively-once: the whole batch in one transaction of the service's database, committed once, then settled.
+/// <list type="number">
+/// <item>The poison checks and deserialization, which need no database, run before the transaction begins.</item>
+/// <item>Optimistic pass: a transaction that may defer the store's write lock to its first write
+/// (<see cref="ITransactionalStore.BeginOptimisticAsync"/>), so handlers of one service run side by side until they write;
+/// no savepoint per message; known duplicates looked up once for the batch.</item>
+/// <item>Commit: the handled ids go to the inbox and the staged messages to the outbox (removing earlier sent ones), the
+/// transaction commits, and the messages are sent at once.</item>
+/// <item>If a message fails, or the store reports a conflict, the batch starts over in a transaction from
+/// <see cref="ITransactionalStore.BeginAsync"/> with a savepoint per message, so that the failure is retried or
+/// dead-lettered alone.</item>
+/// </list>
+/// </summary>
+internal sealed class EffectivelyOnceBatch(
+    EndpointRuntime endpoint, IMessageReceiver receiver, ITransactionalStore store, IInboxStore inbox, OutboxDispatcher outbox, ILogger logger)
+    : BatchStrategy(endpoint, receiver, logger)
+{
+    public override async Task<bool> HandleAsync(ReceiveContext[] batch, CancellationToken abort)
+    {
+        var settlements = new Settlement[batch.Length];
+        var completed = true;
+        try
+        {
+            PrepareAll(batch);
+            try
+            {
+                await RunInTransactionAsync(batch, settlements, optimistic: true, abort).ConfigureAwait(false);
+            }
+            catch (BatchRestartException) when (!abort.IsCancellationRequested)
+            {
+                foreach (var context in batch)
+                {
+                    context.Restart();
+                }
+
+                PrepareAll(batch);
+                await RunInTransactionAsync(batch, settlements, optimistic: false, abort).ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // The database may be down; nothing is acked, everything comes back after a pause.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            ReturnAll(batch, settlements, ex, abort);
+            completed = false;
+        }
+
+        await SettleAsync(settlements).ConfigureAwait(false);
+        return completed;
+    }
+
+    /// <summary>Work that needs no database is done before the batch takes its transaction.</summary>
+    private void PrepareAll(ReceiveContext[] batch)
+    {
+        foreach (var context in batch)
+        {
+            Endpoint.Checks.Prepare(context);
+        }
+    }
+
+    private async Task RunInTransactionAsync(ReceiveContext[] batch, Settlement[] settlements, bool optimistic, CancellationToken abort)
+    {
+        var transaction = optimistic
+            ? await store.BeginOptimisticAsync(abort).ConfigureAwait(false)
+            : await store.BeginAsync(abort).ConfigureAwait(false);
+        await using var transactionScope = transaction.ConfigureAwait(false);
+        if (optimistic)
+        {
+            transaction.Inbox = await StartInboxBatchAsync(transaction, batch, abort).ConfigureAwait(false);
+        }
+
+        for (var i = 0; i < batch.Length; i++)
+        {
+            batch[i].BatchTransaction = transaction;
+            batch[i].Optimistic = optimistic;
+            settlements[i] = await RunAsync(batch[i], abort).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await CommitAsync(transaction, abort).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (optimistic && ex is not (BatchRestartException or OperationCanceledException))
+        {
+            // A conflict the store found at the first write or at the commit (another writer committed since this
+            // transaction read), or a failure of the database: the savepoint pass settles which.
+            throw new BatchRestartException(ex);
+        }
+    }
+
+    /// <summary>
+    /// Duplicates already in the inbox are looked up once for the batch and skip their handlers; the ids the batch handles
+    /// are recorded together before the commit. A single message in a transaction that holds its locks from the start
+    /// records its id at once instead: one round trip either way, and a duplicate never reaches its handler. Where the
+    /// write lock is deferred, recording at once would take it before the handler runs.
+    /// </summary>
+    private async Task<InboxBatch?> StartInboxBatchAsync(StoreTransaction transaction, ReceiveContext[] batch, CancellationToken abort)
+    {
+        if (batch.Length == 1 && !transaction.DefersWriteLock)
+        {
+            return null;
+        }
+
+        var recorded = await inbox.FindRecordedAsync(transaction, EndpointName, batch.Select(c => c.Envelope.MessageId).ToArray(), abort).ConfigureAwait(false);
+        return new InboxBatch(EndpointName, recorded);
+    }
+
+    /// <summary>Records the batch's inbox entries, commits it, then sends what it staged without waiting for the relay.</summary>
+    private async Task CommitAsync(StoreTransaction transaction, CancellationToken abort)
+    {
+        await transaction.PrepareToWriteAsync(abort).ConfigureAwait(false);
+        if (transaction.Inbox is { Handled.Count: > 0 } handled)
+        {
+            var already = await inbox.RecordAsync(transaction, handled.Endpoint, handled.Handled, abort).ConfigureAwait(false);
+            if (already.Count > 0)
+            {
+                throw new BatchRestartException(
+                    $"{already.Count} messages of the batch were handled meanwhile by another consumer of {EndpointName}; the batch starts over.");
+            }
+        }
+
+        await outbox.CommitAsync(transaction, abort).ConfigureAwait(false);
+    }
+}
