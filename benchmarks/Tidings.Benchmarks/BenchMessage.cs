@@ -105,12 +105,16 @@ public sealed class BenchRecorder : IDisposable
     public void Dispose() => _listener.Dispose();
 }
 
-public sealed class BenchHandler(BenchRecorder recorder) : IHandleMessages<BenchMessage>
+internal sealed class BenchHandler(BenchRecorder recorder, BenchmarkOptions options) : IHandleMessages<BenchMessage>
 {
-    public Task HandleAsync(BenchMessage message, IMessageContext context, CancellationToken cancellationToken)
+    public async Task HandleAsync(BenchMessage message, IMessageContext context, CancellationToken cancellationToken)
     {
+        if (options.HandlerMs > 0)
+        {
+            await Task.Delay(options.HandlerMs, cancellationToken);
+        }
+
         recorder.Record(message);
-        return Task.CompletedTask;
     }
 }
 
@@ -119,6 +123,12 @@ internal sealed class BenchTransactionalHandler(BenchRecorder recorder, Benchmar
 {
     public async Task HandleAsync(BenchMessage message, IMessageContext context, CancellationToken cancellationToken)
     {
+        // The slow work first (a call to another service, say), then the write: the write lock is held only from there.
+        if (options.HandlerMs > 0)
+        {
+            await Task.Delay(options.HandlerMs, cancellationToken);
+        }
+
         await using (var command = context.Transaction!.Connection!.CreateCommand())
         {
             command.Transaction = context.Transaction;

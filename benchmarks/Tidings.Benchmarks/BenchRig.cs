@@ -10,14 +10,16 @@ namespace Tidings.Benchmarks;
 /// </summary>
 internal sealed class BenchRig : IBenchRig
 {
-    private const int WarmUpMessages = 5000;
+    private const int DefaultWarmUp = 5000;
     private readonly string _directory;
+    private readonly int _warmUp;
     private readonly BenchHost _publisher;
     private readonly BenchHost? _localConsumer;
     private readonly ConsumerProcess? _remoteConsumer;
 
-    private BenchRig(BenchmarkOptions options, string directory, BenchHost publisher, BenchHost? localConsumer, ConsumerProcess? remoteConsumer)
+    private BenchRig(BenchmarkOptions options, string directory, BenchHost publisher, BenchHost? localConsumer, ConsumerProcess? remoteConsumer, int warmUp)
     {
+        _warmUp = warmUp;
         _options = options;
         _directory = directory;
         _publisher = publisher;
@@ -31,7 +33,7 @@ internal sealed class BenchRig : IBenchRig
 
     public Task PublishAsync(BenchMessage message) => Bus.PublishAsync(message).AsTask();
 
-    public static async Task<BenchRig> StartAsync(BenchmarkOptions options, long expected)
+    public static async Task<BenchRig> StartAsync(BenchmarkOptions options, long expected, int warmUp = DefaultWarmUp)
     {
         var directory = Path.Combine(Path.GetTempPath(), "tidings-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
@@ -43,20 +45,20 @@ internal sealed class BenchRig : IBenchRig
         if (options.Processes == 1)
         {
             var both = await BenchHost.StartAsync(options, directory, consume: true);
-            both.Recorder.WarmUpCount = WarmUpMessages;
+            both.Recorder.WarmUpCount = warmUp;
             both.Recorder.Expected = expected;
-            return new BenchRig(options, directory, both, both, null);
+            return new BenchRig(options, directory, both, both, null, warmUp);
         }
 
-        var consumer = await ConsumerProcess.StartAsync(options, directory, expected, WarmUpMessages);
+        var consumer = await ConsumerProcess.StartAsync(options, directory, expected, warmUp);
         var publisher = await BenchHost.StartAsync(options, directory, consume: false);
-        return new BenchRig(options, directory, publisher, null, consumer);
+        return new BenchRig(options, directory, publisher, null, consumer, warmUp);
     }
 
     /// <summary>Runs the consumer through JIT, connection pools and first commits before measuring.</summary>
     public async Task WarmUpAsync(string padding)
     {
-        await Task.WhenAll(Enumerable.Range(1, WarmUpMessages)
+        await Task.WhenAll(Enumerable.Range(1, _warmUp)
             .Select(i => Bus.PublishAsync(new BenchMessage(-i, Stopwatch.GetTimestamp(), padding)).AsTask()));
         var warm = _localConsumer is not null ? _localConsumer.Recorder.WarmedUp : _remoteConsumer!.WarmedUp;
         await warm.WaitAsync(TimeSpan.FromMinutes(1));

@@ -23,6 +23,21 @@ internal sealed record BenchmarkOptions
     public int RoundTrips { get; init; } = 2000;
     public string Store { get; init; } = "sqlite";
     public string Postgres { get; init; } = "Host=127.0.0.1;Username=tidings;Password=tidings;Database=tidings_bench";
+    public int HandlerMs { get; init; }
+
+    /// <summary>Which options the command line gave, so a workload can pick its own defaults for the others.</summary>
+    public IReadOnlySet<string> Given { get; init; } = new HashSet<string>();
+
+    /// <summary>
+    /// slow-handler: a few messages, one per worker at a time (the default prefetch of 100 would hand them all to the
+    /// first worker), and a handler that works 200 ms before it writes.
+    /// </summary>
+    public BenchmarkOptions ForSlowHandler() => this with
+    {
+        Messages = Given.Contains("--messages") ? Messages : 48,
+        Prefetch = Given.Contains("--prefetch") ? Prefetch : 1,
+        HandlerMs = Given.Contains("--handler-ms") ? HandlerMs : 200,
+    };
 
     public bool OnRabbitMq => Transport is "rabbitmq" or "raw-rabbitmq";
 
@@ -48,18 +63,20 @@ internal sealed record BenchmarkOptions
           --transport sqlite|rabbitmq|raw-rabbitmq   raw-rabbitmq: RabbitMQ.Client alone, the yardstick (default sqlite)
           --rabbitmq URI    the broker (default amqp://guest:guest@localhost:5672/)
           --queue-type quorum|classic   RabbitMQ queue type (default quorum)
-          --workload throughput|latency|request-reply|all      default throughput
+          --workload throughput|latency|request-reply|slow-handler|all      default throughput
+                            slow-handler: handlers that work --handler-ms before they write; msgs/s shows how many run at once
+          --handler-ms N    how long each handler works (Task.Delay) before its write (default 0; slow-handler: 200)
           --round-trips N   request-reply: sequential round trips (default 2000)
           --store sqlite|postgres   effectively-once: the consumer's database (default sqlite)
           --postgres CONN   the PostgreSQL database (default Host=127.0.0.1;Username=tidings;Password=tidings;Database=tidings_bench, created if missing)
           --mode at-least-once|effectively-once|at-most-once   default at-least-once
-          --messages N      throughput: messages to send (default 20000)
+          --messages N      throughput: messages to send (default 20000; slow-handler: 48)
           --rate R          latency: messages per second (default 500)
           --duration S      latency: seconds to run (default 10)
           --size B          body bytes (default 200)
           --in-flight N     throughput: publishes awaiting their commit at once (default 256)
           --concurrency N   endpoint workers (default 2)
-          --prefetch N      messages one worker takes at once (default 100)
+          --prefetch N      messages one worker takes at once (default 100; slow-handler: 1)
           --durable true|false   synchronous=FULL (default) or NORMAL
           --processes 1|2   1: publisher and consumer in one process (default); 2: the consumer in a child process
           --outgoing true|false   effectively-once: the handler also publishes one event through the outbox (default true)
@@ -69,13 +86,14 @@ internal sealed record BenchmarkOptions
     public IEnumerable<string> ToArguments() =>
     [
         "--transport", Transport, "--mode", Mode, "--concurrency", Str(Concurrency), "--prefetch", Str(Prefetch),
-        "--durable", Durable ? "true" : "false", "--outgoing", Outgoing ? "true" : "false",
+        "--durable", Durable ? "true" : "false", "--outgoing", Outgoing ? "true" : "false", "--handler-ms", Str(HandlerMs),
         "--rabbitmq", RabbitMq, "--queue-type", QueueType, "--store", Store, "--postgres", Postgres,
     ];
 
     public static BenchmarkOptions Parse(string[] args)
     {
         var options = new BenchmarkOptions();
+        var given = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -98,6 +116,7 @@ internal sealed record BenchmarkOptions
                 "--round-trips" => options with { RoundTrips = Int(value) },
                 "--store" => options with { Store = value is "sqlite" or "postgres" ? value : throw new ArgumentException("--store is sqlite or postgres.") },
                 "--postgres" => options with { Postgres = value },
+                "--handler-ms" => options with { HandlerMs = Int(value) },
                 "--processes" => options with { Processes = Int(value) is 1 or 2 ? Int(value) : throw new ArgumentException("--processes is 1 or 2.") },
                 "--role" => options with { Role = value },
                 "--directory" => options with { Directory = value },
@@ -105,9 +124,11 @@ internal sealed record BenchmarkOptions
                 "--warm-up" => options with { WarmUp = Int(value) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
+            given.Add(args[i]);
             i++;
         }
 
+        options = options with { Given = given };
         _ = options.DeliveryMode;
         if (options.Transport is not ("sqlite" or "rabbitmq" or "raw-rabbitmq"))
         {

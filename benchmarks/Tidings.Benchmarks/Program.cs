@@ -26,7 +26,8 @@ foreach (var workload in workloads)
         "throughput" => await Workloads.ThroughputAsync(options),
         "latency" => await Workloads.LatencyAsync(options),
         "request-reply" => await Workloads.RequestReplyAsync(options),
-        _ => throw new ArgumentException($"Unknown workload '{workload}': throughput, latency, request-reply or all."),
+        "slow-handler" => await Workloads.SlowHandlerAsync(options.ForSlowHandler()),
+        _ => throw new ArgumentException($"Unknown workload '{workload}': throughput, latency, request-reply, slow-handler or all."),
     };
     Console.WriteLine(result.ToJson());
 }

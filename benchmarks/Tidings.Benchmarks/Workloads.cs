@@ -126,6 +126,28 @@ internal static class Workloads
         return rig.ConsumerAllocationsIncludedLocally ? local : local + report.AllocatedBytes;
     }
 
+    /// <summary>
+    /// Handlers that work a while (an HTTP call to a payment gateway, say) before they write: N messages published at
+    /// once; msgs/s from the first publish to the last handled. With W workers it approaches W / handler time when
+    /// handlers run side by side, and 1 / handler time when they take turns.
+    /// </summary>
+    public static async Task<BenchResult> SlowHandlerAsync(BenchmarkOptions options)
+    {
+        await using var rig = await BenchRig.StartAsync(options, options.Messages, warmUp: options.Concurrency);
+        var padding = Padding(options.BodyBytes);
+        await rig.WarmUpAsync(padding);
+
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var start = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, options.Messages).Select(seq => rig.PublishAsync(new BenchMessage(seq, Stopwatch.GetTimestamp(), padding))));
+        var report = await rig.WaitForConsumerAsync();
+        var elapsed = Stopwatch.GetElapsedTime(start, report.LastHandledTicks);
+        var bytes = Allocated(rig, allocated, report);
+        Console.Error.WriteLine($"{options.Messages} messages of {options.HandlerMs} ms on {options.Concurrency} workers: {elapsed.TotalSeconds:F2}s");
+        return new BenchResult(options, "slow-handler", options.Messages, options.Messages / elapsed.TotalSeconds,
+            report.P50Ms, report.P99Ms, bytes / (double)options.Messages, report);
+    }
+
     /// <summary>Sequential request/reply round trips: each request waits for its reply before the next is sent.</summary>
     public static async Task<BenchResult> RequestReplyAsync(BenchmarkOptions options)
     {

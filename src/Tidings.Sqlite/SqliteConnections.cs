@@ -18,6 +18,11 @@ internal static class SqliteConnections
     {
         var connection = new SqliteConnection(connectionString) { DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds) };
         connection.Open();
+
+        // Extended codes, so that SQLITE_BUSY_SNAPSHOT (a deferred transaction upgrading after another writer committed)
+        // is reported at once: as plain SQLITE_BUSY, Microsoft.Data.Sqlite would retry it for the whole command timeout,
+        // though it can never succeed within the transaction. Plain SQLITE_BUSY still waits at the busy handler.
+        SQLitePCL.raw.sqlite3_extended_result_codes(connection.Handle, 1);
         Execute(connection, $"PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; PRAGMA busy_timeout={(int)busyTimeout.TotalMilliseconds};");
         return connection;
     }

@@ -26,13 +26,31 @@ public sealed class SqliteInboxStore(SqliteStore store, TimeProvider? timeProvid
     }
 
     /// <inheritdoc />
-    /// <remarks>One prepared lookup per id: in-process, that costs less than building a query for the batch.</remarks>
+    /// <remarks>
+    /// One prepared lookup per id: in-process, that costs less than building a query for the batch. For a transaction
+    /// that defers its write lock the lookup reads committed state on a connection of its own: a read in the transaction
+    /// would fix its snapshot before the handlers run, and any commit meanwhile would make its first write fail. An id
+    /// recorded after the lookup is still caught when the batch records its ids.
+    /// </remarks>
     public Task<IReadOnlySet<Guid>> FindRecordedAsync(StoreTransaction transaction, string endpoint, IReadOnlyList<Guid> messageIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(messageIds);
-        var lookup = transaction.GetOrAdd(LookupKey, static tx => new RawStatement((SqliteConnection)tx.Connection,
-            "SELECT 1 FROM tidings_inbox WHERE endpoint = ?1 AND message_id = ?2"));
+        if (!transaction.DefersWriteLock)
+        {
+            var lookup = transaction.GetOrAdd(LookupKey, static tx => new RawStatement((SqliteConnection)tx.Connection, Lookup));
+            return Task.FromResult<IReadOnlySet<Guid>>(Find(lookup, endpoint, messageIds));
+        }
+
+        using var connection = store.Open();
+        using var outside = new RawStatement(connection, Lookup);
+        return Task.FromResult<IReadOnlySet<Guid>>(Find(outside, endpoint, messageIds));
+    }
+
+    private const string Lookup = "SELECT 1 FROM tidings_inbox WHERE endpoint = ?1 AND message_id = ?2";
+
+    private static HashSet<Guid> Find(RawStatement lookup, string endpoint, IReadOnlyList<Guid> messageIds)
+    {
         var recorded = new HashSet<Guid>();
         foreach (var messageId in messageIds)
         {
@@ -46,7 +64,7 @@ public sealed class SqliteInboxStore(SqliteStore store, TimeProvider? timeProvid
             }
         }
 
-        return Task.FromResult<IReadOnlySet<Guid>>(recorded);
+        return recorded;
     }
 
     /// <inheritdoc />

@@ -5,12 +5,13 @@ namespace Tidings.Sqlite;
 
 /// <summary>
 /// The service's own SQLite database: opens connections with WAL and durable commits, creates the outbox and inbox
-/// tables, and begins write transactions (<c>BEGIN IMMEDIATE</c>, so two writers never deadlock on lock upgrades).
+/// tables, and begins transactions: write transactions for sessions (<c>BEGIN IMMEDIATE</c>, so they never meet a
+/// conflict), deferred ones for effectively-once batches (<see cref="BeginOptimisticAsync"/>).
 /// </summary>
 /// <remarks>
-/// SQLite has one writer at a time. Writers of this process (endpoint workers, the relay, sessions) queue at an async
-/// gate instead of meeting SQLite's busy handler, which sleeps in growing steps (up to 100 ms) and wastes the wait.
-/// Other processes still meet the busy handler.
+/// SQLite has one writer at a time. Writers of this process (endpoint batches at their commit, the relay, sessions)
+/// queue at an async gate instead of meeting SQLite's busy handler, which sleeps in growing steps (up to 100 ms) and
+/// wastes the wait. Other processes still meet the busy handler.
 /// </remarks>
 public sealed class SqliteStore : ITransactionalStore, IDisposable
 {
@@ -66,6 +67,56 @@ public sealed class SqliteStore : ITransactionalStore, IDisposable
             connection?.Dispose();
             _writeGate.Release();
             throw;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A deferred transaction (<c>BEGIN</c>): it takes SQLite's write lock at its first write, so handlers run side by side
+    /// until then, in this process and in others sharing the file. Before the batch writes what it staged it takes its
+    /// turn at this process's gate, unless a handler's write already holds SQLite's lock. A transaction that read before
+    /// another writer committed cannot write any more (<c>SQLITE_BUSY_SNAPSHOT</c>, reported at once): the batch starts
+    /// over in a transaction from <see cref="BeginAsync"/>.
+    /// </remarks>
+    public ValueTask<StoreTransaction> BeginOptimisticAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = Open();
+        try
+        {
+            var transaction = connection.BeginTransaction(deferred: true);
+            var turn = new WriteTurn(this, connection);
+            return ValueTask.FromResult(new StoreTransaction(connection, transaction, turn.TakeAsync, turn.Release));
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A deferred transaction's turn at the gate, taken once, before its commit-time writes.</summary>
+    private sealed class WriteTurn(SqliteStore store, SqliteConnection connection)
+    {
+        private int _held;
+
+        public async ValueTask TakeAsync(CancellationToken cancellationToken)
+        {
+            // Holding SQLite's lock already, it must not queue behind a writer that waits for that very lock.
+            if (SqliteNative.HoldsWriteLock(connection))
+            {
+                return;
+            }
+
+            await store.EnterGateAsync(cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _held, 1);
+        }
+
+        public void Release()
+        {
+            if (Interlocked.Exchange(ref _held, 0) == 1)
+            {
+                store._writeGate.Release();
+            }
         }
     }
 

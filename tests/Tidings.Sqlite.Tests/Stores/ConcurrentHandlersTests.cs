@@ -1,0 +1,129 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Tidings.Sqlite.Tests.Support;
+
+namespace Tidings.Sqlite.Tests.Stores;
+
+[MessageName("sqlite-test.brew")]
+public sealed record Brew(int Cup);
+
+/// <summary>
+/// Lets every handler through only once <see cref="Expected"/> of them are inside at the same time: if one service's
+/// effectively-once handlers ran one at a time, the first would wait here for ever (the test times out).
+/// </summary>
+public sealed class Rendezvous
+{
+    private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _inside;
+
+    public int Expected { get; init; } = 4;
+
+    public bool ReadFirst { get; init; }
+
+    public bool Met => _all.Task.IsCompleted;
+
+    public Task ArriveAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Increment(ref _inside) >= Expected)
+        {
+            _all.TrySetResult();
+        }
+
+        return _all.Task.WaitAsync(cancellationToken);
+    }
+}
+
+/// <summary>Reads the cups table (if asked), meets the other handlers, then writes its cup: the slow work first, then the write.</summary>
+public sealed class BrewHandler(Rendezvous rendezvous) : IHandleMessages<Brew>
+{
+    public async Task HandleAsync(Brew message, IMessageContext context, CancellationToken cancellationToken)
+    {
+        var transaction = (SqliteTransaction)context.Transaction!;
+        if (rendezvous.ReadFirst)
+        {
+            using var read = transaction.Connection!.CreateCommand();
+            read.Transaction = transaction;
+            read.CommandText = "SELECT COUNT(*) FROM cups";
+            read.ExecuteScalar();
+        }
+
+        // Once met, a handler run again (its batch started over) goes straight on.
+        await rendezvous.ArriveAsync(cancellationToken);
+        using var write = transaction.Connection!.CreateCommand();
+        write.Transaction = transaction;
+        write.CommandText = "INSERT INTO cups (cup) VALUES ($cup)";
+        write.Parameters.AddWithValue("$cup", message.Cup);
+        write.ExecuteNonQuery();
+    }
+}
+
+/// <summary>Effectively-once handlers on SQLite run side by side up to their first write, in one host and across hosts.</summary>
+public sealed class ConcurrentHandlersTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => _directory.Dispose();
+
+    private Task<SqliteTestHost> StartBaristaAsync(Rendezvous rendezvous, int concurrency) => SqliteTestHost.StartAsync(_directory,
+        t => t.AddEndpoint("barista", e =>
+        {
+            e.Handle<Brew, BrewHandler>();
+            e.DeliveryMode = DeliveryMode.EffectivelyOnce;
+            e.Concurrency = concurrency;
+            e.Prefetch = 1;
+        }),
+        s => s.AddSingleton(rendezvous));
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Four_handlers_of_one_service_are_inside_at_once_and_each_cup_is_written_once(bool readFirst)
+    {
+        var rendezvous = new Rendezvous { Expected = 4, ReadFirst = readFirst };
+        await using var host = await StartBaristaAsync(rendezvous, concurrency: 4);
+        CreateCups(host);
+
+        await SendCupsAsync(host, 4);
+
+        await SqliteTestHost.WaitUntilAsync(() => host.Scalar("SELECT COUNT(*) FROM cups") == 4);
+        Assert.True(rendezvous.Met);
+
+        // A handler that read before another committed wrote on a stale snapshot: its batch started over, and still
+        // every cup is there once.
+        Assert.Equal(4, host.Scalar("SELECT COUNT(DISTINCT cup) FROM cups"));
+        Assert.Equal(4, host.Scalar("SELECT COUNT(*) FROM tidings_inbox WHERE endpoint = 'barista'"));
+    }
+
+    [Fact]
+    public async Task Handlers_of_two_hosts_sharing_the_service_database_are_inside_at_once()
+    {
+        var rendezvous = new Rendezvous { Expected = 4 };
+        await using var one = await StartBaristaAsync(rendezvous, concurrency: 2);
+        await using var two = await StartBaristaAsync(rendezvous, concurrency: 2);
+        CreateCups(one);
+
+        await SendCupsAsync(one, 4);
+
+        await SqliteTestHost.WaitUntilAsync(() => one.Scalar("SELECT COUNT(*) FROM cups") == 4);
+        Assert.True(rendezvous.Met);
+        Assert.Equal(4, one.Scalar("SELECT COUNT(DISTINCT cup) FROM cups"));
+    }
+
+    private static async Task SendCupsAsync(SqliteTestHost host, int count)
+    {
+        for (var cup = 1; cup <= count; cup++)
+        {
+            await host.Bus.SendAsync("barista", new Brew(cup), cancellationToken: Ct);
+        }
+    }
+
+    private static void CreateCups(SqliteTestHost host)
+    {
+        using var connection = host.Store.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "CREATE TABLE IF NOT EXISTS cups (cup INTEGER NOT NULL)";
+        command.ExecuteNonQuery();
+    }
+}
