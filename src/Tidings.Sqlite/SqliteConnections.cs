@@ -38,6 +38,26 @@ internal static class SqliteConnections
         command.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// Brings tables made by an earlier version up to this one: runs each statement whose column is missing. Idempotent,
+    /// and safe when several processes start at once (it runs inside the caller's write transaction).
+    /// </summary>
+    public static void AddMissingColumns(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<ColumnUpgrade> upgrades)
+    {
+        foreach (var upgrade in upgrades)
+        {
+            using var probe = connection.CreateCommand();
+            probe.Transaction = transaction;
+            probe.CommandText = "SELECT COUNT(*) FROM pragma_table_info($table) WHERE name = $column";
+            probe.Parameters.AddWithValue("$table", upgrade.Table);
+            probe.Parameters.AddWithValue("$column", upgrade.Column);
+            if (Convert.ToInt64(probe.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                Execute(connection, $"ALTER TABLE {upgrade.Table} ADD COLUMN {upgrade.Column} {upgrade.Definition}", transaction);
+            }
+        }
+    }
+
     public static void EnsureDirectory(string path)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
@@ -47,3 +67,6 @@ internal static class SqliteConnections
         }
     }
 }
+
+/// <summary>A column a later version added to a table: <c>ALTER TABLE {Table} ADD COLUMN {Column} {Definition}</c>.</summary>
+internal sealed record ColumnUpgrade(string Table, string Column, string Definition);

@@ -6,6 +6,7 @@
 //   commit-and-crash --bus B --db D --seq S    (the bus unreachable: commits a business row and an outbox message, then kills itself)
 //   commit-loop      --bus B --db D            (commits a business row and an outbox message per transaction, until killed)
 //   relay            --bus B --db D            (a restarted service: its outbox relay runs)
+//   request          --bus B --to Q [--temporary-expiry-ms N]   (makes a request no one answers, so its reply queue exists; prints "ready")
 // A running role stops gracefully when its standard input closes.
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,7 +32,12 @@ builder.Services.AddTidings(t =>
     }
     else
     {
-        t.UseSqlite(new SqliteTransportOptions { Path = options["bus"], PollInterval = TimeSpan.FromMilliseconds(20) });
+        t.UseSqlite(new SqliteTransportOptions
+        {
+            Path = options["bus"],
+            PollInterval = TimeSpan.FromMilliseconds(20),
+            TemporaryQueueExpiry = TimeSpan.FromMilliseconds(int.Parse(options.GetValueOrDefault("temporary-expiry-ms", "60000"), System.Globalization.CultureInfo.InvariantCulture)),
+        });
     }
 
     t.AddMessage<WorkItem>();
@@ -89,6 +95,14 @@ switch (role)
         await RunUntilStdinClosesAsync(host);
         break;
 
+    case "request":
+        await host.StartAsync();
+        await RequestUnansweredAsync(host.Services.GetRequiredService<IBus>(), options["to"]);
+        Console.WriteLine("ready");
+        await Task.Run(() => Console.In.ReadToEnd());
+        await host.StopAsync();
+        break;
+
     default:
         throw new ArgumentException($"Unknown role '{role}'.");
 }
@@ -99,6 +113,18 @@ static async Task RunUntilStdinClosesAsync(IHost host)
     Console.WriteLine("ready");
     await Task.Run(() => Console.In.ReadToEnd());
     await host.StopAsync();
+}
+
+static async Task RequestUnansweredAsync(IBus bus, string queue)
+{
+    try
+    {
+        await bus.RequestAsync<WorkItem, WorkItem>(queue, new WorkItem(1), new RequestOptions { Timeout = TimeSpan.FromMilliseconds(200) });
+    }
+    catch (TimeoutException)
+    {
+        // Expected: no one answers. The reply queue stays for as long as the process lives.
+    }
 }
 
 static async Task PublishAsync(IBus bus, int count)

@@ -29,19 +29,7 @@ public sealed class SqliteStore : ITransactionalStore, IDisposable
         SqliteConnections.UseWriteAheadLog(connection);
         using var transaction = connection.BeginTransaction();
         SqliteConnections.Execute(connection, Stores.StoreSchema.Create, transaction);
-        foreach (var (table, column, statement) in Stores.StoreSchema.Upgrades)
-        {
-            using var probe = connection.CreateCommand();
-            probe.Transaction = transaction;
-            probe.CommandText = "SELECT COUNT(*) FROM pragma_table_info($table) WHERE name = $column";
-            probe.Parameters.AddWithValue("$table", table);
-            probe.Parameters.AddWithValue("$column", column);
-            if (Convert.ToInt64(probe.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
-            {
-                SqliteConnections.Execute(connection, statement, transaction);
-            }
-        }
-
+        SqliteConnections.AddMissingColumns(connection, transaction, Stores.StoreSchema.Upgrades);
         transaction.Commit();
     }
 

@@ -25,12 +25,12 @@ internal static class StoreSchema
                     retry_at INTEGER NOT NULL DEFAULT 0
         """;
 
-    /// <summary>Adds what later versions added to a database made by an earlier one; each statement runs if its column is missing.</summary>
-    public static readonly (string Table, string Column, string Statement)[] Upgrades =
+    /// <summary>What later versions added to a database made by an earlier one.</summary>
+    public static readonly ColumnUpgrade[] Upgrades =
     [
-        ("tidings_outbox", "attempts", "ALTER TABLE tidings_outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0"),
-        ("tidings_outbox", "last_error", "ALTER TABLE tidings_outbox ADD COLUMN last_error TEXT NULL"),
-        ("tidings_outbox", "retry_at", "ALTER TABLE tidings_outbox ADD COLUMN retry_at INTEGER NOT NULL DEFAULT 0"),
+        new("tidings_outbox", "attempts", "INTEGER NOT NULL DEFAULT 0"),
+        new("tidings_outbox", "last_error", "TEXT NULL"),
+        new("tidings_outbox", "retry_at", "INTEGER NOT NULL DEFAULT 0"),
     ];
 
     public const string Create = $$"""

@@ -21,7 +21,7 @@ internal sealed class BusCommands : IDisposable
             INSERT INTO messages (queue, visible_at, message_id, name, correlation_id, causation_id, sent_at, content_type, headers, body)
             SELECT queue, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM subscriptions WHERE topic = ?1
             """);
-        QueueExists = Make("SELECT 1 FROM queues WHERE name = $name", "$name");
+        QueueExists = Make("SELECT expires_at IS NULL FROM queues WHERE name = $name", "$name");
         // Parameters by position: 1 owner, 2 lease end, 3 queue, 4 now, 5 max.
         Lease = new RawStatement(connection, """
             UPDATE messages SET lease_owner = ?1, visible_at = ?2, deliveries = deliveries + 1,
@@ -36,7 +36,19 @@ internal sealed class BusCommands : IDisposable
             WHERE id = $id AND lease_owner = $owner
             """, "$queue", "$visible_at", "$headers", "$id", "$owner");
         Renew = Make("UPDATE messages SET visible_at = $until WHERE id = $id AND lease_owner = $owner", "$until", "$id", "$owner");
-        DeclareQueue = Make("INSERT OR IGNORE INTO queues (name) VALUES ($name)", "$name");
+        // A queue declared permanent once stays permanent; a temporary one gets its new expiry.
+        DeclareQueue = Make("""
+            INSERT INTO queues (name, expires_at) VALUES ($name, $expires_at)
+            ON CONFLICT (name) DO UPDATE SET expires_at = CASE WHEN queues.expires_at IS NULL OR excluded.expires_at IS NULL THEN NULL ELSE excluded.expires_at END
+            """, "$name", "$expires_at");
+        RenewQueues = Make("UPDATE queues SET expires_at = $expires_at WHERE expires_at IS NOT NULL AND name IN (SELECT value FROM json_each($names))",
+            "$expires_at", "$names");
+        ExpiredQueues = Make("SELECT name FROM queues WHERE expires_at < $now", "$now");
+        DropQueues = Make("""
+            DELETE FROM messages WHERE queue IN (SELECT value FROM json_each($names));
+            DELETE FROM subscriptions WHERE queue IN (SELECT value FROM json_each($names));
+            DELETE FROM queues WHERE name IN (SELECT value FROM json_each($names));
+            """, "$names");
         Subscribe = Make("INSERT OR IGNORE INTO subscriptions (topic, queue) VALUES ($topic, $queue)", "$topic", "$queue");
     }
 
@@ -62,12 +74,18 @@ internal sealed class BusCommands : IDisposable
     public SqliteCommand Return { get; }
     public SqliteCommand Renew { get; }
     public SqliteCommand DeclareQueue { get; }
+    public SqliteCommand RenewQueues { get; }
+    public SqliteCommand ExpiredQueues { get; }
+    public SqliteCommand DropQueues { get; }
     public SqliteCommand Subscribe { get; }
 
     /// <summary>Forgets the queues seen in a transaction that rolled back (a declare may have been undone).</summary>
     public void ForgetKnownQueues() => _knownQueues.Clear();
 
-    /// <summary>Queues known to exist; queues are never dropped, so a positive answer can be kept.</summary>
+    /// <summary>
+    /// Queues known to exist. A permanent queue is never dropped, so a positive answer is kept; a temporary one (a reply
+    /// queue) may be dropped by any process, so it is looked up on every send.
+    /// </summary>
     public bool IsKnownQueue(string name)
     {
         if (_knownQueues.Contains(name))
@@ -76,13 +94,16 @@ internal sealed class BusCommands : IDisposable
         }
 
         QueueExists.Parameters[0].Value = name;
-        if (QueueExists.ExecuteScalar() is null)
+        switch (QueueExists.ExecuteScalar())
         {
-            return false;
+            case null:
+                return false;
+            case 1L:
+                _knownQueues.Add(name);
+                return true;
+            default:
+                return true;
         }
-
-        _knownQueues.Add(name);
-        return true;
     }
 
     public void Dispose()

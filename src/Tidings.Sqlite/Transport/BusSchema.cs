@@ -7,16 +7,20 @@ namespace Tidings.Sqlite.Transport;
 /// </summary>
 internal static class BusSchema
 {
-    public const int Version = 2;
+    public const int Version = 3;
 
-    /// <summary>Brings a bus file made by an earlier version up to this one. Idempotent.</summary>
-    public const string MigrateAbandonedColumn = "ALTER TABLE messages ADD COLUMN abandoned INTEGER NOT NULL DEFAULT 0";
-
-    public const string HasAbandonedColumn = "SELECT COUNT(*) FROM pragma_table_info('messages') WHERE name = 'abandoned'";
+    /// <summary>What later versions added to a bus file made by an earlier one.</summary>
+    public static readonly ColumnUpgrade[] Upgrades =
+    [
+        new("messages", "abandoned", "INTEGER NOT NULL DEFAULT 0"),
+        // Version 3: a temporary queue (a process's reply queue) lives until then unless its process renews it.
+        new("queues", "expires_at", "INTEGER NULL"),
+    ];
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS queues (
-            name TEXT PRIMARY KEY
+            name TEXT PRIMARY KEY,
+            expires_at INTEGER NULL
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS subscriptions (
             topic TEXT NOT NULL,

@@ -178,16 +178,7 @@ internal sealed class BusWriter : IDisposable
     {
         using var transaction = _connection.BeginTransaction();
         SqliteConnections.Execute(_connection, BusSchema.Create, transaction);
-        using (var check = _connection.CreateCommand())
-        {
-            check.Transaction = transaction;
-            check.CommandText = BusSchema.HasAbandonedColumn;
-            if (Convert.ToInt64(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
-            {
-                SqliteConnections.Execute(_connection, BusSchema.MigrateAbandonedColumn, transaction);
-            }
-        }
-
+        SqliteConnections.AddMissingColumns(_connection, transaction, BusSchema.Upgrades);
         SqliteConnections.Execute(_connection, $"PRAGMA user_version = {BusSchema.Version}", transaction);
         transaction.Commit();
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Tidings.Sqlite.Transport;
 using Tidings.Transport;
 
@@ -6,11 +7,15 @@ namespace Tidings.Sqlite;
 /// <summary>
 /// The embedded durable transport: every queue of a host in one SQLite file (WAL, durable commits), shared by its
 /// processes. Competing consumers take messages under leases, so a killed consumer's messages come back; delayed
-/// messages wait in the same table; each queue has a dead-letter queue <c>{queue}.deadletter</c>.
+/// messages wait in the same table; each queue has a dead-letter queue <c>{queue}.deadletter</c>. Temporary queues
+/// (reply queues) go when their process stops, or <see cref="SqliteTransportOptions.TemporaryQueueExpiry"/> after it died.
 /// </summary>
 public sealed class SqliteTransport : ITransport
 {
+    private static readonly TimeSpan DropPatience = TimeSpan.FromSeconds(5);
     private readonly ExternalChangeWatcher _watcher;
+    private readonly ConcurrentDictionary<string, byte> _temporary = new(StringComparer.Ordinal);
+    private readonly ITimer _upkeep;
 
     /// <summary>Opens (creating if needed) the bus file.</summary>
     public SqliteTransport(SqliteTransportOptions options, TimeProvider? timeProvider = null)
@@ -20,6 +25,8 @@ public sealed class SqliteTransport : ITransport
         Time = timeProvider ?? TimeProvider.System;
         Writer = new BusWriter(options, Time, Wakeup);
         _watcher = new ExternalChangeWatcher(options.Path, Wakeup);
+        var period = options.TemporaryQueueExpiry / 3;
+        _upkeep = Time.CreateTimer(_ => KeepTemporaryQueues(), null, TimeSpan.Zero, period);
     }
 
     /// <inheritdoc />
@@ -37,7 +44,13 @@ public sealed class SqliteTransport : ITransport
     public Task DeclareAsync(QueueDeclaration queue, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queue);
-        return Writer.EnqueueAsync(new DeclareOperation(queue));
+        if (queue.Temporary)
+        {
+            _temporary[queue.Queue] = 0;
+            _temporary[DeadLetterQueues.For(queue.Queue)] = 0;
+        }
+
+        return Writer.EnqueueAsync(new DeclareOperation(queue, Options.TemporaryQueueExpiry));
     }
 
     /// <inheritdoc />
@@ -55,11 +68,37 @@ public sealed class SqliteTransport : ITransport
         return new SqliteReceiver(this, queue, settings);
     }
 
-    /// <inheritdoc />
-    public ValueTask DisposeAsync()
+    /// <summary>Drops this process's temporary queues with their messages, then closes the bus file.</summary>
+    public async ValueTask DisposeAsync()
     {
+        await _upkeep.DisposeAsync().ConfigureAwait(false);
+        if (!_temporary.IsEmpty)
+        {
+            try
+            {
+                await Writer.EnqueueAsync(new DropQueuesOperation(_temporary.Keys.ToList())).WaitAsync(DropPatience).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Closing regardless: the queues then expire and another process drops them.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+
         _watcher.Dispose();
         Writer.Dispose();
-        return ValueTask.CompletedTask;
+    }
+
+    private void KeepTemporaryQueues()
+    {
+        try
+        {
+            _ = Writer.EnqueueAsync(new TemporaryQueuesOperation(_temporary.Keys.ToList(), Options.TemporaryQueueExpiry))
+                .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closing: nothing left to keep.
+        }
     }
 }
