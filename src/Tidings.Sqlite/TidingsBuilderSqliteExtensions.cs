@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Tidings.Stores;
 
 namespace Tidings.Sqlite;
@@ -29,6 +30,9 @@ public static class TidingsBuilderSqliteExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
         builder.Services.AddSingleton(_ => new SqliteStore(options));
+
+        // First of the host's services to start: a database that cannot be created stops the start with one clear error.
+        builder.Services.AddSingleton<IHostedService>(sp => new SqliteStoreStartup(sp.GetRequiredService<SqliteStore>()));
         builder.Services.Replace(ServiceDescriptor.Singleton<ISagaStore>(sp => new SqliteSagaStore(sp.GetService<TimeProvider>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<IScheduleStore>(sp => new SqliteScheduleStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>())));
         return builder.UseStore(
@@ -36,4 +40,16 @@ public static class TidingsBuilderSqliteExtensions
             sp => new SqliteOutboxStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>()),
             sp => new SqliteInboxStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>()));
     }
+}
+
+/// <summary>Creates the service's database (and Tidings' tables in it) when the host starts, before anything uses it.</summary>
+internal sealed class SqliteStoreStartup(SqliteStore store) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        store.EnsureCreated();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

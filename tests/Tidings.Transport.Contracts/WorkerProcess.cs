@@ -47,6 +47,34 @@ public sealed class WorkerProcess : IDisposable
         return new WorkerProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start the worker"));
     }
 
+    /// <summary>
+    /// Starts the worker with writes past <paramref name="kilobytes"/> per file refused (RLIMIT_FSIZE, as a full disk
+    /// refuses them; SIGXFSZ ignored so the write fails instead of killing the process).
+    /// </summary>
+    public static WorkerProcess StartWithFileSizeLimit(int kilobytes, params string[] args)
+    {
+        var info = new ProcessStartInfo("bash")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+
+        // The runtime's double-mapped code pages live in a memory file, which the limit would refuse too.
+        info.Environment["DOTNET_EnableWriteXorExecute"] = "0";
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add($"trap '' XFSZ; ulimit -f {kilobytes}; exec dotnet \"$@\"");
+        info.ArgumentList.Add("worker");
+        info.ArgumentList.Add(WorkerPath());
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return new WorkerProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start the worker"));
+    }
+
     public async Task WaitForReadyAsync() =>
         await _ready.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 

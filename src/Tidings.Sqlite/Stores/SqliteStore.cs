@@ -17,27 +17,68 @@ public sealed class SqliteStore : ITransactionalStore, IDisposable
 {
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly Lock _creating = new();
+    private volatile bool _created;
 
-    /// <summary>Opens (creating if needed) the database and its Tidings tables.</summary>
+    /// <summary>
+    /// The database at <see cref="SqliteStoreOptions.Path"/>. The file and Tidings' tables are created on first use, or
+    /// at the host's start (<see cref="EnsureCreated"/>), where a failure (a full disk) is one clear error.
+    /// </summary>
     public SqliteStore(SqliteStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
-        SqliteConnections.EnsureDirectory(options.Path);
         _connectionString = SqliteConnections.ConnectionStringFor(options.Path);
-        using var connection = Open();
-        SqliteConnections.UseWriteAheadLog(connection);
-        using var transaction = connection.BeginTransaction();
-        SqliteConnections.Execute(connection, Stores.StoreSchema.Create, transaction);
-        SqliteConnections.AddMissingColumns(connection, transaction, Stores.StoreSchema.Upgrades);
-        transaction.Commit();
     }
 
     /// <summary>The settings.</summary>
     public SqliteStoreOptions Options { get; }
 
-    /// <summary>Opens a connection to the service's database with Tidings' settings.</summary>
-    public SqliteConnection Open() => SqliteConnections.Open(_connectionString, Options.DurableCommits, Options.BusyTimeout);
+    /// <summary>Opens a connection to the service's database with Tidings' settings (creating the database first if need be).</summary>
+    public SqliteConnection Open()
+    {
+        EnsureCreated();
+        return OpenConnection();
+    }
+
+    /// <summary>
+    /// Creates the database file, its folder and Tidings' tables, or brings tables of an earlier version up to date.
+    /// Runs once; a failure is an <see cref="InvalidOperationException"/> that says what and why, and the next call tries again.
+    /// </summary>
+    public void EnsureCreated()
+    {
+        if (_created)
+        {
+            return;
+        }
+
+        lock (_creating)
+        {
+            if (_created)
+            {
+                return;
+            }
+
+            try
+            {
+                SqliteConnections.EnsureDirectory(Options.Path);
+                using var connection = OpenConnection();
+                SqliteConnections.UseWriteAheadLog(connection);
+                using var transaction = connection.BeginTransaction();
+                SqliteConnections.Execute(connection, Stores.StoreSchema.Create, transaction);
+                SqliteConnections.AddMissingColumns(connection, transaction, Stores.StoreSchema.Upgrades);
+                transaction.Commit();
+            }
+            catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+            {
+                throw SqliteStartupError.For("the service's database", Options.Path, ex);
+            }
+
+            _created = true;
+        }
+    }
+
+    private SqliteConnection OpenConnection() => SqliteConnections.Open(_connectionString, Options.DurableCommits, Options.BusyTimeout);
 
     /// <inheritdoc />
     public async ValueTask<StoreTransaction> BeginAsync(CancellationToken cancellationToken = default)
@@ -123,8 +164,16 @@ public sealed class SqliteStore : ITransactionalStore, IDisposable
         }
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _writeGate.Dispose();
+    /// <summary>Closes the pooled connections to the database, so that its files can be moved or their disk unmounted.</summary>
+    public void Dispose()
+    {
+        using (var connection = new SqliteConnection(_connectionString))
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+
+        _writeGate.Dispose();
+    }
 
     private async Task EnterGateAsync(CancellationToken cancellationToken)
     {

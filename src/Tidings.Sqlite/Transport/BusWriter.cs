@@ -29,8 +29,17 @@ internal sealed class BusWriter : IDisposable
         LocalWakeup = localWakeup;
         SqliteConnections.EnsureDirectory(options.Path);
         _connection = SqliteConnections.Open(SqliteConnections.ConnectionStringFor(options.Path), options.DurableCommits, options.BusyTimeout);
-        SqliteConnections.UseWriteAheadLog(_connection);
-        CreateSchema();
+        try
+        {
+            SqliteConnections.UseWriteAheadLog(_connection);
+            CreateSchema();
+        }
+        catch
+        {
+            _connection.Dispose();
+            throw;
+        }
+
         _commands = new BusCommands(_connection);
         _begin = Command("BEGIN IMMEDIATE");
         _commit = Command("COMMIT");

@@ -13,18 +13,21 @@ namespace Tidings.Sqlite;
 public sealed class SqliteTransport : ITransport
 {
     private static readonly TimeSpan DropPatience = TimeSpan.FromSeconds(5);
-    private readonly ExternalChangeWatcher _watcher;
+    private readonly Lock _opening = new();
+    private BusWriter? _writer;
+    private ExternalChangeWatcher? _watcher;
     private readonly ConcurrentDictionary<string, byte> _temporary = new(StringComparer.Ordinal);
     private readonly ITimer _upkeep;
 
-    /// <summary>Opens (creating if needed) the bus file.</summary>
+    /// <summary>
+    /// The bus file at <see cref="SqliteTransportOptions.Path"/>, opened (and created if need be) on first use: when the
+    /// host starts and declares its endpoints, where a failure (a full disk) is one clear error.
+    /// </summary>
     public SqliteTransport(SqliteTransportOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         Time = timeProvider ?? TimeProvider.System;
-        Writer = new BusWriter(options, Time, Wakeup);
-        _watcher = new ExternalChangeWatcher(options.Path, Wakeup);
         var period = options.TemporaryQueueExpiry / 3;
         _upkeep = Time.CreateTimer(_ => KeepTemporaryQueues(), null, TimeSpan.Zero, period);
     }
@@ -38,7 +41,36 @@ public sealed class SqliteTransport : ITransport
 
     internal WakeSignal Wakeup { get; } = new();
 
-    internal BusWriter Writer { get; }
+    /// <summary>The bus file's one writer in this process, opened on first use.</summary>
+    internal BusWriter Writer => Volatile.Read(ref _writer) ?? Open();
+
+    private BusWriter Open()
+    {
+        lock (_opening)
+        {
+            if (_writer is { } opened)
+            {
+                return opened;
+            }
+
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            BusWriter writer;
+            try
+            {
+                writer = new BusWriter(Options, Time, Wakeup);
+            }
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+            {
+                throw SqliteStartupError.For("the bus file", Options.Path, ex);
+            }
+
+            _watcher = new ExternalChangeWatcher(Options.Path, Wakeup);
+            Volatile.Write(ref _writer, writer);
+            return writer;
+        }
+    }
+
+    private bool _disposed;
 
     /// <inheritdoc />
     public Task DeclareAsync(QueueDeclaration queue, CancellationToken cancellationToken = default)
@@ -72,11 +104,23 @@ public sealed class SqliteTransport : ITransport
     public async ValueTask DisposeAsync()
     {
         await _upkeep.DisposeAsync().ConfigureAwait(false);
+        BusWriter? writer;
+        lock (_opening)
+        {
+            _disposed = true;
+            writer = _writer;
+        }
+
+        if (writer is null)
+        {
+            return;
+        }
+
         if (!_temporary.IsEmpty)
         {
             try
             {
-                await Writer.EnqueueAsync(new DropQueuesOperation(_temporary.Keys.ToList())).WaitAsync(DropPatience).ConfigureAwait(false);
+                await writer.EnqueueAsync(new DropQueuesOperation(_temporary.Keys.ToList())).WaitAsync(DropPatience).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // Closing regardless: the queues then expire and another process drops them.
             catch (Exception)
@@ -85,15 +129,23 @@ public sealed class SqliteTransport : ITransport
             }
         }
 
-        _watcher.Dispose();
-        Writer.Dispose();
+        _watcher?.Dispose();
+        writer.Dispose();
+        using var pooled = new Microsoft.Data.Sqlite.SqliteConnection(SqliteConnections.ConnectionStringFor(Options.Path));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearPool(pooled);
     }
 
     private void KeepTemporaryQueues()
     {
+        // Nothing of this process's to renew before the bus file is open; other processes sweep meanwhile.
+        if (Volatile.Read(ref _writer) is not { } writer)
+        {
+            return;
+        }
+
         try
         {
-            _ = Writer.EnqueueAsync(new TemporaryQueuesOperation(_temporary.Keys.ToList(), Options.TemporaryQueueExpiry))
+            _ = writer.EnqueueAsync(new TemporaryQueuesOperation(_temporary.Keys.ToList(), Options.TemporaryQueueExpiry))
                 .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
         catch (ObjectDisposedException)
