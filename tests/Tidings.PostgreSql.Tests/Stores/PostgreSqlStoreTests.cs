@@ -56,7 +56,8 @@ public sealed class PostgreSqlStoreTests : IAsyncDisposable
     [Fact]
     public async Task A_committed_message_is_reserved_for_its_committer_then_any_relay_takes_it()
     {
-        var store = Store(Database.NewSchema(), TimeSpan.FromSeconds(1));
+        var schema = Database.NewSchema();
+        var store = Store(schema, TimeSpan.FromMinutes(1));
         var outbox = new PostgreSqlOutboxStore(store);
         await using (var transaction = await store.BeginAsync(Ct))
         {
@@ -67,8 +68,14 @@ public sealed class PostgreSqlStoreTests : IAsyncDisposable
         // The committing process sends it right after the commit; a relay must not race it...
         Assert.Empty(await outbox.FetchAsync(10, Ct));
 
-        // ...but if that process died, the reservation runs out and a relay delivers it.
-        await Task.Delay(TimeSpan.FromSeconds(1.2), Ct);
+        // ...but if that process died, the reservation runs out (the minute passes) and a relay delivers it, once.
+        await using (var transaction = await store.BeginAsync(Ct))
+        {
+            await using var age = transaction.CreateCommand($"UPDATE \"{schema}\".outbox SET claimed_until = claimed_until - interval '61 seconds'");
+            await age.ExecuteNonQueryAsync(Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
         Assert.Single(await outbox.FetchAsync(10, Ct));
         Assert.Empty(await outbox.FetchAsync(10, Ct));
     }
@@ -100,6 +107,17 @@ public sealed class PostgreSqlStoreTests : IAsyncDisposable
         var released = new PostgreSqlOutboxStore(other).Released!;
         await released.Ticket.WaitAsync(TimeSpan.FromSeconds(10), Ct); // listening (it wakes the relay once when it starts)
 
+        // A listener of our own on the relays' channel and on a marker channel: notifications arrive in commit order, so
+        // a marker notified after the commit arrives after anything the commit notified.
+        var (channel, markers) = (OutboxReleaseListener.ChannelFor(schema), "marker_" + schema);
+        await using var listener = await Database.OpenAsync();
+        var heard = new List<string>();
+        listener.Notification += (_, e) => heard.Add(e.Channel);
+        await using (var listen = new NpgsqlCommand($"LISTEN \"{channel}\"; LISTEN \"{markers}\"", listener))
+        {
+            await listen.ExecuteNonQueryAsync(Ct);
+        }
+
         var ticket = released.Ticket;
         IReadOnlyList<OutboxEntry> added;
         await using (var transaction = await committer.BeginAsync(Ct))
@@ -108,8 +126,19 @@ public sealed class PostgreSqlStoreTests : IAsyncDisposable
             await transaction.CommitAsync(Ct);
         }
 
-        await Task.Delay(300, Ct);
-        Assert.False(ticket.IsCompleted); // a commit wakes no one: its committer sends the message itself
+        await using (var marker = await Database.OpenAsync())
+        await using (var notify = new NpgsqlCommand("SELECT pg_notify($1, '')", marker) { Parameters = { new NpgsqlParameter<string> { TypedValue = markers } } })
+        {
+            await notify.ExecuteNonQueryAsync(Ct);
+        }
+
+        while (!heard.Contains(markers))
+        {
+            await listener.WaitAsync(Ct);
+        }
+
+        Assert.Equal([markers], heard); // a commit wakes no one: its committer sends the message itself
+        Assert.False(ticket.IsCompleted);
 
         await outbox.ReleaseAsync(added, Ct);
         await ticket.WaitAsync(TimeSpan.FromSeconds(5), Ct);
@@ -139,7 +168,7 @@ public sealed class PostgreSqlStoreTests : IAsyncDisposable
 
         await using var two = await second.BeginAsync(Ct);
         var racing = new PostgreSqlInboxStore(second).TryRecordAsync(two, "cashier", id, Ct);
-        await Task.Delay(200, Ct);
+        await Database.WaitUntilBlockedAsync(((NpgsqlConnection)two.Connection).ProcessID);
         Assert.False(racing.IsCompleted); // it waits for the first transaction to decide
 
         await one.CommitAsync(Ct);
@@ -158,7 +187,7 @@ public sealed class PostgreSqlStoreTests : IAsyncDisposable
 
         await using var two = await second.BeginAsync(Ct);
         var racing = new PostgreSqlInboxStore(second).RecordAsync(two, "cashier", [own, shared], Ct);
-        await Task.Delay(200, Ct);
+        await Database.WaitUntilBlockedAsync(((NpgsqlConnection)two.Connection).ProcessID);
         Assert.False(racing.IsCompleted); // it waits for the first transaction to decide
 
         await one.CommitAsync(Ct);

@@ -37,6 +37,30 @@ public sealed class Database : IAsyncLifetime
         await drop.ExecuteNonQueryAsync();
     }
 
+    /// <summary>An open connection to this run's database.</summary>
+    public static async Task<NpgsqlConnection> OpenAsync()
+    {
+        var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        return connection;
+    }
+
+    /// <summary>Waits until the backend <paramref name="processId"/> waits for a lock another backend holds: a signal, not a guess.</summary>
+    public static async Task WaitUntilBlockedAsync(int processId)
+    {
+        await using var connection = await OpenAsync();
+        await using var blocked = new NpgsqlCommand("SELECT cardinality(pg_blocking_pids($1)) > 0", connection)
+        {
+            Parameters = { new NpgsqlParameter<int> { TypedValue = processId } },
+        };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(bool)(await blocked.ExecuteScalarAsync(TestContext.Current.CancellationToken))!)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"backend {processId} never waited for a lock");
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+    }
+
     /// <summary>A schema name no other test uses.</summary>
     public static string NewSchema() => "t_" + Guid.NewGuid().ToString("N")[..12];
 

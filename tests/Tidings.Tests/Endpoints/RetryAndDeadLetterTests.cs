@@ -166,13 +166,13 @@ public sealed class RetryAndDeadLetterTests
         await transport.DeclareAsync(new QueueDeclaration("work", []), Ct);
         await transport.SendAsync([Raw("work", "test.flaky", "{\"id\":1,\"failTimes\":0}")], Ct);
 
-        // Two consumers die holding the message: they neither settle it nor renew their short leases.
+        // Two consumers die holding the message: they neither settle it nor renew their short leases. Each next receive
+        // waits until the lease ran out and the message came back.
         for (var i = 0; i < 2; i++)
         {
             var dying = transport.CreateReceiver("work", new ReceiverSettings(TimeSpan.FromMilliseconds(100)));
             Assert.Single(await Tidings.Transport.Contracts.TestMessages.ReceiveWithin(dying, TimeSpan.FromSeconds(5)));
             await dying.DisposeAsync();
-            await Task.Delay(150, Ct);
         }
 
         await using var bus = await TestBus.StartAsync(t => t.AddEndpoint("work", e =>
