@@ -64,9 +64,11 @@ internal static class Workloads
     public static async Task<BenchResult> LatencyAsync(BenchmarkOptions options)
     {
         var count = options.Rate * options.DurationSeconds;
+        using var profile = AllocationProfile.StartIfAsked();
         await using var rig = await StartAsync(options, count);
         var padding = Padding(options.BodyBytes);
         await rig.WarmUpAsync(padding);
+        profile?.Record();
 
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var interval = Stopwatch.Frequency / (double)options.Rate;
@@ -90,6 +92,7 @@ internal static class Workloads
         var report = await rig.WaitForConsumerAsync();
         var elapsed = Stopwatch.GetElapsedTime(begin, report.LastHandledTicks);
         var bytes = Allocated(rig, allocated, report);
+        profile?.Print(count);
         return new BenchResult(options, "latency", count, count / elapsed.TotalSeconds, report.P50Ms, report.P99Ms, bytes / (double)count, report);
     }
 

@@ -6,14 +6,12 @@ namespace Tidings.Sqlite;
 /// <summary>Headers stored as a JSON object of strings (readable with any SQLite tool).</summary>
 internal static class HeaderJson
 {
-    public static string Write(Dictionary<string, string> headers) =>
-        headers.Count == 0 ? "{}" : JsonSerializer.Serialize(headers, HeaderJsonContext.Default.DictionaryStringString);
+    public static string Write(Envelope envelope) =>
+        envelope.HasHeaders ? JsonSerializer.Serialize(envelope.Headers, HeaderJsonContext.Default.DictionaryStringString) : "{}";
 
-    public static Dictionary<string, string> Read(string json)
-    {
-        var headers = json == "{}" ? null : JsonSerializer.Deserialize(json, HeaderJsonContext.Default.DictionaryStringString);
-        return headers is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(headers, StringComparer.Ordinal);
-    }
+    /// <summary>The headers, or null for none (the envelope makes a dictionary only if asked). String keys compare ordinally by default.</summary>
+    public static Dictionary<string, string>? Read(string json) =>
+        json == "{}" ? null : JsonSerializer.Deserialize(json, HeaderJsonContext.Default.DictionaryStringString);
 }
 
 [JsonSerializable(typeof(Dictionary<string, string>))]

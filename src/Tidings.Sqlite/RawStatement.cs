@@ -82,7 +82,7 @@ internal sealed class RawStatement : IDisposable
             .Bind(first + 3, envelope.CausationId)
             .Bind(first + 4, envelope.SentAt.ToUnixTimeMilliseconds())
             .Bind(first + 5, envelope.ContentType)
-            .Bind(first + 6, HeaderJson.Write(envelope.Headers))
+            .Bind(first + 6, HeaderJson.Write(envelope))
             .Bind(first + 7, envelope.Body.Span);
 
     /// <summary>Steps to the next row of a query; false when there are no more (then resets the statement).</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Net.Sockets;
 using Polly;
 using Polly.Retry;
@@ -88,6 +89,7 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
 
     private PublishChannel NextChannel() => _channels[(int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length)];
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask AwaitConfirmsAsync(Task[] confirms, IReadOnlyList<Publication> publications, CancellationToken cancellationToken)
     {
         var all = confirms.Length == 1 ? confirms[0] : Task.WhenAll(confirms);

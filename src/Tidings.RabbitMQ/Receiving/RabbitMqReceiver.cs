@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,7 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
     private readonly string _queue;
     private readonly ReceiverSettings _settings;
     private readonly ILogger _logger;
-    private readonly Channel<ReceivedMessage> _buffer = Channel.CreateUnbounded<ReceivedMessage>(new UnboundedChannelOptions { SingleWriter = true, AllowSynchronousContinuations = true });
+    private readonly Channel<ReceivedMessage> _buffer = Channel.CreateUnbounded<ReceivedMessage>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true, AllowSynchronousContinuations = true });
     private readonly SemaphoreSlim _start = new(1, 1);
     private readonly Lock _lock = new();
     private readonly SortedSet<ulong> _unsettled = [];
@@ -48,6 +49,7 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
         _logger = logger;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(int maxMessages, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -71,25 +73,39 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
                 await Task.Yield();
             }
 
-            var batch = new List<ReceivedMessage>(Math.Min(maxMessages, 16));
+            // Sized to what is taken (at a steady rate, one message): no list, and no array larger than the batch.
+            ReceivedMessage[]? batch = null;
+            var count = 0;
             var generation = Volatile.Read(ref _generation);
-            while (batch.Count < maxMessages && reader.TryRead(out var message))
+            while (count < maxMessages && reader.TryRead(out var message))
             {
                 // Deliveries from before a dropped channel are back on the queue already; they will come again.
                 if (message.TransportState is DeliveryState state && state.Generation == generation)
                 {
-                    batch.Add(message);
+                    batch ??= new ReceivedMessage[reader.CanCount ? Math.Min(maxMessages, reader.Count + 1) : 1];
+                    if (count == batch.Length)
+                    {
+                        Array.Resize(ref batch, Math.Min(maxMessages, batch.Length * 2));
+                    }
+
+                    batch[count++] = message;
                 }
             }
 
-            if (batch.Count > 0)
+            if (batch is not null)
             {
                 Volatile.Write(ref _lastHandOut, Stopwatch.GetTimestamp());
+                if (count < batch.Length)
+                {
+                    Array.Resize(ref batch, count);
+                }
+
                 return batch;
             }
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SettleAsync(IReadOnlyList<Settlement> settlements, CancellationToken cancellationToken = default)
     {
         if (settlements.Count == 0)
@@ -100,6 +116,13 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
         // Normally a receiver settles what it received; a message taken by another receiver is settled by its owner.
         if (AllMine(settlements))
         {
+            // The common case, all handled on the live channel: acked as given, with no list made per batch.
+            if (AllCurrentAcks(settlements) && !_disposed && _channel is { IsOpen: true } channel)
+            {
+                await AckAsync(channel, settlements).ConfigureAwait(false);
+                return;
+            }
+
             await SettleOwnAsync(settlements, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -108,6 +131,20 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
         {
             await group.Key.SettleOwnAsync(group, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private bool AllCurrentAcks(IReadOnlyList<Settlement> settlements)
+    {
+        var generation = Volatile.Read(ref _generation);
+        for (var i = 0; i < settlements.Count; i++)
+        {
+            if (settlements[i].Kind != SettlementKind.Ack || ((DeliveryState)settlements[i].Message.TransportState!).Generation != generation)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private bool AllMine(IReadOnlyList<Settlement> settlements)
@@ -123,6 +160,7 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
         return true;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SettleOwnAsync(IEnumerable<Settlement> settlements, CancellationToken cancellationToken)
     {
         var channel = _channel;
@@ -186,7 +224,8 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
     }
 
     /// <summary>Acks with one frame when the batch is everything still held up to its highest tag, else one by one.</summary>
-    private async ValueTask AckAsync(IChannel channel, List<Settlement> settled)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask AckAsync(IChannel channel, IReadOnlyList<Settlement> settled)
     {
         if (settled.Count == 0)
         {
@@ -197,9 +236,9 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
         bool together;
         lock (_lock)
         {
-            foreach (var settlement in settled)
+            for (var i = 0; i < settled.Count; i++)
             {
-                var tag = ((DeliveryState)settlement.Message.TransportState!).Tag;
+                var tag = ((DeliveryState)settled[i].Message.TransportState!).Tag;
                 _unsettled.Remove(tag);
                 highest = Math.Max(highest, tag);
             }
@@ -215,9 +254,9 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
                 return;
             }
 
-            foreach (var settlement in settled)
+            for (var i = 0; i < settled.Count; i++)
             {
-                await channel.BasicAckAsync(((DeliveryState)settlement.Message.TransportState!).Tag, multiple: false).ConfigureAwait(false);
+                await channel.BasicAckAsync(((DeliveryState)settled[i].Message.TransportState!).Tag, multiple: false).ConfigureAwait(false);
             }
         }
         catch (AlreadyClosedException)

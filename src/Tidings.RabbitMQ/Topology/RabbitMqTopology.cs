@@ -45,9 +45,11 @@ internal sealed class RabbitMqTopology(RabbitMqConnections connections, RabbitMq
 
     /// <summary>Makes sure the exchange of <paramref name="topic"/> exists, so that publishing to it never closes a channel.</summary>
     public ValueTask EnsureExchangeAsync(string topic, CancellationToken cancellationToken) =>
-        _exchanges.ContainsKey(topic)
-            ? ValueTask.CompletedTask
-            : new ValueTask(RunAsync(channel => DeclareExchangeAsync(channel, topic, cancellationToken), cancellationToken));
+        _exchanges.ContainsKey(topic) ? ValueTask.CompletedTask : new ValueTask(DeclareExchangeAsync(topic, cancellationToken));
+
+    // Apart from the check, so that the closure is made only when the exchange is declared, not on every publish.
+    private Task DeclareExchangeAsync(string topic, CancellationToken cancellationToken) =>
+        RunAsync(channel => DeclareExchangeAsync(channel, topic, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Forgets the queue or exchange <paramref name="publication"/> went to: the broker said it is gone. The next send
@@ -93,10 +95,26 @@ internal sealed class RabbitMqTopology(RabbitMqConnections connections, RabbitMq
     /// Checks that every queue <paramref name="messages"/> go to exists before anything is published, so that a batch with a
     /// wrong destination fails as a whole. A queue deleted later is still caught by the mandatory flag.
     /// </summary>
-    public async ValueTask EnsureQueuesExistAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
+    public ValueTask EnsureQueuesExistAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
     {
-        foreach (var message in messages)
+        // Not async while every queue is known: no state machine and no closure per send.
+        for (var i = 0; i < messages.Count; i++)
         {
+            var destination = messages[i].Destination;
+            if (destination.Kind == DestinationKind.Queue && !_queues.ContainsKey(destination.Name))
+            {
+                return CheckQueuesAsync(messages, i, cancellationToken);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask CheckQueuesAsync(IReadOnlyList<OutgoingMessage> messages, int first, CancellationToken cancellationToken)
+    {
+        for (var i = first; i < messages.Count; i++)
+        {
+            var message = messages[i];
             var destination = message.Destination;
             if (destination.Kind != DestinationKind.Queue || _queues.ContainsKey(destination.Name))
             {

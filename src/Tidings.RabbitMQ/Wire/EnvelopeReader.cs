@@ -69,10 +69,19 @@ internal static class EnvelopeReader
         // message with no id at all gets a fresh one, so that it is handled or dead-lettered, not lost.
         var messageId = ForeignMessageIds.From(properties.MessageId) ?? Envelope.NewMessageId();
 
-        // Foreign publishers put odd values here (milliseconds in the seconds field); out of range means unknown.
+        // Without the header, Tidings' own messages carry sent-at in their UUIDv7 id, to the millisecond, and in the AMQP
+        // timestamp to the second: the id is believed when the two agree. Foreign publishers put odd values in the
+        // timestamp (milliseconds in the seconds field); out of range means unknown.
+        var hasTimestamp = properties.IsTimestampPresent() && properties.Timestamp.UnixTime >= MinUnixMs / 1000 && properties.Timestamp.UnixTime <= MaxUnixMs / 1000;
+        if (sentAtMs is null && hasTimestamp && UuidV7Time.TryGetUnixMilliseconds(messageId, out var idMs)
+            && Math.DivRem(idMs, 1000).Quotient == properties.Timestamp.UnixTime)
+        {
+            sentAtMs = idMs;
+        }
+
         var sentAt = sentAtMs is { } ms && ms >= MinUnixMs && ms <= MaxUnixMs
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
-            : properties.IsTimestampPresent() && properties.Timestamp.UnixTime >= MinUnixMs / 1000 && properties.Timestamp.UnixTime <= MaxUnixMs / 1000
+            : hasTimestamp
                 ? DateTimeOffset.FromUnixTimeSeconds(properties.Timestamp.UnixTime)
                 : DateTimeOffset.UtcNow;
         return new Envelope
@@ -83,7 +92,7 @@ internal static class EnvelopeReader
             CausationId = causationId,
             SentAt = sentAt,
             ContentType = properties.ContentType ?? "",
-            Headers = headers ?? new Dictionary<string, string>(StringComparer.Ordinal),
+            Headers = headers, // none: made only if a step adds one (a retry's count, say)
             Body = body.ToArray(),
         };
     }

@@ -9,28 +9,41 @@ internal static class EnvelopeWriter
     /// <summary>Properties for <paramref name="envelope"/>; <paramref name="persistent"/> false for temporary queues.</summary>
     public static BasicProperties Properties(Envelope envelope, bool persistent, DeliveryHistory history = default, DelayedRoute? delayed = null)
     {
-        var headers = new Dictionary<string, object?>(envelope.Headers.Count + 4, StringComparer.Ordinal);
-        foreach (var (name, value) in envelope.Headers)
+        // Sent-at goes as a header only when the id does not carry it already (an id the caller chose, say): most
+        // messages then travel with no header table at all, which the client would build and parse on every message.
+        var sentAtMs = envelope.SentAt.ToUnixTimeMilliseconds();
+        var sentAtInId = UuidV7Time.TryGetUnixMilliseconds(envelope.MessageId, out var idMs) && idMs == sentAtMs;
+        var count = (envelope.HasHeaders ? envelope.Headers.Count : 0) + (envelope.CausationId is null ? 0 : 1) + (sentAtInId ? 0 : 1)
+            + (history.Deliveries > 0 ? 2 : 0) + (delayed is null ? 0 : 2);
+        Dictionary<string, object?>? headers = count == 0 ? null : new(count, StringComparer.Ordinal);
+        if (envelope.HasHeaders)
         {
-            headers[name] = value;
+            foreach (var (name, value) in envelope.Headers)
+            {
+                headers![name] = value;
+            }
         }
 
         if (envelope.CausationId is not null)
         {
-            headers[WireHeaders.CausationId] = envelope.CausationId;
+            headers![WireHeaders.CausationId] = envelope.CausationId;
         }
 
-        headers[WireHeaders.SentAt] = envelope.SentAt.ToUnixTimeMilliseconds();
+        if (!sentAtInId)
+        {
+            headers![WireHeaders.SentAt] = sentAtMs;
+        }
+
         if (history.Deliveries > 0)
         {
-            headers[WireHeaders.Deliveries] = (long)history.Deliveries;
-            headers[WireHeaders.Abandoned] = (long)history.Abandoned;
+            headers![WireHeaders.Deliveries] = (long)history.Deliveries;
+            headers![WireHeaders.Abandoned] = (long)history.Abandoned;
         }
 
         if (delayed is { } route)
         {
-            headers[WireHeaders.DeliverAt] = route.DeliverAt.ToUnixTimeMilliseconds();
-            headers[WireHeaders.Destination] = route.Destination;
+            headers![WireHeaders.DeliverAt] = route.DeliverAt.ToUnixTimeMilliseconds();
+            headers![WireHeaders.Destination] = route.Destination;
         }
 
         return new BasicProperties

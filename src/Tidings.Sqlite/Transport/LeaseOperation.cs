@@ -60,7 +60,7 @@ internal sealed class LeaseOperation(string queue, int max, long owner, TimeSpan
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                var headers = TryReadHeaders(Headers) ?? new Dictionary<string, string>(StringComparer.Ordinal)
+                var headers = TryReadHeaders(Headers, out var read) ? read ?? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(StringComparer.Ordinal)
                 {
                     [TidingsHeaders.UnreadablePrefix + "headers"] = Headers,
                 };
@@ -85,17 +85,19 @@ internal sealed class LeaseOperation(string queue, int max, long owner, TimeSpan
             }
         }
 
-        private static Dictionary<string, string>? TryReadHeaders(string json)
+        private static bool TryReadHeaders(string json, out Dictionary<string, string>? headers)
         {
             try
             {
-                return HeaderJson.Read(json);
+                headers = HeaderJson.Read(json);
+                return true;
             }
 #pragma warning disable CA1031 // Unreadable headers are kept as text instead.
             catch (Exception)
 #pragma warning restore CA1031
             {
-                return null;
+                headers = null;
+                return false;
             }
         }
 

@@ -9,7 +9,7 @@ namespace Tidings.Sqlite.Transport;
 internal sealed class SettleOperation(string queue, IReadOnlyList<Settlement> settlements) : WriteOperation
 {
     private readonly string _deadLetterQueue = DeadLetterQueues.For(queue);
-    private readonly string?[] _headers = settlements.Select(s => s.Kind == SettlementKind.Ack ? null : HeaderJson.Write(s.Message.Envelope.Headers)).ToArray();
+    private readonly string?[] _headers = settlements.Select(s => s.Kind == SettlementKind.Ack ? null : HeaderJson.Write(s.Message.Envelope)).ToArray();
 
     public override bool MakesMessagesVisible => settlements.Any(s => s.Kind != SettlementKind.Ack);
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using Tidings.Transport;
 
@@ -24,6 +25,7 @@ internal sealed class SqliteReceiver : IMessageReceiver
         _renewal = new Timer(_ => RenewLeases(), null, period, period);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(int maxMessages, CancellationToken cancellationToken)
     {
         while (true)
@@ -52,6 +54,7 @@ internal sealed class SqliteReceiver : IMessageReceiver
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SettleAsync(IReadOnlyList<Settlement> settlements, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settlements);

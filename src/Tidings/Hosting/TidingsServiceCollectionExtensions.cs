@@ -36,7 +36,9 @@ public static class TidingsServiceCollectionExtensions
             foreach (var handler in endpoint.Handlers)
             {
                 options.Registry.Register(handler.MessageType);
-                services.TryAddScoped(handler.HandlerType);
+                // Made anew for each message in its scope (transient: the scope keeps no record of a handler that needs
+                // no disposing); what the handler depends on may be scoped (a DbContext), and is shared by the message's handlers.
+                services.TryAddTransient(handler.HandlerType);
             }
         }
 

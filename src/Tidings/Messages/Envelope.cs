@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Tidings;
 
 /// <summary>
@@ -24,7 +26,11 @@ public sealed class Envelope
     /// <summary>The body's media type.</summary>
     public string ContentType { get; init; } = "application/json";
 
-    /// <summary>Further headers: trace context (<c>traceparent</c>), reply address, retry and error details.</summary>
+    /// <summary>
+    /// Further headers: trace context (<c>traceparent</c>), reply address, retry and error details. Made on first use when
+    /// none were given (null given means none).
+    /// </summary>
+    [AllowNull]
     public Dictionary<string, string> Headers
     {
         // Made on first use: an envelope built with its headers (every received one) allocates no throw-away dictionary.
@@ -33,6 +39,9 @@ public sealed class Envelope
     }
 
     private Dictionary<string, string>? _headers;
+
+    /// <summary>True if the envelope has any header; unlike reading <see cref="Headers"/>, asking makes no dictionary.</summary>
+    public bool HasHeaders => _headers is { Count: > 0 };
 
     /// <summary>The serialized message.</summary>
     public ReadOnlyMemory<byte> Body { get; init; }

@@ -36,7 +36,7 @@ public static class Pipelines
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Tidings.Receive." + endpoint.Options.Name);
         var steps = new List<IStep<ReceiveContext>>
         {
-            new ReceiveTracingStep(transport.Name),
+            new ReceiveTracingStep(transport.Name, endpoint.Options.Name),
             new PoisonCheckStep(endpoint.Checks, logger),
             new RetryStep(logger),
             new UnitOfWorkStep(services.GetRequiredService<IServiceScopeFactory>(), transport),

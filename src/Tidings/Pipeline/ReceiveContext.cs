@@ -44,7 +44,14 @@ public sealed class ReceiveContext
     public IServiceProvider? Services { get; set; }
 
     /// <summary>Messages the handlers published or sent, held until the unit of work completes.</summary>
-    public List<OutgoingMessage> Outgoing { get; } = [];
+    public List<OutgoingMessage> Outgoing => _outgoing ??= [];
+
+    private List<OutgoingMessage>? _outgoing;
+
+    /// <summary>True if the handlers staged any message (asking makes no list).</summary>
+    internal bool HasOutgoing => _outgoing is { Count: > 0 };
+
+    internal void ClearOutgoing() => _outgoing?.Clear();
 
     /// <summary>How many handling attempts so far in this delivery.</summary>
     public int Attempts { get; set; }
@@ -70,7 +77,7 @@ public sealed class ReceiveContext
         MessageType = null;
         Prepared = false;
         Refusal = null;
-        Outgoing.Clear();
+        ClearOutgoing();
         Attempts = 0;
         Optimistic = false;
         Services = null;

@@ -35,8 +35,13 @@ public sealed class SendContext
     /// <summary>The registered name, set by the serialize step.</summary>
     public string? MessageName { get; set; }
 
-    /// <summary>The headers being built.</summary>
-    public Dictionary<string, string> Headers { get; } = new(StringComparer.Ordinal);
+    /// <summary>The headers being built before the envelope exists (made on first use); after the serialize step, the envelope's.</summary>
+    public Dictionary<string, string> Headers => Outgoing is { } outgoing ? outgoing.Envelope.Headers : _headers ??= new(StringComparer.Ordinal);
+
+    /// <summary>The headers, or null if no step added any: the envelope then makes none until it is asked.</summary>
+    internal Dictionary<string, string>? HeadersIfAny => _headers;
+
+    private Dictionary<string, string>? _headers;
 
     /// <summary>The finished message, set by the serialize step.</summary>
     public OutgoingMessage? Outgoing { get; set; }

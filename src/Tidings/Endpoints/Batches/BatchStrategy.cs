@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Tidings.Pipeline;
 using Tidings.Transport;
@@ -32,7 +33,8 @@ internal abstract partial class BatchStrategy(EndpointRuntime endpoint, IMessage
     }
 
     /// <summary>One message through the pipeline; once shutdown ran out of patience, messages not yet begun go back untouched.</summary>
-    protected async Task<Settlement> RunAsync(ReceiveContext context, CancellationToken abort)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    protected async ValueTask<Settlement> RunAsync(ReceiveContext context, CancellationToken abort)
     {
         if (abort.IsCancellationRequested)
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Tidings.Stores;
 
@@ -6,6 +7,7 @@ namespace Tidings.Pipeline.Steps;
 /// <summary>Effectively-once: records the message id in the inbox, in the handler's transaction; a duplicate skips the handlers.</summary>
 internal sealed partial class InboxStep(IInboxStore inbox, ILogger logger) : IStep<ReceiveContext>
 {
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
     {
         // An optimistic batch records its ids together before the commit; with savepoints, each message records its own.

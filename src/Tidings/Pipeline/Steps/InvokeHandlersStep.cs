@@ -1,8 +1,10 @@
+using System.Runtime.CompilerServices;
 namespace Tidings.Pipeline.Steps;
 
 /// <summary>Calls every handler the endpoint has for the message's type, in registration order.</summary>
 internal sealed class InvokeHandlersStep(Pipeline<SendContext> sendPipeline) : IStep<ReceiveContext>
 {
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
     {
         var handlerContext = new MessageContext(context, sendPipeline);

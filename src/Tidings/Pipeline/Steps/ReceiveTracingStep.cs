@@ -1,16 +1,24 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using Tidings.Diagnostics;
 
 namespace Tidings.Pipeline.Steps;
 
 /// <summary>A consumer span per message, child of the sender's span; the consumed counter and the duration histogram.</summary>
-internal sealed class ReceiveTracingStep(string system) : IStep<ReceiveContext>
+internal sealed class ReceiveTracingStep(string system, string endpoint) : IStep<ReceiveContext>
 {
+    // Made once: a name built per message would be allocated even when no one listens.
+    private readonly string _activityName = $"process {endpoint}";
+
+    // Settlement kinds as the outcome tag, without a lower-casing per message.
+    private static readonly string[] Outcomes = ["ack", "retry", "deadletter"];
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
     {
         var envelope = context.Envelope;
-        var parent = TraceContext.Extract(envelope.Headers);
-        using var activity = TidingsDiagnostics.ActivitySource.StartActivity($"process {context.EndpointName}", ActivityKind.Consumer, parent);
+        var parent = TidingsDiagnostics.ActivitySource.HasListeners() ? TraceContext.Extract(envelope.Headers) : default;
+        using var activity = TidingsDiagnostics.ActivitySource.StartActivity(_activityName, ActivityKind.Consumer, parent);
         if (activity is not null)
         {
             activity.SetTag(MessagingTags.System, system);
@@ -26,7 +34,7 @@ internal sealed class ReceiveTracingStep(string system) : IStep<ReceiveContext>
 
         var started = Stopwatch.GetTimestamp();
         await nextStep.InvokeAsync(context).ConfigureAwait(false);
-        var outcome = context.Settlement.Kind.ToString().ToLowerInvariant();
+        var outcome = Outcomes[(int)context.Settlement.Kind];
         activity?.SetTag(MessagingTags.Outcome, outcome);
         if (context.Settlement.Kind != Transport.SettlementKind.Ack)
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Tidings.Transport;
@@ -10,6 +11,7 @@ namespace Tidings.Pipeline.Steps;
 /// </summary>
 internal sealed partial class RetryStep(ILogger logger) : IStep<ReceiveContext>
 {
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
     {
         var policy = context.Endpoint.Options.Retries;

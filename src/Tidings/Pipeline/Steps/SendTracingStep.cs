@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using Tidings.Diagnostics;
 using Tidings.Transport;
@@ -7,11 +8,30 @@ namespace Tidings.Pipeline.Steps;
 /// <summary>A producer span per message (OpenTelemetry messaging conventions), its context carried in the headers.</summary>
 internal sealed class SendTracingStep(string system) : IStep<SendContext>
 {
-    public async ValueTask ProcessAsync(SendContext context, NextStep<SendContext> nextStep)
+    public ValueTask ProcessAsync(SendContext context, NextStep<SendContext> nextStep)
+    {
+        // No one listening for spans or the sent counter: nothing to do around the send, and no state machine for it.
+        if (!TidingsDiagnostics.ActivitySource.HasListeners() && !TidingsDiagnostics.SentMessages.Enabled)
+        {
+            if (Activity.Current is { } current)
+            {
+                TraceContext.Inject(current, context.Outgoing!.Envelope.Headers);
+            }
+
+            return nextStep.InvokeAsync(context);
+        }
+
+        return TracedAsync(context, nextStep);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask TracedAsync(SendContext context, NextStep<SendContext> nextStep)
     {
         var outgoing = context.Outgoing!;
         var operation = outgoing.Destination.Kind == DestinationKind.Topic ? "publish" : "send";
-        using var activity = TidingsDiagnostics.ActivitySource.StartActivity($"{operation} {outgoing.Destination.Name}", ActivityKind.Producer);
+        using var activity = TidingsDiagnostics.ActivitySource.HasListeners()
+            ? TidingsDiagnostics.ActivitySource.StartActivity($"{operation} {outgoing.Destination.Name}", ActivityKind.Producer)
+            : null;
         if (activity is not null)
         {
             activity.SetTag(MessagingTags.System, system);
@@ -21,11 +41,11 @@ internal sealed class SendTracingStep(string system) : IStep<SendContext>
             activity.SetTag(MessagingTags.MessageId, outgoing.Envelope.MessageId.ToString());
             activity.SetTag(MessagingTags.ConversationId, outgoing.Envelope.CorrelationId);
             activity.SetTag(MessagingTags.BodySize, outgoing.Envelope.Body.Length);
-            TraceContext.Inject(activity, context.Headers);
+            TraceContext.Inject(activity, context.Outgoing!.Envelope.Headers);
         }
         else if (Activity.Current is { } current)
         {
-            TraceContext.Inject(current, context.Headers);
+            TraceContext.Inject(current, context.Outgoing!.Envelope.Headers);
         }
 
         try

@@ -9,10 +9,12 @@ internal sealed class SerializeStep(TidingsOptions options, TimeProvider time) :
     {
         var name = options.Registry.GetName(context.MessageType);
         var body = options.Serializer.Serialize(context.Message, context.MessageType);
-        var messageId = context.Options?.MessageId ?? Envelope.NewMessageId();
+        var now = time.GetUtcNow();
+
+        // The id's time is the sent-at, so that a transport may carry the one in the other.
+        var messageId = context.Options?.MessageId ?? Guid.CreateVersion7(now);
         var incoming = context.Incoming;
         var incomingId = incoming?.MessageId.ToString();
-        var now = time.GetUtcNow();
 
         var envelope = new Envelope
         {
@@ -22,7 +24,7 @@ internal sealed class SerializeStep(TidingsOptions options, TimeProvider time) :
             CausationId = incomingId,
             SentAt = now,
             ContentType = options.Serializer.ContentType,
-            Headers = context.Headers,
+            Headers = context.HeadersIfAny,
             Body = body,
         };
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Tidings.Stores;
 using Tidings.Transport;
@@ -16,12 +17,14 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
     private static readonly object ReleaseKey = new();
     private static readonly object RollbackKey = new();
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
     {
-        context.Outgoing.Clear();
+        context.ClearOutgoing();
         var transaction = context.BatchTransaction;
+
+        // Disposed in the finally below: an await using would box the scope struct on every message.
         var scope = scopes.CreateAsyncScope();
-        await using var scopeDisposal = scope.ConfigureAwait(false);
         context.Services = scope.ServiceProvider;
         var savepoint = transaction is not null && !context.Optimistic;
         if (savepoint)
@@ -48,11 +51,14 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
             }
 
             // Written to the outbox with the rest of the batch's messages, just before the commit.
-            transaction?.Outgoing.AddRange(context.Outgoing);
+            if (transaction is not null && context.HasOutgoing)
+            {
+                transaction.Outgoing.AddRange(context.Outgoing);
+            }
         }
         catch (Exception ex)
         {
-            context.Outgoing.Clear();
+            context.ClearOutgoing();
             if (transaction is not null && !savepoint)
             {
                 // Nothing to roll back to short of the whole transaction: the batch starts over, with savepoints.
@@ -70,6 +76,7 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
         finally
         {
             context.Services = null;
+            await scope.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -90,7 +97,7 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
 
     private async Task SendOutgoingAsync(ReceiveContext context)
     {
-        if (context.Outgoing.Count > 0)
+        if (context.HasOutgoing)
         {
             await transport.SendAsync(context.Outgoing, context.CancellationToken).ConfigureAwait(false);
         }
