@@ -18,14 +18,18 @@ internal static class SqliteConnections
     {
         var connection = new SqliteConnection(connectionString) { DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds) };
         connection.Open();
-
-        // Extended codes, so that SQLITE_BUSY_SNAPSHOT (a deferred transaction upgrading after another writer committed)
-        // is reported at once: as plain SQLITE_BUSY, Microsoft.Data.Sqlite would retry it for the whole command timeout,
-        // though it can never succeed within the transaction. Plain SQLITE_BUSY still waits at the busy handler.
-        SQLitePCL.raw.sqlite3_extended_result_codes(connection.Handle, 1);
         Execute(connection, $"PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; PRAGMA busy_timeout={(int)busyTimeout.TotalMilliseconds};");
         return connection;
     }
+
+    /// <summary>
+    /// Extended result codes on or off. On for a deferred transaction, so that SQLITE_BUSY_SNAPSHOT (its upgrade to a
+    /// writer after another writer committed) is reported at once: as plain SQLITE_BUSY, Microsoft.Data.Sqlite would
+    /// retry it for the whole command timeout, though it can never succeed within the transaction. Off again before the
+    /// connection goes back to the pool, so that other code sees the primary codes it expects (19 for a constraint).
+    /// </summary>
+    public static void UseExtendedResultCodes(SqliteConnection connection, bool on) =>
+        SQLitePCL.raw.sqlite3_extended_result_codes(connection.Handle, on ? 1 : 0);
 
     /// <summary>Puts the database file in WAL mode (a property of the file: once is enough).</summary>
     public static void UseWriteAheadLog(SqliteConnection connection) => Execute(connection, "PRAGMA journal_mode=WAL;");
@@ -54,6 +58,10 @@ internal static class SqliteConnections
             if (Convert.ToInt64(probe.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
             {
                 Execute(connection, $"ALTER TABLE {upgrade.Table} ADD COLUMN {upgrade.Column} {upgrade.Definition}", transaction);
+                if (upgrade.Then is { } then)
+                {
+                    Execute(connection, then, transaction);
+                }
             }
         }
     }
@@ -68,5 +76,8 @@ internal static class SqliteConnections
     }
 }
 
-/// <summary>A column a later version added to a table: <c>ALTER TABLE {Table} ADD COLUMN {Column} {Definition}</c>.</summary>
-internal sealed record ColumnUpgrade(string Table, string Column, string Definition);
+/// <summary>
+/// A column a later version added to a table: <c>ALTER TABLE {Table} ADD COLUMN {Column} {Definition}</c>, then
+/// <see cref="Then"/> (what the new column means for the rows already there), in the same transaction.
+/// </summary>
+internal sealed record ColumnUpgrade(string Table, string Column, string Definition, string? Then = null);

@@ -236,6 +236,14 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
         bool together;
         lock (_lock)
         {
+            // Voided meanwhile (the channel dropped): after a recovery the same channel numbers new deliveries from 1,
+            // and these tags would ack them.
+            if (((DeliveryState)settled[0].Message.TransportState!).Generation != _generation)
+            {
+                LogSkipped(_logger, settled.Count, _queue);
+                return;
+            }
+
             for (var i = 0; i < settled.Count; i++)
             {
                 var tag = ((DeliveryState)settled[i].Message.TransportState!).Tag;
@@ -385,9 +393,9 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
     /// </summary>
     private void VoidDeliveries()
     {
-        Interlocked.Increment(ref _generation);
         lock (_lock)
         {
+            Interlocked.Increment(ref _generation);
             _unsettled.Clear();
         }
     }

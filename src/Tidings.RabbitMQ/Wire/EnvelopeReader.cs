@@ -31,7 +31,7 @@ internal static class EnvelopeReader
                 CorrelationId = properties.CorrelationId,
                 SentAt = DateTimeOffset.UtcNow,
                 ContentType = properties.ContentType ?? "",
-                Headers = new Dictionary<string, string>(StringComparer.Ordinal),
+                Headers = Readable(properties.Headers),
                 Body = body.ToArray(),
             };
             return (envelope, ex);
@@ -116,6 +116,26 @@ internal static class EnvelopeReader
 
                 break;
         }
+    }
+
+    /// <summary>
+    /// Every header of an unreadable delivery that is text or a number, as text: the sender's headers (trace context,
+    /// reply address) and Tidings' own, the one that made it unreadable included, under <c>tidings-unreadable-*</c>.
+    /// </summary>
+    private static Dictionary<string, string> Readable(IDictionary<string, object?>? wire)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in wire ?? new Dictionary<string, object?>())
+        {
+            if (WireHeaders.IsBrokerHeader(name) || (AsString(value) ?? AsLong(value)?.ToString(System.Globalization.CultureInfo.InvariantCulture)) is not { } text)
+            {
+                continue;
+            }
+
+            headers[WireHeaders.IsTransportHeader(name) ? TidingsHeaders.UnreadablePrefix + name["tidings-".Length..] : name] = text;
+        }
+
+        return headers;
     }
 
     /// <summary>Deliveries of earlier copies of this message, as the copy's headers carry them.</summary>

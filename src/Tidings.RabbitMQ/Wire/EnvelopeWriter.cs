@@ -10,7 +10,7 @@ internal static class EnvelopeWriter
     public static BasicProperties Properties(Envelope envelope, bool persistent, DeliveryHistory history = default, DelayedRoute? delayed = null)
     {
         // Sent-at goes as a header only when the id does not carry it already (an id the caller chose, say): most
-        // messages then travel with no header table at all, which the client would build and parse on every message.
+        // messages then need no header of Tidings' own, which would be built, sent and parsed for every message.
         var sentAtMs = envelope.SentAt.ToUnixTimeMilliseconds();
         var sentAtInId = UuidV7Time.TryGetUnixMilliseconds(envelope.MessageId, out var idMs) && idMs == sentAtMs;
         var count = (envelope.HasHeaders ? envelope.Headers.Count : 0) + (envelope.CausationId is null ? 0 : 1) + (sentAtInId ? 0 : 1)

@@ -30,9 +30,12 @@ internal static class WireHeaders
     public static bool IsTransportHeader(string name) =>
         name.StartsWith("tidings-", StringComparison.Ordinal) && name is CausationId or SentAt or Deliveries or Abandoned or DeliverAt or Destination;
 
-    /// <summary>Headers the broker adds when it dead-letters or redelivers; they are not the sender's.</summary>
+    /// <summary>The client's own, on every confirmed publish: it matches a returned message to its confirm.</summary>
+    public const string ClientSequenceNumber = "x-dotnet-pub-seq-no";
+
+    /// <summary>Headers the broker (or the client) adds when it dead-letters, redelivers or tracks a publish; they are not the sender's.</summary>
     public static bool IsBrokerHeader(string name) =>
-        name is BrokerDeliveryCount or "x-death" ||
+        name is BrokerDeliveryCount or "x-death" or ClientSequenceNumber ||
         name.StartsWith("x-first-death-", StringComparison.Ordinal) ||
         name.StartsWith("x-last-death-", StringComparison.Ordinal);
 }

@@ -67,6 +67,7 @@ public sealed class SqliteStore : ITransactionalStore, IDisposable
                 using var transaction = connection.BeginTransaction();
                 SqliteConnections.Execute(connection, Stores.StoreSchema.Create, transaction);
                 SqliteConnections.AddMissingColumns(connection, transaction, Stores.StoreSchema.Upgrades);
+                SqliteConnections.Execute(connection, Stores.StoreSchema.IndexesOnUpgradedColumns, transaction);
                 transaction.Commit();
             }
             catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
@@ -83,6 +84,13 @@ public sealed class SqliteStore : ITransactionalStore, IDisposable
     /// <inheritdoc />
     public async ValueTask<StoreTransaction> BeginAsync(CancellationToken cancellationToken = default)
     {
+        if (InBatch.Value)
+        {
+            throw new InvalidOperationException(
+                $"A transaction of {Options.Path} was begun inside an effectively-once handler, whose batch has a transaction of " +
+                "its own: it would commit apart from the handler's work, or wait for it. Write through context.Transaction instead.");
+        }
+
         await EnterGateAsync(cancellationToken).ConfigureAwait(false);
         SqliteConnection? connection = null;
         try
@@ -112,9 +120,18 @@ public sealed class SqliteStore : ITransactionalStore, IDisposable
         var connection = Open();
         try
         {
+            SqliteConnections.UseExtendedResultCodes(connection, on: true);
             var transaction = connection.BeginTransaction(deferred: true);
             var turn = new WriteTurn(this, connection);
-            return ValueTask.FromResult(new StoreTransaction(connection, transaction, turn.TakeAsync, turn.Release));
+
+            // Set here, in the caller's flow (this method is not async): the batch's handlers see it, and so does a
+            // session one of them would begin, which is refused at once instead of committing beside the batch.
+            InBatch.Value = true;
+            return ValueTask.FromResult(new StoreTransaction(connection, transaction, turn.TakeAsync, () =>
+            {
+                turn.Release();
+                SqliteConnections.UseExtendedResultCodes(connection, on: false);
+            }));
         }
         catch
         {
@@ -122,6 +139,9 @@ public sealed class SqliteStore : ITransactionalStore, IDisposable
             throw;
         }
     }
+
+    // True in the flow of an effectively-once batch's deferred transaction (its handlers included).
+    private static readonly AsyncLocal<bool> InBatch = new();
 
     /// <summary>A deferred transaction's turn at the gate, taken once, before its commit-time writes.</summary>
     private sealed class WriteTurn(SqliteStore store, SqliteConnection connection)

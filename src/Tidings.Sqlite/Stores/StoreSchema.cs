@@ -33,6 +33,10 @@ internal static class StoreSchema
         new("tidings_outbox", "retry_at", "INTEGER NOT NULL DEFAULT 0"),
     ];
 
+    /// <summary>Indexes on columns a later version added: made after <see cref="Upgrades"/>.</summary>
+    public const string IndexesOnUpgradedColumns =
+        "CREATE INDEX IF NOT EXISTS ix_tidings_outbox_parked ON tidings_outbox (sent_at) WHERE attempts > 0;";
+
     public const string Create = $$"""
         CREATE TABLE IF NOT EXISTS tidings_outbox (
             sequence INTEGER PRIMARY KEY AUTOINCREMENT,

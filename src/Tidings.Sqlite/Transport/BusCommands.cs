@@ -41,8 +41,11 @@ internal sealed class BusCommands : IDisposable
             INSERT INTO queues (name, expires_at) VALUES ($name, $expires_at)
             ON CONFLICT (name) DO UPDATE SET expires_at = CASE WHEN queues.expires_at IS NULL OR excluded.expires_at IS NULL THEN NULL ELSE excluded.expires_at END
             """, "$name", "$expires_at");
-        RenewQueues = Make("UPDATE queues SET expires_at = $expires_at WHERE expires_at IS NOT NULL AND name IN (SELECT value FROM json_each($names))",
-            "$expires_at", "$names");
+        // An upsert: a queue another process dropped while this one could not renew it (a long pause) comes back.
+        RenewQueues = Make("""
+            INSERT INTO queues (name, expires_at) SELECT value, $expires_at FROM json_each($names) WHERE true
+            ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at WHERE queues.expires_at IS NOT NULL
+            """, "$expires_at", "$names");
         ExpiredQueues = Make("SELECT name FROM queues WHERE expires_at < $now", "$now");
         DropQueues = Make("""
             DELETE FROM messages WHERE queue IN (SELECT value FROM json_each($names));

@@ -14,7 +14,9 @@ internal static class BusSchema
     [
         new("messages", "abandoned", "INTEGER NOT NULL DEFAULT 0"),
         // Version 3: a temporary queue (a process's reply queue) lives until then unless its process renews it.
-        new("queues", "expires_at", "INTEGER NULL"),
+        new("queues", "expires_at", "INTEGER NULL",
+            // Reply queues of earlier versions were never removed: they expire now, and the next sweep drops them.
+            "UPDATE queues SET expires_at = 0 WHERE name LIKE 'tidings.replies.%'"),
     ];
 
     public const string Create = """

@@ -42,14 +42,14 @@ internal sealed class LeaseOperation(string queue, int max, long owner, TimeSpan
         long Id, int Deliveries, string MessageId, string Name, string? CorrelationId, string? CausationId,
         long SentAtMs, string ContentType, string Headers, byte[] Body, int Abandoned)
     {
-        /// <summary>
-        /// The row as an envelope; or, for a row no envelope can be made of (written by a foreign tool: an id that is
-        /// no GUID, headers that are no JSON map of strings), what could be read, the fields that could not kept as text
-        /// in <c>tidings-unreadable-*</c> headers, and the error: the pipeline dead-letters it, the rest of the batch goes on.
-        /// </summary>
         private static readonly long MinUnixMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
         private static readonly long MaxUnixMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
+        /// <summary>
+        /// The row as an envelope; or, for a row no envelope can be made of (written by a foreign tool: an id that is
+        /// no GUID, headers that are no JSON map of strings), what could be read, the fields that could not be read kept as text
+        /// in <c>tidings-unreadable-*</c> headers, and the error: the pipeline dead-letters it, the rest of the batch goes on.
+        /// </summary>
         public (Envelope Envelope, Exception? Error) ToEnvelopeOrQuarantine()
         {
             try

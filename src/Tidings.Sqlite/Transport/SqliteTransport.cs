@@ -26,6 +26,7 @@ public sealed class SqliteTransport : ITransport
     public SqliteTransport(SqliteTransportOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.TemporaryQueueExpiry, TimeSpan.FromMilliseconds(30), nameof(options));
         Options = options;
         Time = timeProvider ?? TimeProvider.System;
         var period = options.TemporaryQueueExpiry / 3;

@@ -51,11 +51,18 @@ internal sealed partial class OutboxRelay(
         var failures = 0;
         var lookAtOutbox = true;
         var lastLook = DateTimeOffset.MinValue;
-        await CountParkedAsync(stoppingToken).ConfigureAwait(false);
+        var counted = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                // What earlier runs parked, once at the start (inside the loop: a store that is down is retried).
+                if (!counted)
+                {
+                    await CountParkedAsync(stoppingToken).ConfigureAwait(false);
+                    counted = true;
+                }
+
                 var relayTicket = dispatcher.RelayWakeup.Ticket;
                 var releasedTicket = outbox.Released?.Ticket ?? Never;
                 var cleanupTicket = dispatcher.CleanupWakeup.Ticket;

@@ -17,7 +17,8 @@ internal sealed partial class ParkedOutboxMonitor : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private DateTimeOffset _lastSummary = DateTimeOffset.MinValue;
-    private ParkedMessages _parked;
+    // A reference swapped whole: the gauges read it from another thread, and a struct of two fields could tear.
+    private Tuple<ParkedMessages> _parked = new(ParkedMessages.None);
 
     public ParkedOutboxMonitor(TimeProvider time, ILogger<ParkedOutboxMonitor> logger)
     {
@@ -27,7 +28,7 @@ internal sealed partial class ParkedOutboxMonitor : IDisposable
     }
 
     /// <summary>The latest count.</summary>
-    public ParkedMessages Parked => _parked;
+    public ParkedMessages Parked => Volatile.Read(ref _parked).Item1;
 
     /// <summary>The parked messages of every relay in this process (one per host), for the gauges.</summary>
     internal static (long Count, double OldestAgeSeconds) Observe()
@@ -35,7 +36,7 @@ internal sealed partial class ParkedOutboxMonitor : IDisposable
         var (count, oldest) = (0L, 0.0);
         foreach (var monitor in Live.Keys)
         {
-            var parked = monitor._parked;
+            var parked = monitor.Parked;
             count += parked.Count;
             oldest = Math.Max(oldest, parked.OldestAge(monitor._time.GetUtcNow()).TotalSeconds);
         }
@@ -46,8 +47,8 @@ internal sealed partial class ParkedOutboxMonitor : IDisposable
     /// <summary>Takes a new count from the store; logs a summary when it is due, and once when the last parked message left.</summary>
     public void Update(ParkedMessages parked)
     {
-        var before = _parked;
-        _parked = parked;
+        var before = Parked;
+        Volatile.Write(ref _parked, new Tuple<ParkedMessages>(parked));
         var now = _time.GetUtcNow();
         if (parked.Count == 0)
         {

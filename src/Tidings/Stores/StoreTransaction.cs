@@ -5,8 +5,8 @@ namespace Tidings.Stores;
 
 /// <summary>
 /// An open connection to the service's own database with a transaction on it. Disposing rolls back unless committed.
-/// <c>onFinished</c> runs once, when the transaction commits or is disposed, whichever comes first (a store releases
-/// its write gate there).
+/// <c>onFinished</c> runs once, when the transaction commits or is disposed, whichever comes first, while the connection
+/// is still open (a store releases its write gate there, or puts the connection back as it found it).
 /// </summary>
 public sealed class StoreTransaction(DbConnection connection, DbTransaction transaction, Action? onFinished = null) : IAsyncDisposable
 {
@@ -84,6 +84,7 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
     private void Finish() => Interlocked.Exchange(ref _onFinished, null)?.Invoke();
 
     /// <inheritdoc />
+    /// <remarks>Rolls back unless committed, runs <c>onFinished</c> (the connection still open), then closes the connection.</remarks>
     public async ValueTask DisposeAsync()
     {
         try
@@ -100,11 +101,11 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
             {
                 try
                 {
-                    await Connection.DisposeAsync().ConfigureAwait(false);
+                    Finish();
                 }
                 finally
                 {
-                    Finish();
+                    await Connection.DisposeAsync().ConfigureAwait(false);
                 }
             }
         }

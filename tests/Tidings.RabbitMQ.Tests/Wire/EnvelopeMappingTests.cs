@@ -98,7 +98,7 @@ public sealed class EnvelopeMappingTests
         var properties = new BasicProperties
         {
             Type = "m", MessageId = "foreign-1",
-            Headers = new Dictionary<string, object?> { [WireHeaders.SentAt] = Encoding.UTF8.GetBytes("yesterday") },
+            Headers = new Dictionary<string, object?> { [WireHeaders.SentAt] = Encoding.UTF8.GetBytes("yesterday"), ["traceparent"] = Encoding.UTF8.GetBytes("00-abc") },
         };
 
         var (received, error) = EnvelopeReader.ReadOrQuarantine(properties, "{\"a\":1}"u8.ToArray());
@@ -108,6 +108,8 @@ public sealed class EnvelopeMappingTests
         Assert.Equal("m", received.MessageName);
         Assert.Equal(ForeignMessageIds.From("foreign-1"), received.MessageId);
         Assert.Equal("{\"a\":1}", Encoding.UTF8.GetString(received.Body.Span));
+        Assert.Equal("yesterday", received.Headers[TidingsHeaders.UnreadablePrefix + "sent-at"]);
+        Assert.Equal("00-abc", received.Headers["traceparent"]);
     }
 
     /// <summary>Properties as a consumer sees them: string header values arrive as UTF-8 bytes.</summary>

@@ -8,7 +8,7 @@ namespace Tidings.Sqlite.Tests.Processes;
 /// <summary>Requester processes leave no reply queue behind: not when they stop, not when they are killed.</summary>
 public sealed class ReplyQueueTests : IDisposable
 {
-    private const string Expiry = "3000";
+    private const string Expiry = "6000";
     private readonly TempDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();

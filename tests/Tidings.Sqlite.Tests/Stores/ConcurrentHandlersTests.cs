@@ -127,3 +127,52 @@ public sealed class ConcurrentHandlersTests : IDisposable
         command.ExecuteNonQuery();
     }
 }
+
+/// <summary>Begins a session in an effectively-once handler, and records how that went.</summary>
+public sealed class NestedSessionHandler(ITransactionalSessionFactory sessions, NestedSessionOutcome outcome) : IHandleMessages<Brew>
+{
+    public async Task HandleAsync(Brew message, IMessageContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var session = await sessions.BeginAsync(cancellationToken);
+            outcome.Error.TrySetResult(null);
+        }
+        catch (InvalidOperationException ex)
+        {
+            outcome.Error.TrySetResult(ex);
+        }
+    }
+}
+
+public sealed class NestedSessionOutcome
+{
+    public TaskCompletionSource<Exception?> Error { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+public sealed class NestedSessionTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task A_session_begun_inside_an_effectively_once_handler_is_refused_at_once_with_the_way_out()
+    {
+        var outcome = new NestedSessionOutcome();
+        await using var host = await SqliteTestHost.StartAsync(_directory,
+            t => t.AddEndpoint("barista", e =>
+            {
+                e.Handle<Brew, NestedSessionHandler>();
+                e.DeliveryMode = DeliveryMode.EffectivelyOnce;
+                e.Retries = RetryPolicy.None;
+            }),
+            s => s.AddSingleton(outcome));
+
+        await host.Bus.SendAsync("barista", new Brew(1), cancellationToken: TestContext.Current.CancellationToken);
+
+        var error = await outcome.Error.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.NotNull(error);
+        Assert.Contains("context.Transaction", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -71,28 +71,49 @@ internal sealed class EffectivelyOnceBatch(
         var transaction = optimistic
             ? await store.BeginOptimisticAsync(abort).ConfigureAwait(false)
             : await store.BeginAsync(abort).ConfigureAwait(false);
-        await using var transactionScope = transaction.ConfigureAwait(false);
-        if (optimistic)
-        {
-            transaction.Inbox = await StartInboxBatchAsync(transaction, batch, abort).ConfigureAwait(false);
-        }
-
-        for (var i = 0; i < batch.Length; i++)
-        {
-            batch[i].BatchTransaction = transaction;
-            batch[i].Optimistic = optimistic;
-            settlements[i] = await RunAsync(batch[i], abort).ConfigureAwait(false);
-        }
-
         try
         {
-            await CommitAsync(transaction, abort).ConfigureAwait(false);
+            if (optimistic)
+            {
+                transaction.Inbox = await StartInboxBatchAsync(transaction, batch, abort).ConfigureAwait(false);
+            }
+
+            for (var i = 0; i < batch.Length; i++)
+            {
+                batch[i].BatchTransaction = transaction;
+                batch[i].Optimistic = optimistic;
+                settlements[i] = await RunAsync(batch[i], abort).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await CommitAsync(transaction, abort).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (optimistic && ex is not (BatchRestartException or OperationCanceledException))
+            {
+                // A conflict the store found at the first write or at the commit (another writer committed since this
+                // transaction read), or a failure of the database: the savepoint pass settles which.
+                throw new BatchRestartException(ex);
+            }
         }
-        catch (Exception ex) when (optimistic && ex is not (BatchRestartException or OperationCanceledException))
+        finally
         {
-            // A conflict the store found at the first write or at the commit (another writer committed since this
-            // transaction read), or a failure of the database: the savepoint pass settles which.
-            throw new BatchRestartException(ex);
+            await DisposeQuietlyAsync(transaction).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A failed rollback leaves nothing committed; it must not hide why the batch failed, nor stop it being settled.</summary>
+    private async Task DisposeQuietlyAsync(StoreTransaction transaction)
+    {
+        try
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Logged; the batch goes on to be restarted or settled.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogBatchFailed(Logger, ex, EndpointName, 0);
         }
     }
 

@@ -14,8 +14,10 @@ internal sealed partial class InboxStep(IInboxStore inbox, ILogger logger) : ISt
         // So does a message handed out before: its earlier consumer may still be handling it. If that consumer has recorded
         // the id already (it was a single message, a redelivery too, or in a savepoint pass), recording at once waits for
         // its transaction and skips the handlers, rather than running them only to be rolled back at the commit.
+        // Where the write lock is deferred (SQLite), recording at once would take it before the handler runs; there a
+        // concurrent consumer's record is met at the commit instead, which starts the batch over.
         var batch = context.Optimistic ? context.BatchTransaction!.Inbox : null;
-        var recordNow = batch is null || MayBeInFlightElsewhere(context);
+        var recordNow = batch is null || (MayBeInFlightElsewhere(context) && !context.BatchTransaction!.DefersWriteLock);
         var messageId = context.Envelope.MessageId;
         var first = (batch?.TryAdd(messageId, recordBeforeCommit: !recordNow) ?? true)
             && (!recordNow || await inbox.TryRecordAsync(context.BatchTransaction!, context.EndpointName, messageId, context.CancellationToken)
