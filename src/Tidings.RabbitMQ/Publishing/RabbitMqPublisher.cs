@@ -24,6 +24,7 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
     private readonly ResiliencePipeline _resilience;
     private readonly TimeSpan _timeout;
     private readonly Action<Publication> _onRouteMissing;
+    private readonly ConfirmWatchdog _watchdog;
     private int _next;
 
     public RabbitMqPublisher(RabbitMqConnections connections, RabbitMqTransportOptions options, Action<Publication> onRouteMissing)
@@ -31,6 +32,7 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
         _connections = connections;
         _onRouteMissing = onRouteMissing;
         _timeout = options.PublishTimeout;
+        _watchdog = new ConfirmWatchdog(options.PublishTimeout, TimeProvider.System);
         _channels = Enumerable.Range(0, Math.Max(1, options.PublishChannels)).Select(_ => new PublishChannel()).ToArray();
         _resilience = new ResiliencePipelineBuilder()
             .AddTimeout(options.PublishTimeout)
@@ -98,10 +100,18 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
             return;
         }
 
+        // A confirm the broker never sends (a lost frame, a client bug) must not hang the sender forever: the watchdog's
+        // epoch expires (no timer per send). Inline rather than through ConfirmWatchdog.WaitAsync: one state machine less.
+        var expired = _watchdog.Enter(out var epoch);
         try
         {
-            // A confirm the broker never sends (a lost frame, a client bug) must not hang the sender forever.
-            await all.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+            var waited = cancellationToken.CanBeCanceled ? all.WaitAsync(cancellationToken) : all;
+            if (await Task.WhenAny(waited, expired).ConfigureAwait(false) != waited && !all.IsCompleted)
+            {
+                throw new TimeoutException();
+            }
+
+            await waited.ConfigureAwait(false);
         }
         catch (TimeoutException) when (!all.IsCompleted)
         {
@@ -112,6 +122,10 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
             throw FirstFailure(confirms, publications);
+        }
+        finally
+        {
+            ConfirmWatchdog.Leave(epoch);
         }
     }
 
@@ -163,6 +177,7 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _watchdog.DisposeAsync().ConfigureAwait(false);
         foreach (var channel in _channels)
         {
             await channel.DisposeAsync().ConfigureAwait(false);
