@@ -58,11 +58,11 @@ public sealed class DatabaseOutageTests : IAsyncDisposable
         builder.Services.AddTidings(t => t
             .UseRabbitMq(RabbitMq)
             .UsePostgreSqlStore(Database.Options(_schema, TimeSpan.FromSeconds(5)) with { ConnectionString = connectionString })
-            .AddMessage<CardCharged>()
-            .AddMessage<ReceiptPrinted>()
+            .AddMessage<OrderCharged>()
+            .AddMessage<ReceiptIssued>()
             .AddEndpoint(_cashier, e =>
             {
-                e.Handle<ChargeCard, ChargeCardHandler>();
+                e.Handle<ChargeOrder, ChargeOrderHandler>();
                 e.DeliveryMode = DeliveryMode.EffectivelyOnce;
                 e.Retries = RetryPolicy.Default with { BaseDelay = TimeSpan.FromMilliseconds(200) };
             }));
@@ -83,7 +83,7 @@ public sealed class DatabaseOutageTests : IAsyncDisposable
                 await Server.StartAsync();
             }
 
-            await bus.SendAsync(_cashier, new ChargeCard(order, 100), cancellationToken: Ct);
+            await bus.SendAsync(_cashier, new ChargeOrder(order, 100), cancellationToken: Ct);
             await Task.Delay(10, Ct);
         }
 

@@ -11,37 +11,6 @@ using Tidings.Transport.Contracts;
 
 namespace Tidings.PostgreSql.Tests.Stores;
 
-[MessageName("pg-test.charge-card")]
-public sealed record ChargeCard(int OrderId, int Cents);
-
-[MessageName("pg-test.card-charged")]
-public sealed record CardCharged(int OrderId);
-
-[MessageName("pg-test.receipt-printed")]
-public sealed record ReceiptPrinted(int OrderId);
-
-/// <summary>Writes a payment and publishes two events in the handler's transaction; a negative amount is declined after both.</summary>
-public sealed class ChargeCardHandler : IHandleMessages<ChargeCard>
-{
-    public async Task HandleAsync(ChargeCard message, IMessageContext context, CancellationToken cancellationToken)
-    {
-        var transaction = (NpgsqlTransaction)context.Transaction!;
-        await using (var insert = new NpgsqlCommand("INSERT INTO payments (order_id, cents) VALUES ($1, $2)", transaction.Connection, transaction))
-        {
-            insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = message.OrderId });
-            insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = message.Cents });
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await context.PublishAsync(new CardCharged(message.OrderId), cancellationToken: cancellationToken);
-        await context.PublishAsync(new ReceiptPrinted(message.OrderId), cancellationToken: cancellationToken);
-        if (message.Cents < 0)
-        {
-            throw new InvalidOperationException("declined");
-        }
-    }
-}
-
 /// <summary>
 /// Plays another instance of the service: while this instance handles order 12, the other one handles the message of
 /// order 13 (<see cref="Target"/>) and commits first (its inbox row appears from another connection). Order 13 then
@@ -69,20 +38,20 @@ public sealed class OtherInstance(string connectionString, string schema)
     }
 }
 
-/// <summary><see cref="ChargeCardHandler"/>, racing <see cref="OtherInstance"/> on order 13.</summary>
-public sealed class RacedChargeCardHandler(OtherInstance other) : IHandleMessages<ChargeCard>
+/// <summary><see cref="ChargeOrderHandler"/>, racing <see cref="OtherInstance"/> on order 13.</summary>
+public sealed class RacedChargeOrderHandler(OtherInstance other) : IHandleMessages<ChargeOrder>
 {
-    public async Task HandleAsync(ChargeCard message, IMessageContext context, CancellationToken cancellationToken)
+    public async Task HandleAsync(ChargeOrder message, IMessageContext context, CancellationToken cancellationToken)
     {
         await other.HandleFirstAsync(context, message.OrderId, cancellationToken);
-        await new ChargeCardHandler().HandleAsync(message, context, cancellationToken);
+        await new ChargeOrderHandler().HandleAsync(message, context, cancellationToken);
     }
 }
 
-/// <summary><see cref="ChargeCardHandler"/>, counting how often it runs for each order; order 30 waits for <see cref="HandlerRuns.Release"/>.</summary>
-public sealed class CountedChargeCardHandler(HandlerRuns runs) : IHandleMessages<ChargeCard>
+/// <summary><see cref="ChargeOrderHandler"/>, counting how often it runs for each order; order 30 waits for <see cref="HandlerRuns.Release"/>.</summary>
+public sealed class CountedChargeOrderHandler(HandlerRuns runs) : IHandleMessages<ChargeOrder>
 {
-    public async Task HandleAsync(ChargeCard message, IMessageContext context, CancellationToken cancellationToken)
+    public async Task HandleAsync(ChargeOrder message, IMessageContext context, CancellationToken cancellationToken)
     {
         runs.Add(message.OrderId);
         if (message.OrderId == 30)
@@ -90,7 +59,7 @@ public sealed class CountedChargeCardHandler(HandlerRuns runs) : IHandleMessages
             await runs.Release.Task.WaitAsync(cancellationToken);
         }
 
-        await new ChargeCardHandler().HandleAsync(message, context, cancellationToken);
+        await new ChargeOrderHandler().HandleAsync(message, context, cancellationToken);
     }
 }
 
@@ -137,7 +106,7 @@ public sealed class EffectivelyOnceRaceTests : IAsyncDisposable
     [Fact]
     public async Task A_message_another_instance_handled_while_the_batch_ran_has_no_effects_here_and_the_rest_of_the_batch_has_them_once()
     {
-        var (transport, downstream) = await StartAsync<RacedChargeCardHandler>(RetryPolicy.Default, paused: true);
+        var (transport, downstream) = await StartAsync<RacedChargeOrderHandler>(RetryPolicy.Default, paused: true);
         var orders = new[] { 11, 12, 13, 14, 15 };
         var envelopes = orders.Select(ChargeEnvelope).ToList();
         _host!.Services.GetRequiredService<OtherInstance>().Target = envelopes[2].MessageId;
@@ -159,7 +128,7 @@ public sealed class EffectivelyOnceRaceTests : IAsyncDisposable
     [Fact]
     public async Task A_redelivered_message_another_instance_is_still_handling_waits_for_it_and_never_reaches_its_handler_here()
     {
-        var (transport, downstream) = await StartAsync<CountedChargeCardHandler>(RetryPolicy.Default, paused: true, concurrency: 1);
+        var (transport, downstream) = await StartAsync<CountedChargeOrderHandler>(RetryPolicy.Default, paused: true, concurrency: 1);
         var runs = _host!.Services.GetRequiredService<HandlerRuns>();
         var redelivered = ChargeEnvelope(32);
         await transport.SendAsync([new OutgoingMessage(Destination.Queue(_cashier), redelivered)], Ct);
@@ -226,13 +195,13 @@ public sealed class EffectivelyOnceRaceTests : IAsyncDisposable
     private static Envelope ChargeEnvelope(int orderId) => new()
     {
         MessageId = Envelope.NewMessageId(),
-        MessageName = "pg-test.charge-card",
+        MessageName = "contract.charge-order",
         SentAt = DateTimeOffset.UtcNow,
         Body = Encoding.UTF8.GetBytes($"{{\"orderId\":{orderId},\"cents\":100}}"),
     };
 
     private async Task<(RabbitMqTransport Transport, IMessageReceiver Downstream)> StartAsync<THandler>(RetryPolicy retries, bool paused, int concurrency = 4)
-        where THandler : class, IHandleMessages<ChargeCard>
+        where THandler : class, IHandleMessages<ChargeOrder>
     {
         await using (var connection = new NpgsqlConnection(Database.ConnectionString))
         {
@@ -242,7 +211,7 @@ public sealed class EffectivelyOnceRaceTests : IAsyncDisposable
         }
 
         var transport = new RabbitMqTransport(RabbitMq);
-        await transport.DeclareAsync(new QueueDeclaration(_downstream, ["pg-test.card-charged", "pg-test.receipt-printed"]), Ct);
+        await transport.DeclareAsync(new QueueDeclaration(_downstream, ["contract.order-charged", "contract.receipt-issued"]), Ct);
         var downstream = transport.CreateReceiver(_downstream, new ReceiverSettings(TimeSpan.FromSeconds(30)));
 
         var builder = Host.CreateApplicationBuilder();
@@ -254,11 +223,11 @@ public sealed class EffectivelyOnceRaceTests : IAsyncDisposable
                 // The handler's own table lives in the test's schema too.
                 ConnectionString = new NpgsqlConnectionStringBuilder(Database.ConnectionString) { SearchPath = _schema }.ConnectionString,
             })
-            .AddMessage<CardCharged>()
-            .AddMessage<ReceiptPrinted>()
+            .AddMessage<OrderCharged>()
+            .AddMessage<ReceiptIssued>()
             .AddEndpoint(_cashier, e =>
             {
-                e.Handle<ChargeCard, THandler>();
+                e.Handle<ChargeOrder, THandler>();
                 e.DeliveryMode = DeliveryMode.EffectivelyOnce;
                 e.Retries = retries;
                 e.Concurrency = concurrency;
