@@ -1,21 +1,22 @@
-using System.Collections.Concurrent;
-
 namespace Tidings.RabbitMQ.Publishing;
 
 /// <summary>
 /// Bounds each send's wait for its publisher confirms without a timer per send (a timer and a promise per message were
-/// a tenth of what a message allocated). Waits are grouped in epochs of a quarter of the timeout; an epoch whose waits
-/// are not all over once the timeout has passed since it ended fails them with a <see cref="TimeoutException"/>. So a
-/// confirm the broker never sends (a lost frame, a client bug) fails its send between one and one and a quarter timeouts
-/// later, while sends whose confirms come are never touched.
+/// a tenth of what a message allocated). Waits are grouped in epochs of a quarter of the timeout, each with a token; an
+/// epoch whose waits are not all over once the timeout has passed since it ended is cancelled, and its waits fail. So a
+/// confirm the broker never sends (a lost frame, a client bug) fails its send between one and about one and a half
+/// timeouts later (the timer's ticks are not exact), while sends whose confirms come are never touched. A wait registers
+/// on its epoch's token (per-core, removed in constant time) rather than on a shared task.
 /// </summary>
 internal sealed class ConfirmWatchdog : IAsyncDisposable
 {
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _time;
     private readonly ITimer _timer;
-    private readonly ConcurrentQueue<Epoch> _past = new();
+    private readonly Lock _ticking = new();
+    private readonly Queue<Epoch> _past = new();
     private Epoch _current = new();
+    private bool _disposed;
 
     public ConfirmWatchdog(TimeSpan timeout, TimeProvider time)
     {
@@ -25,60 +26,71 @@ internal sealed class ConfirmWatchdog : IAsyncDisposable
         _timer = time.CreateTimer(_ => NextEpoch(), null, period, period);
     }
 
-    /// <summary>Joins the current epoch: the returned task completes if the wait outlives the timeout. Leave it with <see cref="Leave"/>.</summary>
-    public Task Enter(out object epoch)
+    /// <summary>Joins the current epoch: its token is cancelled if the wait outlives the timeout. Leave it with <see cref="Leave"/>.</summary>
+    public CancellationToken Enter(out object epoch)
     {
         var current = Volatile.Read(ref _current);
         Interlocked.Increment(ref current.Waiting);
         epoch = current;
-        return current.Expired.Task;
+        return current.Expired.Token;
     }
 
     /// <summary>The wait that <see cref="Enter"/> began is over.</summary>
     public static void Leave(object epoch) => Interlocked.Decrement(ref ((Epoch)epoch).Waiting);
 
-    /// <summary>Completes when <paramref name="confirms"/> does; throws <see cref="TimeoutException"/> if that takes past the timeout.</summary>
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask WaitAsync(Task confirms, CancellationToken cancellationToken)
-    {
-        var expired = Enter(out var epoch);
-        try
-        {
-            var waited = cancellationToken.CanBeCanceled ? confirms.WaitAsync(cancellationToken) : confirms;
-            if (!waited.IsCompleted && await Task.WhenAny(waited, expired).ConfigureAwait(false) != waited && !confirms.IsCompleted)
-            {
-                throw new TimeoutException($"No publisher confirm arrived within {_timeout}.");
-            }
-
-            await waited.ConfigureAwait(false);
-        }
-        finally
-        {
-            Leave(epoch);
-        }
-    }
-
     private void NextEpoch()
     {
-        var ended = Interlocked.Exchange(ref _current, new Epoch());
-        ended.Ended = _time.GetTimestamp();
-        _past.Enqueue(ended);
-        while (_past.TryPeek(out var oldest) && _time.GetElapsedTime(oldest.Ended) >= _timeout)
+        // Ticks may overlap when the thread pool is starved (just when confirms run late): one at a time.
+        lock (_ticking)
         {
-            _past.TryDequeue(out _);
-            if (Volatile.Read(ref oldest.Waiting) > 0)
+            if (_disposed)
             {
-                oldest.Expired.TrySetResult();
+                return;
+            }
+
+            var ended = Interlocked.Exchange(ref _current, new Epoch());
+            ended.Ended = _time.GetTimestamp();
+            _past.Enqueue(ended);
+            while (_past.TryPeek(out var oldest) && _time.GetElapsedTime(oldest.Ended) >= _timeout)
+            {
+                _past.Dequeue();
+                Expire(oldest);
             }
         }
     }
 
-    public ValueTask DisposeAsync() => _timer.DisposeAsync();
+    private static void Expire(Epoch epoch)
+    {
+        if (Volatile.Read(ref epoch.Waiting) > 0)
+        {
+            epoch.Expired.Cancel();
+        }
+    }
 
+    /// <summary>Stops the timer; waits still pending fail rather than hang.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _timer.DisposeAsync().ConfigureAwait(false);
+        lock (_ticking)
+        {
+            _disposed = true;
+            foreach (var epoch in _past.Append(_current))
+            {
+                epoch.Expired.Cancel();
+            }
+
+            _past.Clear();
+        }
+    }
+
+    // Its token source has no timer and no wait handle, so it holds nothing to dispose; not disposing it also means a
+    // wait that reads an old epoch's token can never meet a disposed source.
+#pragma warning disable CA1001
     private sealed class Epoch
+#pragma warning restore CA1001
     {
         public long Ended;
-        public readonly TaskCompletionSource Expired = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public readonly CancellationTokenSource Expired = new();
         public int Waiting;
     }
 }

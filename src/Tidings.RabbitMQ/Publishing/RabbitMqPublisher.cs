@@ -100,24 +100,35 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
             return;
         }
 
-        // A confirm the broker never sends (a lost frame, a client bug) must not hang the sender forever: the watchdog's
-        // epoch expires (no timer per send). Inline rather than through ConfirmWatchdog.WaitAsync: one state machine less.
-        var expired = _watchdog.Enter(out var epoch);
+        // A confirm the broker never sends (a lost frame, a client bug) must not hang the sender forever. A caller that
+        // can cancel gets a timer of its own; the rest (most sends) share the watchdog's epochs, with no timer per send.
+        object? epoch = null;
         try
         {
-            var waited = cancellationToken.CanBeCanceled ? all.WaitAsync(cancellationToken) : all;
-            if (await Task.WhenAny(waited, expired).ConfigureAwait(false) != waited && !all.IsCompleted)
+            if (cancellationToken.CanBeCanceled)
             {
-                throw new TimeoutException();
+                await all.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await all.WaitAsync(_watchdog.Enter(out epoch)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested && !all.IsCompleted))
+        {
+            if (all.IsCompletedSuccessfully)
+            {
+                return; // confirmed just as the wait gave up
             }
 
-            await waited.ConfigureAwait(false);
-        }
-        catch (TimeoutException) when (!all.IsCompleted)
-        {
-            throw new TimeoutException(
-                $"RabbitMQ at {_connections.Address} did not confirm {publications.Count} message(s) within {_timeout}; " +
-                "they may or may not have been stored.");
+            if (!all.IsCompleted)
+            {
+                throw new TimeoutException(
+                    $"RabbitMQ at {_connections.Address} did not confirm {publications.Count} message(s) within {_timeout}; " +
+                    "they may or may not have been stored.");
+            }
+
+            throw FirstFailure(confirms, publications);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -125,7 +136,10 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
         }
         finally
         {
-            ConfirmWatchdog.Leave(epoch);
+            if (epoch is not null)
+            {
+                ConfirmWatchdog.Leave(epoch);
+            }
         }
     }
 

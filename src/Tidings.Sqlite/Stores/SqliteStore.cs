@@ -84,7 +84,7 @@ public sealed class SqliteStore : ITransactionalStore, IDisposable
     /// <inheritdoc />
     public async ValueTask<StoreTransaction> BeginAsync(CancellationToken cancellationToken = default)
     {
-        if (InBatch.Value)
+        if (StoreTransaction.Current?.Connection is SqliteConnection ambient && ambient.ConnectionString == _connectionString)
         {
             throw new InvalidOperationException(
                 $"A transaction of {Options.Path} was begun inside an effectively-once handler, whose batch has a transaction of " +
@@ -120,28 +120,28 @@ public sealed class SqliteStore : ITransactionalStore, IDisposable
         var connection = Open();
         try
         {
-            SqliteConnections.UseExtendedResultCodes(connection, on: true);
             var transaction = connection.BeginTransaction(deferred: true);
+            SqliteConnections.UseExtendedResultCodes(connection, on: true);
             var turn = new WriteTurn(this, connection);
-
-            // Set here, in the caller's flow (this method is not async): the batch's handlers see it, and so does a
-            // session one of them would begin, which is refused at once instead of committing beside the batch.
-            InBatch.Value = true;
             return ValueTask.FromResult(new StoreTransaction(connection, transaction, turn.TakeAsync, () =>
             {
-                turn.Release();
-                SqliteConnections.UseExtendedResultCodes(connection, on: false);
+                try
+                {
+                    SqliteConnections.UseExtendedResultCodes(connection, on: false);
+                }
+                finally
+                {
+                    turn.Release();
+                }
             }));
         }
         catch
         {
+            SqliteConnections.UseExtendedResultCodes(connection, on: false);
             connection.Dispose();
             throw;
         }
     }
-
-    // True in the flow of an effectively-once batch's deferred transaction (its handlers included).
-    private static readonly AsyncLocal<bool> InBatch = new();
 
     /// <summary>A deferred transaction's turn at the gate, taken once, before its commit-time writes.</summary>
     private sealed class WriteTurn(SqliteStore store, SqliteConnection connection)

@@ -26,6 +26,23 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
         DefersWriteLock = true;
     }
 
+    private static readonly AsyncLocal<StoreTransaction?> Ambient = new();
+
+    /// <summary>
+    /// The transaction of the effectively-once batch whose handlers run on this flow, while it is open; null elsewhere.
+    /// A store refuses to begin a second transaction of its database inside it (it would wait for the first, or commit
+    /// beside it).
+    /// </summary>
+    public static StoreTransaction? Current => Ambient.Value is { IsFinished: false } current ? current : null;
+
+    /// <summary>Makes <paramref name="transaction"/> the <see cref="Current"/> one for the rest of the caller's flow.</summary>
+    internal static void SetCurrent(StoreTransaction transaction) => Ambient.Value = transaction;
+
+    /// <summary>True once the transaction committed or was disposed.</summary>
+    public bool IsFinished => Volatile.Read(ref _finished);
+
+    private bool _finished;
+
     /// <summary>True when the store takes its write lock only at the first write, not at the start.</summary>
     public bool DefersWriteLock { get; }
 
@@ -81,7 +98,11 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
         return (T)item;
     }
 
-    private void Finish() => Interlocked.Exchange(ref _onFinished, null)?.Invoke();
+    private void Finish()
+    {
+        Volatile.Write(ref _finished, true);
+        Interlocked.Exchange(ref _onFinished, null)?.Invoke();
+    }
 
     /// <inheritdoc />
     /// <remarks>Rolls back unless committed, runs <c>onFinished</c> (the connection still open), then closes the connection.</remarks>

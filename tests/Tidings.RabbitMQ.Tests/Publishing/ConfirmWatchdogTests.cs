@@ -3,58 +3,60 @@ using Tidings.RabbitMQ.Publishing;
 
 namespace Tidings.RabbitMQ.Tests.Publishing;
 
-/// <summary>The bound on a confirm wait, with time driven by the test.</summary>
+/// <summary>The bound on a confirm wait, with time driven by the test: the epoch's token is cancelled synchronously by the tick.</summary>
 public sealed class ConfirmWatchdogTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(40);
+    private static readonly TimeSpan Tick = Timeout / 4;
 
     [Fact]
-    public async Task A_confirm_that_never_comes_fails_its_send_after_the_timeout_and_not_before()
+    public async Task A_wait_that_outlives_the_timeout_is_cancelled_and_not_before()
     {
         var time = new FakeTimeProvider();
         await using var watchdog = new ConfirmWatchdog(Timeout, time);
-        var lost = new TaskCompletionSource();
-        var waiting = watchdog.WaitAsync(lost.Task, CancellationToken.None).AsTask();
+        var expired = watchdog.Enter(out var epoch);
 
-        // Each step is one look of the watchdog (a quarter of the timeout): up to the timeout, the wait goes on.
-        for (var i = 0; i < 4; i++)
+        // Its epoch ends at the first tick; the timeout runs from there.
+        for (var tick = 1; tick <= 4; tick++)
         {
-            time.Advance(Timeout / 4);
-            Assert.False(waiting.IsCompleted);
+            time.Advance(Tick);
+            Assert.False(expired.IsCancellationRequested, $"cancelled after {tick} ticks, before the timeout");
         }
 
-        time.Advance(Timeout / 4);
-        await Assert.ThrowsAsync<TimeoutException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        time.Advance(Tick);
+        Assert.True(expired.IsCancellationRequested);
+        ConfirmWatchdog.Leave(epoch);
     }
 
     [Fact]
-    public async Task A_confirm_that_comes_ends_the_wait_and_a_stall_of_another_send_does_not_touch_it()
+    public async Task An_epoch_whose_waits_are_over_is_not_cancelled_and_a_later_wait_gets_a_later_epoch()
     {
         var time = new FakeTimeProvider();
         await using var watchdog = new ConfirmWatchdog(Timeout, time);
-        var (confirmed, lost) = (new TaskCompletionSource(), new TaskCompletionSource());
-        var first = watchdog.WaitAsync(confirmed.Task, CancellationToken.None).AsTask();
-        var second = watchdog.WaitAsync(lost.Task, CancellationToken.None).AsTask();
+        var first = watchdog.Enter(out var firstEpoch);
+        ConfirmWatchdog.Leave(firstEpoch);
+        time.Advance(Tick);
+        var second = watchdog.Enter(out var secondEpoch);
 
-        confirmed.SetResult();
-        await first.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
-        time.Advance(Timeout * 2);
+        for (var tick = 0; tick < 5; tick++)
+        {
+            time.Advance(Tick);
+        }
 
-        await Assert.ThrowsAsync<TimeoutException>(() => second.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
-        Assert.True(first.IsCompletedSuccessfully);
+        Assert.False(first.IsCancellationRequested);
+        Assert.True(second.IsCancellationRequested);
+        ConfirmWatchdog.Leave(secondEpoch);
     }
 
     [Fact]
-    public async Task A_failed_publish_fails_the_wait_with_its_own_error()
+    public async Task Waits_still_pending_when_the_publisher_closes_fail_rather_than_hang()
     {
         var time = new FakeTimeProvider();
-        await using var watchdog = new ConfirmWatchdog(Timeout, time);
-        var nacked = new TaskCompletionSource();
-        var waiting = watchdog.WaitAsync(nacked.Task, CancellationToken.None).AsTask();
+        var watchdog = new ConfirmWatchdog(Timeout, time);
+        var expired = watchdog.Enter(out _);
 
-        nacked.SetException(new InvalidOperationException("nacked"));
+        await watchdog.DisposeAsync();
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
-        Assert.Equal("nacked", error.Message);
+        Assert.True(expired.IsCancellationRequested);
     }
 }

@@ -133,6 +133,12 @@ public sealed class NestedSessionHandler(ITransactionalSessionFactory sessions, 
 {
     public async Task HandleAsync(Brew message, IMessageContext context, CancellationToken cancellationToken)
     {
+        // The first run fails, so that the batch starts over with savepoints: the refusal must hold there too.
+        if (outcome.Run() == 1)
+        {
+            throw new InvalidOperationException("first run");
+        }
+
         try
         {
             await using var session = await sessions.BeginAsync(cancellationToken);
@@ -147,6 +153,12 @@ public sealed class NestedSessionHandler(ITransactionalSessionFactory sessions, 
 
 public sealed class NestedSessionOutcome
 {
+    private int _runs;
+
+    public int Runs => Volatile.Read(ref _runs);
+
+    public int Run() => Interlocked.Increment(ref _runs);
+
     public TaskCompletionSource<Exception?> Error { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
@@ -157,7 +169,7 @@ public sealed class NestedSessionTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
-    public async Task A_session_begun_inside_an_effectively_once_handler_is_refused_at_once_with_the_way_out()
+    public async Task A_session_begun_inside_an_effectively_once_handler_is_refused_at_once_with_the_way_out_also_when_its_batch_started_over()
     {
         var outcome = new NestedSessionOutcome();
         await using var host = await SqliteTestHost.StartAsync(_directory,
@@ -173,6 +185,7 @@ public sealed class NestedSessionTests : IDisposable
 
         var error = await outcome.Error.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         Assert.NotNull(error);
+        Assert.Equal(2, outcome.Runs);
         Assert.Contains("context.Transaction", error.Message, StringComparison.Ordinal);
     }
 }

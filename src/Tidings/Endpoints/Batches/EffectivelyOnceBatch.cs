@@ -19,7 +19,7 @@ namespace Tidings.Endpoints.Batches;
 /// dead-lettered alone.</item>
 /// </list>
 /// </summary>
-internal sealed class EffectivelyOnceBatch(
+internal sealed partial class EffectivelyOnceBatch(
     EndpointRuntime endpoint, IMessageReceiver receiver, ITransactionalStore store, IInboxStore inbox, OutboxDispatcher outbox, ILogger logger)
     : BatchStrategy(endpoint, receiver, logger)
 {
@@ -71,6 +71,9 @@ internal sealed class EffectivelyOnceBatch(
         var transaction = optimistic
             ? await store.BeginOptimisticAsync(abort).ConfigureAwait(false)
             : await store.BeginAsync(abort).ConfigureAwait(false);
+
+        // For the handlers of this pass (this method's flow): a store refuses a transaction begun inside this one.
+        StoreTransaction.SetCurrent(transaction);
         try
         {
             if (optimistic)
@@ -113,9 +116,12 @@ internal sealed class EffectivelyOnceBatch(
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LogBatchFailed(Logger, ex, EndpointName, 0);
+            LogDisposeFailed(Logger, ex, EndpointName);
         }
     }
+
+    [LoggerMessage(LogLevel.Warning, "Endpoint {Endpoint} could not close a batch's transaction (its commit, if it came, stands; otherwise nothing was committed).")]
+    private static partial void LogDisposeFailed(ILogger logger, Exception ex, string endpoint);
 
     /// <summary>
     /// Duplicates already in the inbox are looked up once for the batch and skip their handlers; the ids the batch handles
