@@ -123,7 +123,7 @@ public abstract class EffectivelyOnceContract<TFixture> : IAsyncLifetime
         Assert.Equal(["contract.order-charged", "contract.receipt-issued"], received.Select(m => m.Envelope.MessageName));
         Assert.Equal(1, await Fixture.ScalarAsync("SELECT COUNT(*) FROM payments"));
         Assert.Equal(1, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Inbox}"));
-        await WaitForAsync(async () => await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Outbox}") == 0, "sent messages stay in the outbox");
+        await Effects.WaitForAsync(async () => await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Outbox}") == 0, TimeSpan.FromSeconds(15), () => "sent messages stay in the outbox");
     }
 
     [Fact]
@@ -185,9 +185,9 @@ public abstract class EffectivelyOnceContract<TFixture> : IAsyncLifetime
         });
 
         await SendAsync(Charge(1, 450));
-        await WaitForAsync(async () => await Fixture.ScalarAsync("SELECT COUNT(*) FROM payments") == 1, "the order was not handled");
+        await Effects.WaitForAsync(async () => await Fixture.ScalarAsync("SELECT COUNT(*) FROM payments") == 1, TimeSpan.FromSeconds(15), () => "the order was not handled");
 
-        await WaitForAsync(async () => await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Inbox}") == 0, "the inbox was not cleaned up");
+        await Effects.WaitForAsync(async () => await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Inbox}") == 0, TimeSpan.FromSeconds(15), () => "the inbox was not cleaned up");
         Assert.Equal(1, await Fixture.ScalarAsync("SELECT COUNT(*) FROM payments"));
     }
 
@@ -244,14 +244,4 @@ public abstract class EffectivelyOnceContract<TFixture> : IAsyncLifetime
 
     private static int OrderId(ReceivedMessage message) =>
         JsonDocument.Parse(message.Envelope.Body).RootElement.GetProperty("orderId").GetInt32();
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(20, Ct);
-        }
-    }
 }

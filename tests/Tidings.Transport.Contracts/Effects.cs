@@ -26,17 +26,22 @@ public static class Effects
         }
     }
 
-    public static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, Func<string> diagnostics)
+    /// <summary>Polls <paramref name="condition"/> until it holds: waiting for something to happen, never for "nothing".</summary>
+    public static Task WaitForAsync(Func<bool> condition, TimeSpan timeout, Func<string> diagnostics) =>
+        WaitForAsync(() => Task.FromResult(condition()), timeout, diagnostics);
+
+    /// <summary>The same for a condition that asks a database or a broker.</summary>
+    public static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> diagnostics)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
+        while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {
                 Assert.Fail("Timed out. " + diagnostics());
             }
 
-            await Task.Delay(50, TestContext.Current.CancellationToken);
+            await Task.Delay(20, TestContext.Current.CancellationToken);
         }
     }
 }

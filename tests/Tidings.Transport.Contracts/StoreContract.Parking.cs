@@ -95,7 +95,7 @@ public abstract partial class StoreContract<TFixture>
         }
 
         // Every message was refused at least once: the 50 as well, because their queue did not exist yet.
-        await WaitForAsync(async () => (await Fixture.Outbox.CountParkedAsync(Ct)).Count == 650);
+        await Effects.WaitForAsync(async () => (await Fixture.Outbox.CountParkedAsync(Ct)).Count == 650, TimeSpan.FromSeconds(30), () => "parked messages did not reach 650");
 
         await transport.DeclareAsync(new QueueDeclaration("later", []), Ct);
         await using var receiver = transport.CreateReceiver("later", new ReceiverSettings(TimeSpan.FromSeconds(30)));
@@ -103,19 +103,9 @@ public abstract partial class StoreContract<TFixture>
         Assert.Equal(Enumerable.Range(0, 50).Select(j => $"late {j}"),
             received.Select(m => System.Text.Json.JsonDocument.Parse(m.Envelope.Body).RootElement.GetProperty("label").GetString()));
 
-        await WaitForAsync(async () => (await Fixture.Outbox.CountParkedAsync(Ct)).Count == 600);
+        await Effects.WaitForAsync(async () => (await Fixture.Outbox.CountParkedAsync(Ct)).Count == 600, TimeSpan.FromSeconds(30), () => "parked messages did not reach 600");
         var left = await Fixture.Outbox.CountParkedAsync(Ct);
         Assert.Equal(600, left.Count);
         await host.StopAsync(Ct);
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not come true within 30 s");
-            await Task.Delay(50, Ct);
-        }
     }
 }

@@ -1,4 +1,5 @@
 using Npgsql;
+using Tidings.Transport.Contracts;
 using Tidings.PostgreSql.Tests.Support;
 
 [assembly: AssemblyFixture(typeof(Database))]
@@ -53,12 +54,8 @@ public sealed class Database : IAsyncLifetime
         {
             Parameters = { new NpgsqlParameter<int> { TypedValue = processId } },
         };
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!(bool)(await blocked.ExecuteScalarAsync(TestContext.Current.CancellationToken))!)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"backend {processId} never waited for a lock");
-            await Task.Delay(10, TestContext.Current.CancellationToken);
-        }
+        await Effects.WaitForAsync(async () => (bool)(await blocked.ExecuteScalarAsync(TestContext.Current.CancellationToken))!,
+            TimeSpan.FromSeconds(30), () => $"backend {processId} never waited for a lock");
     }
 
     /// <summary>A schema name no other test uses.</summary>

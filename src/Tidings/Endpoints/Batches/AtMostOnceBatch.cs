@@ -11,31 +11,14 @@ namespace Tidings.Endpoints.Batches;
 internal sealed partial class AtMostOnceBatch(EndpointRuntime endpoint, IMessageReceiver receiver, ITransport transport, TimeProvider time, ILogger logger)
     : BatchStrategy(endpoint, receiver, logger)
 {
-    public override async Task<bool> HandleAsync(ReceiveContext[] batch, CancellationToken abort)
-    {
-        if (!await SettleAsync(batch.Select(c => Settlement.Ack(c.Received)).ToList()).ConfigureAwait(false))
-        {
-            // Not acknowledged, so not at-most-once yet: leave the messages to come back when their leases expire.
-            return false;
-        }
+    /// <summary>Acked on receipt; not acknowledged means not at-most-once yet: the messages come back when their leases expire.</summary>
+    protected override Task<bool> BeginAsync(ReceiveContext[] batch) => SettleAsync(batch.Select(c => Settlement.Ack(c.Received)).ToList());
 
-        var settlements = new Settlement[batch.Length];
-        var completed = true;
-        try
-        {
-            await RunEachAsync(batch, settlements, abort).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // The messages are acked already; what failed is re-sent below.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            ReturnAll(batch, settlements, ex, abort);
-            completed = false;
-        }
+    protected override Task RunBatchAsync(ReceiveContext[] batch, Settlement[] settlements, CancellationToken abort) =>
+        RunEachAsync(batch, settlements, abort);
 
-        await ResendFailuresAsync(settlements).ConfigureAwait(false);
-        return completed;
-    }
+    /// <summary>Acked already: what failed is re-sent as a copy.</summary>
+    protected override Task FinishAsync(Settlement[] settlements) => ResendFailuresAsync(settlements);
 
     private async Task ResendFailuresAsync(Settlement[] settlements)
     {

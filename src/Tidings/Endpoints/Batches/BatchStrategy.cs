@@ -20,8 +20,44 @@ internal abstract partial class BatchStrategy(EndpointRuntime endpoint, IMessage
 
     protected string EndpointName => Endpoint.Options.Name;
 
-    /// <summary>Handles and settles the batch. False if it failed as a whole: the worker pauses rather than spin through the queue.</summary>
-    public abstract Task<bool> HandleAsync(ReceiveContext[] batch, CancellationToken abort);
+    /// <summary>
+    /// Handles and settles the batch: <see cref="BeginAsync"/>, then <see cref="RunBatchAsync"/> (a failure of the batch
+    /// as a whole gives every message back, after a pause), then <see cref="FinishAsync"/>. False if the batch failed as
+    /// a whole: the worker pauses rather than spin through the queue.
+    /// </summary>
+    public async Task<bool> HandleAsync(ReceiveContext[] batch, CancellationToken abort)
+    {
+        if (!await BeginAsync(batch).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var settlements = new Settlement[batch.Length];
+        var completed = true;
+        try
+        {
+            await RunBatchAsync(batch, settlements, abort).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The database or the transport may be down: nothing is lost, everything comes back after a pause.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            ReturnAll(batch, settlements, ex, abort);
+            completed = false;
+        }
+
+        await FinishAsync(settlements).ConfigureAwait(false);
+        return completed;
+    }
+
+    /// <summary>Before the handlers: false to give up on the batch (it comes back by itself). Nothing by default.</summary>
+    protected virtual Task<bool> BeginAsync(ReceiveContext[] batch) => Task.FromResult(true);
+
+    /// <summary>Runs the batch's messages through the pipeline, into <paramref name="settlements"/>.</summary>
+    protected abstract Task RunBatchAsync(ReceiveContext[] batch, Settlement[] settlements, CancellationToken abort);
+
+    /// <summary>After the handlers: settles the batch at once by default.</summary>
+    protected virtual Task FinishAsync(Settlement[] settlements) => SettleAsync(settlements);
 
     /// <summary>Runs each message through the pipeline in turn, into <paramref name="settlements"/>.</summary>
     protected async Task RunEachAsync(ReceiveContext[] batch, Settlement[] settlements, CancellationToken abort)
@@ -46,7 +82,7 @@ internal abstract partial class BatchStrategy(EndpointRuntime endpoint, IMessage
     }
 
     /// <summary>The batch could not complete (the database is down, say): every message goes back, after a pause.</summary>
-    protected void ReturnAll(ReceiveContext[] batch, Settlement[] settlements, Exception ex, CancellationToken abort)
+    private void ReturnAll(ReceiveContext[] batch, Settlement[] settlements, Exception ex, CancellationToken abort)
     {
         LogBatchFailed(Logger, ex, EndpointName, batch.Length);
         for (var i = 0; i < batch.Length; i++)

@@ -23,38 +23,23 @@ internal sealed partial class EffectivelyOnceBatch(
     EndpointRuntime endpoint, IMessageReceiver receiver, ITransactionalStore store, IInboxStore inbox, OutboxDispatcher outbox, ILogger logger)
     : BatchStrategy(endpoint, receiver, logger)
 {
-    public override async Task<bool> HandleAsync(ReceiveContext[] batch, CancellationToken abort)
+    protected override async Task RunBatchAsync(ReceiveContext[] batch, Settlement[] settlements, CancellationToken abort)
     {
-        var settlements = new Settlement[batch.Length];
-        var completed = true;
+        PrepareAll(batch);
         try
         {
-            PrepareAll(batch);
-            try
-            {
-                await RunInTransactionAsync(batch, settlements, optimistic: true, abort).ConfigureAwait(false);
-            }
-            catch (BatchRestartException) when (!abort.IsCancellationRequested)
-            {
-                foreach (var context in batch)
-                {
-                    context.Restart();
-                }
-
-                PrepareAll(batch);
-                await RunInTransactionAsync(batch, settlements, optimistic: false, abort).ConfigureAwait(false);
-            }
+            await RunInTransactionAsync(batch, settlements, optimistic: true, abort).ConfigureAwait(false);
         }
-#pragma warning disable CA1031 // The database may be down; nothing is acked, everything comes back after a pause.
-        catch (Exception ex)
-#pragma warning restore CA1031
+        catch (BatchRestartException) when (!abort.IsCancellationRequested)
         {
-            ReturnAll(batch, settlements, ex, abort);
-            completed = false;
-        }
+            foreach (var context in batch)
+            {
+                context.Restart();
+            }
 
-        await SettleAsync(settlements).ConfigureAwait(false);
-        return completed;
+            PrepareAll(batch);
+            await RunInTransactionAsync(batch, settlements, optimistic: false, abort).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Work that needs no database is done before the batch takes its transaction.</summary>
