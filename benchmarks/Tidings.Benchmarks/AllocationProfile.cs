@@ -22,7 +22,7 @@ internal sealed class AllocationProfile : EventListener
     {
         var total = _bytes.Values.Sum();
         Console.Error.WriteLine($"allocation ticks: {total / Math.Max(1, messages)} B/msg sampled");
-        foreach (var (type, bytes) in _bytes.OrderByDescending(p => p.Value).Take(25))
+        foreach (var (type, bytes) in _bytes.OrderByDescending(p => p.Value).Take(40))
         {
             Console.Error.WriteLine($"  {bytes / (double)Math.Max(1, messages),8:F0} B/msg  {type}");
         }

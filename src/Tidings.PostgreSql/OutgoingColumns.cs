@@ -35,7 +35,7 @@ internal static class OutgoingColumns
         parameters.Add(new NpgsqlParameter { Value = (object?)message.DeliverAt?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         parameters.Add(new NpgsqlParameter<Guid> { TypedValue = envelope.MessageId });
         parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.MessageName });
-        parameters.Add(new NpgsqlParameter { Value = (object?)envelope.CorrelationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter { Value = (object?)envelope.CorrelationIdToCarry ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         parameters.Add(new NpgsqlParameter { Value = (object?)envelope.CausationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = envelope.SentAt.ToUniversalTime() });
         parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.ContentType });

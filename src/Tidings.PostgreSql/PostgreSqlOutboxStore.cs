@@ -86,7 +86,7 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
             deliverAt[i] = message.DeliverAt?.UtcDateTime;
             ids[i] = envelope.MessageId;
             names[i] = envelope.MessageName;
-            correlations[i] = envelope.CorrelationId;
+            correlations[i] = envelope.CorrelationIdToCarry;
             causations[i] = envelope.CausationId;
             sentAt[i] = envelope.SentAt.UtcDateTime;
             contentTypes[i] = envelope.ContentType;

@@ -78,7 +78,7 @@ internal sealed class RawStatement : IDisposable
     public RawStatement BindEnvelope(int first, Envelope envelope) =>
         Bind(first, envelope.MessageId)
             .Bind(first + 1, envelope.MessageName)
-            .Bind(first + 2, envelope.CorrelationId)
+            .Bind(first + 2, envelope.CorrelationIdToCarry)
             .Bind(first + 3, envelope.CausationId)
             .Bind(first + 4, envelope.SentAt.ToUnixTimeMilliseconds())
             .Bind(first + 5, envelope.ContentType)

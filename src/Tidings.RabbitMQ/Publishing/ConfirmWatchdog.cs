@@ -1,3 +1,5 @@
+using Microsoft.Extensions.ObjectPool;
+
 namespace Tidings.RabbitMQ.Publishing;
 
 /// <summary>
@@ -6,7 +8,8 @@ namespace Tidings.RabbitMQ.Publishing;
 /// epoch whose waits are not all over once the timeout has passed since it ended is cancelled, and its waits fail. So a
 /// confirm the broker never sends (a lost frame, a client bug) fails its send between one and about one and a half
 /// timeouts later (the timer's ticks are not exact), while sends whose confirms come are never touched. A wait registers
-/// on its epoch's token (per-core, removed in constant time) rather than on a shared task.
+/// on its epoch's token (per-core, removed in constant time, its node reused) rather than on a shared task, and the wait
+/// itself (<see cref="ConfirmWait"/>) is pooled.
 /// </summary>
 internal sealed class ConfirmWatchdog : IAsyncDisposable
 {
@@ -15,6 +18,7 @@ internal sealed class ConfirmWatchdog : IAsyncDisposable
     private readonly ITimer _timer;
     private readonly Lock _ticking = new();
     private readonly Queue<Epoch> _past = new();
+    private readonly ObjectPool<ConfirmWait> _waits = new DefaultObjectPool<ConfirmWait>(new DefaultPooledObjectPolicy<ConfirmWait>(), 1024);
     private Epoch _current = new();
     private bool _disposed;
 
@@ -26,17 +30,16 @@ internal sealed class ConfirmWatchdog : IAsyncDisposable
         _timer = time.CreateTimer(_ => NextEpoch(), null, period, period);
     }
 
-    /// <summary>Joins the current epoch: its token is cancelled if the wait outlives the timeout. Leave it with <see cref="Leave"/>.</summary>
-    public CancellationToken Enter(out object epoch)
+    /// <summary>
+    /// Waits for <paramref name="confirms"/> in the current epoch; true if the watchdog gave up on them first (they did
+    /// not complete within about the timeout, or the publisher closed).
+    /// </summary>
+    public ValueTask<bool> WaitAsync(Task confirms)
     {
         var current = Volatile.Read(ref _current);
         Interlocked.Increment(ref current.Waiting);
-        epoch = current;
-        return current.Expired.Token;
+        return _waits.Get().Start(confirms, current, _waits);
     }
-
-    /// <summary>The wait that <see cref="Enter"/> began is over.</summary>
-    public static void Leave(object epoch) => Interlocked.Decrement(ref ((Epoch)epoch).Waiting);
 
     private void NextEpoch()
     {
@@ -86,7 +89,7 @@ internal sealed class ConfirmWatchdog : IAsyncDisposable
     // Its token source has no timer and no wait handle, so it holds nothing to dispose; not disposing it also means a
     // wait that reads an old epoch's token can never meet a disposed source.
 #pragma warning disable CA1001
-    private sealed class Epoch
+    internal sealed class Epoch
 #pragma warning restore CA1001
     {
         public long Ended;

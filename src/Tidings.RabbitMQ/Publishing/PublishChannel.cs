@@ -22,7 +22,7 @@ internal sealed class PublishChannel : IAsyncDisposable
     /// concurrent sends may. The client is given no cancellation token: cancelling a publish half-way is what corrupts
     /// its confirm bookkeeping (rabbitmq-dotnet-client #1900); the caller bounds the wait instead.
     /// </summary>
-    public async ValueTask<Task[]> StartAsync(RabbitMqConnections connections, IReadOnlyList<Publication> publications, CancellationToken cancellationToken)
+    public async ValueTask<Confirms> StartAsync(RabbitMqConnections connections, IReadOnlyList<Publication> publications, CancellationToken cancellationToken)
     {
         var channel = Volatile.Read(ref _channel);
         if (channel is not { IsOpen: true })
@@ -30,23 +30,32 @@ internal sealed class PublishChannel : IAsyncDisposable
             channel = await OpenAsync(connections, cancellationToken).ConfigureAwait(false);
         }
 
-        var confirms = new Task[publications.Count];
-        for (var i = 0; i < publications.Count; i++)
+        if (publications.Count == 1)
         {
-            var p = publications[i];
-            try
-            {
-                confirms[i] = channel.BasicPublishAsync(p.Exchange, p.RoutingKey, p.Mandatory, p.Properties, p.Body, CancellationToken.None).AsTask();
-            }
-#pragma warning disable CA1031 // Every publish gets its outcome; the caller sees the first failure.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                confirms[i] = Task.FromException(ex);
-            }
+            return new Confirms(Publish(channel, publications[0]), null);
         }
 
-        return confirms;
+        var each = new Task[publications.Count];
+        for (var i = 0; i < publications.Count; i++)
+        {
+            each[i] = Publish(channel, publications[i]);
+        }
+
+        return new Confirms(Task.WhenAll(each), each);
+    }
+
+    private static Task Publish(IChannel channel, Publication p)
+    {
+        try
+        {
+            return channel.BasicPublishAsync(p.Exchange, p.RoutingKey, p.Mandatory, p.Properties, p.Body, CancellationToken.None).AsTask();
+        }
+#pragma warning disable CA1031 // Every publish gets its outcome; the caller sees the first failure.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return Task.FromException(ex);
+        }
     }
 
     private async ValueTask<IChannel> OpenAsync(RabbitMqConnections connections, CancellationToken cancellationToken)
@@ -86,4 +95,12 @@ internal sealed class PublishChannel : IAsyncDisposable
 
         _gate.Dispose();
     }
+}
+
+/// <summary>The confirms of a batch's publishes: all of them as one task, and each one (null for a single publish).</summary>
+internal readonly record struct Confirms(Task All, Task[]? Each)
+{
+    public int Count => Each?.Length ?? 1;
+
+    public Task this[int index] => Each is null ? All : Each[index];
 }

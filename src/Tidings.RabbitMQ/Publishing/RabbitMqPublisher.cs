@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Net.Sockets;
 using Polly;
 using Polly.Retry;
@@ -49,22 +48,35 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
     }
 
     /// <summary>Publishes <paramref name="publications"/> in order and waits for the broker to confirm them all.</summary>
-    public async Task PublishAsync(IReadOnlyList<Publication> publications, CancellationToken cancellationToken)
-    {
-        if (publications.Count == 0)
-        {
-            return;
-        }
+    public Task PublishAsync(IReadOnlyList<Publication> publications, CancellationToken cancellationToken) =>
+        publications.Count == 0 ? Task.CompletedTask : PublishAsync(publications, firstAttempt: true, cancellationToken);
 
+    /// <summary>
+    /// One attempt. The first goes straight to the channel, with one state machine per send and the wait for its confirms
+    /// inline: the retry machinery costs on every message, and is needed only when the connection is down, so a first
+    /// attempt that meets a lost connection hands over to it, and it makes the later attempts.
+    /// </summary>
+    private async Task PublishAsync(IReadOnlyList<Publication> publications, bool firstAttempt, CancellationToken cancellationToken)
+    {
         try
         {
-            // The first attempt goes straight to the channel, inline (one state machine per send): the retry machinery
-            // costs on every message, and is needed only when the connection is down.
             var confirms = await NextChannel().StartAsync(_connections, publications, cancellationToken).ConfigureAwait(false);
-            await AwaitConfirmsAsync(confirms, publications, cancellationToken).ConfigureAwait(false);
+            var all = confirms.All;
+            if (!all.IsCompleted && await WaitAsync(all, cancellationToken).ConfigureAwait(false) && !all.IsCompleted)
+            {
+                throw new TimeoutException(
+                    $"RabbitMQ at {_connections.Address} did not confirm {publications.Count} message(s) within {_timeout}; " +
+                    "they may or may not have been stored.");
+            }
+
+            if (!all.IsCompletedSuccessfully)
+            {
+                throw FirstFailure(confirms, publications);
+            }
+
             return;
         }
-        catch (Exception ex) when (IsConnectionFailure(ex))
+        catch (Exception ex) when (firstAttempt && IsConnectionFailure(ex))
         {
             // Wait for the recovery, and publish again.
         }
@@ -72,7 +84,7 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
         try
         {
             await _resilience.ExecuteAsync(
-                static (state, token) => state.Publisher.PublishOnceAsync(state.Publications, token),
+                static (state, token) => new ValueTask(state.Publisher.PublishAsync(state.Publications, firstAttempt: false, token)),
                 (Publisher: this, Publications: publications), cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutRejectedException ex)
@@ -83,71 +95,39 @@ internal sealed class RabbitMqPublisher : IAsyncDisposable
         }
     }
 
-    private async ValueTask PublishOnceAsync(IReadOnlyList<Publication> publications, CancellationToken cancellationToken)
-    {
-        var confirms = await NextChannel().StartAsync(_connections, publications, cancellationToken).ConfigureAwait(false);
-        await AwaitConfirmsAsync(confirms, publications, cancellationToken).ConfigureAwait(false);
-    }
-
     private PublishChannel NextChannel() => _channels[(int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length)];
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask AwaitConfirmsAsync(Task[] confirms, IReadOnlyList<Publication> publications, CancellationToken cancellationToken)
-    {
-        var all = confirms.Length == 1 ? confirms[0] : Task.WhenAll(confirms);
-        if (all.IsCompletedSuccessfully)
-        {
-            return;
-        }
+    /// <summary>
+    /// Waits for the confirms; true if the wait gave up first. A confirm the broker never sends (a lost frame, a client
+    /// bug) must not hang the sender forever. A caller that can cancel gets a timer of its own; the rest (most sends)
+    /// share the watchdog's epochs, with no timer and nothing allocated per send.
+    /// </summary>
+    private ValueTask<bool> WaitAsync(Task all, CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled ? WaitCancellableAsync(all, cancellationToken) : _watchdog.WaitAsync(all);
 
-        // A confirm the broker never sends (a lost frame, a client bug) must not hang the sender forever. A caller that
-        // can cancel gets a timer of its own; the rest (most sends) share the watchdog's epochs, with no timer per send.
-        object? epoch = null;
+    private async ValueTask<bool> WaitCancellableAsync(Task all, CancellationToken cancellationToken)
+    {
         try
         {
-            if (cancellationToken.CanBeCanceled)
-            {
-                await all.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await all.WaitAsync(_watchdog.Enter(out epoch)).ConfigureAwait(false);
-            }
+            await all.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested && !all.IsCompleted))
+        catch (TimeoutException)
         {
-            if (all.IsCompletedSuccessfully)
-            {
-                return; // confirmed just as the wait gave up
-            }
+            return true;
+        }
+        catch (Exception) when (all.IsCompleted)
+        {
+            // The confirms failed: the caller reports which. A cancelled caller whose confirms are pending gets its cancellation.
+        }
 
-            if (!all.IsCompleted)
-            {
-                throw new TimeoutException(
-                    $"RabbitMQ at {_connections.Address} did not confirm {publications.Count} message(s) within {_timeout}; " +
-                    "they may or may not have been stored.");
-            }
-
-            throw FirstFailure(confirms, publications);
-        }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw FirstFailure(confirms, publications);
-        }
-        finally
-        {
-            if (epoch is not null)
-            {
-                ConfirmWatchdog.Leave(epoch);
-            }
-        }
+        return false;
     }
 
     /// <summary>The failure that matters most: a message with no route is the caller's error; otherwise the first failure.</summary>
-    private Exception FirstFailure(Task[] confirms, IReadOnlyList<Publication> publications)
+    private Exception FirstFailure(Confirms confirms, IReadOnlyList<Publication> publications)
     {
         Exception? first = null;
-        for (var i = 0; i < confirms.Length; i++)
+        for (var i = 0; i < confirms.Count; i++)
         {
             var error = confirms[i].Exception?.InnerException;
             switch (error)

@@ -22,10 +22,10 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
     private readonly string _queue;
     private readonly ReceiverSettings _settings;
     private readonly ILogger _logger;
-    private readonly Channel<ReceivedMessage> _buffer = Channel.CreateUnbounded<ReceivedMessage>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true, AllowSynchronousContinuations = true });
+    private readonly Channel<ReceivedMessage> _buffer = Channel.CreateUnbounded<ReceivedMessage>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly SemaphoreSlim _start = new(1, 1);
     private readonly Lock _lock = new();
-    private readonly SortedSet<ulong> _unsettled = [];
+    private readonly UnsettledTags _unsettled = new();
     private IChannel? _channel;
     private IConnection? _connection;
     private int _generation;
@@ -38,8 +38,10 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
     /// <summary>Messages handed out closer together than this mean the endpoint is busy (see <see cref="ReceiveAsync"/>).</summary>
     private static readonly TimeSpan BusyGap = TimeSpan.FromMilliseconds(1);
 
-    /// <summary>Put in the buffer to wake a waiting worker when the consumer must be re-created.</summary>
-    private static readonly ReceivedMessage RestartMarker = new(new Envelope { MessageId = Guid.Empty, MessageName = "" }, 0, null);
+    /// <summary>Put in the buffer to wake a waiting worker when the consumer must be re-created, or the wait is cancelled.</summary>
+    private static readonly ReceivedMessage WakeMarker = new(new Envelope { MessageId = Guid.Empty, MessageName = "" }, 0, null);
+
+    private static readonly Action<object?> WakeOnCancel = static receiver => ((RabbitMqReceiver)receiver!)._buffer.Writer.TryWrite(WakeMarker);
 
     public RabbitMqReceiver(RabbitMqTransport transport, string queue, ReceiverSettings settings, ILogger logger)
     {
@@ -61,9 +63,17 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
                 await StartAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var waiting = reader.WaitToReadAsync(cancellationToken);
+            // The buffer reuses one waiter for a wait that cannot be cancelled, and makes one per wait that can: the
+            // caller's cancellation wakes the wait with a marker instead.
+            var waiting = reader.WaitToReadAsync(CancellationToken.None);
             var wokenByDelivery = !waiting.IsCompleted;
-            var open = await waiting.ConfigureAwait(false);
+            bool open;
+            using (wokenByDelivery ? cancellationToken.UnsafeRegister(WakeOnCancel, this) : default)
+            {
+                open = await waiting.ConfigureAwait(false);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
             ObjectDisposedException.ThrowIf(!open, this);
             if (wokenByDelivery && Stopwatch.GetElapsedTime(Volatile.Read(ref _lastHandOut)) < BusyGap)
             {
@@ -222,7 +232,7 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
     private void RequestRestart()
     {
         _restart = true;
-        _buffer.Writer.TryWrite(RestartMarker);
+        _buffer.Writer.TryWrite(WakeMarker);
     }
 
     public async ValueTask DisposeAsync()

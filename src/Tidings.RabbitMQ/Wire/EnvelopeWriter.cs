@@ -50,7 +50,7 @@ internal static class EnvelopeWriter
         {
             MessageId = envelope.MessageId.ToString("D", CultureInfo.InvariantCulture),
             Type = envelope.MessageName,
-            CorrelationId = envelope.CorrelationId,
+            CorrelationId = envelope.CorrelationIdToCarry,
             ContentType = envelope.ContentType,
             Timestamp = new AmqpTimestamp(envelope.SentAt.ToUnixTimeSeconds()),
             DeliveryMode = persistent ? DeliveryModes.Persistent : DeliveryModes.Transient,

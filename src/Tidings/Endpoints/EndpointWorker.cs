@@ -12,6 +12,7 @@ namespace Tidings;
 internal sealed partial class EndpointWorker(EndpointRuntime endpoint, IMessageReceiver receiver, BatchStrategy strategy, ILogger logger)
 {
     private readonly EndpointOptions _options = endpoint.Options;
+    private readonly ReceiveContext[] _single = new ReceiveContext[1];
 
     /// <summary>Runs until <paramref name="stopReceiving"/>; <paramref name="abortHandling"/> cancels handlers still running at the deadline.</summary>
     public async Task RunAsync(CancellationToken stopReceiving, CancellationToken abortHandling)
@@ -36,13 +37,16 @@ internal sealed partial class EndpointWorker(EndpointRuntime endpoint, IMessageR
                 continue;
             }
 
-            var batch = new ReceiveContext[received.Count];
+            // One batch at a time, and at a steady rate most are one message: that array is reused.
+            var batch = received.Count == 1 ? _single : new ReceiveContext[received.Count];
             for (var i = 0; i < batch.Length; i++)
             {
                 batch[i] = new ReceiveContext(received[i], endpoint, abortHandling);
             }
 
-            if (!await strategy.HandleAsync(batch, abortHandling).ConfigureAwait(false))
+            var completed = await strategy.HandleAsync(batch, abortHandling).ConfigureAwait(false);
+            _single[0] = null!;
+            if (!completed)
             {
                 // The batch could not complete (the database is down, say): pause rather than spin through the queue.
                 await DelayQuietly(BatchStrategy.ErrorBackoff, stopReceiving).ConfigureAwait(false);

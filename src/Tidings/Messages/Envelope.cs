@@ -14,8 +14,27 @@ public sealed class Envelope
     /// <summary>The registered name of the message type.</summary>
     public required string MessageName { get; init; }
 
-    /// <summary>Ties together every message of one conversation (an order, a saga).</summary>
-    public string? CorrelationId { get; init; }
+    /// <summary>
+    /// Ties together every message of one conversation (an order, a saga). A message that starts a conversation
+    /// correlates with itself: unless one is given, this is the message's own id, which transports and stores then need
+    /// not carry (see <see cref="CorrelationIdToCarry"/>).
+    /// </summary>
+    [AllowNull]
+    public string CorrelationId
+    {
+        // The text of the id is made only when asked for: most first messages are never asked.
+        get => _correlationId ?? (_ownIdText ??= MessageId.ToString());
+        init => _correlationId = value;
+    }
+
+    /// <summary>
+    /// The correlation id to carry on the wire or in a row: null when none was given and the message correlates with its
+    /// own id. An envelope read back with none has the same <see cref="CorrelationId"/>.
+    /// </summary>
+    public string? CorrelationIdToCarry => _correlationId;
+
+    private string? _correlationId;
+    private string? _ownIdText;
 
     /// <summary>The id of the message whose handling caused this one.</summary>
     public string? CausationId { get; init; }

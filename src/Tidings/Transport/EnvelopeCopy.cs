@@ -11,7 +11,7 @@ public static class EnvelopeCopy
         {
             MessageId = envelope.MessageId,
             MessageName = envelope.MessageName,
-            CorrelationId = envelope.CorrelationId,
+            CorrelationId = envelope.CorrelationIdToCarry,
             CausationId = envelope.CausationId,
             SentAt = envelope.SentAt,
             ContentType = envelope.ContentType,

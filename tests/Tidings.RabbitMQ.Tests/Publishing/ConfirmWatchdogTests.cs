@@ -3,60 +3,96 @@ using Tidings.RabbitMQ.Publishing;
 
 namespace Tidings.RabbitMQ.Tests.Publishing;
 
-/// <summary>The bound on a confirm wait, with time driven by the test: the epoch's token is cancelled synchronously by the tick.</summary>
+/// <summary>
+/// The bound on a confirm wait, with time driven by the test: the epoch's token is cancelled synchronously by the tick,
+/// and a wait that gives up completes on the thread pool, so the test awaits it.
+/// </summary>
 public sealed class ConfirmWatchdogTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(40);
     private static readonly TimeSpan Tick = Timeout / 4;
 
     [Fact]
-    public async Task A_wait_that_outlives_the_timeout_is_cancelled_and_not_before()
+    public async Task A_wait_that_outlives_the_timeout_gives_up_and_not_before()
     {
         var time = new FakeTimeProvider();
         await using var watchdog = new ConfirmWatchdog(Timeout, time);
-        var expired = watchdog.Enter(out var epoch);
+        var confirms = new TaskCompletionSource();
+        var wait = watchdog.WaitAsync(confirms.Task).AsTask();
 
         // Its epoch ends at the first tick; the timeout runs from there.
         for (var tick = 1; tick <= 4; tick++)
         {
             time.Advance(Tick);
-            Assert.False(expired.IsCancellationRequested, $"cancelled after {tick} ticks, before the timeout");
+            Assert.False(wait.IsCompleted, $"gave up after {tick} ticks, before the timeout");
         }
 
         time.Advance(Tick);
-        Assert.True(expired.IsCancellationRequested);
-        ConfirmWatchdog.Leave(epoch);
+        Assert.True(await wait);
+
+        // The confirm that comes after all touches nothing: the next waits work as usual.
+        confirms.SetResult();
+        var next = new TaskCompletionSource();
+        var nextWait = watchdog.WaitAsync(next.Task);
+        next.SetResult();
+        Assert.False(await nextWait);
     }
 
     [Fact]
-    public async Task An_epoch_whose_waits_are_over_is_not_cancelled_and_a_later_wait_gets_a_later_epoch()
+    public async Task A_confirm_ends_the_wait_and_its_epoch_is_not_cancelled_while_a_later_pending_wait_is()
     {
         var time = new FakeTimeProvider();
         await using var watchdog = new ConfirmWatchdog(Timeout, time);
-        var first = watchdog.Enter(out var firstEpoch);
-        ConfirmWatchdog.Leave(firstEpoch);
-        time.Advance(Tick);
-        var second = watchdog.Enter(out var secondEpoch);
+        var first = new TaskCompletionSource();
+        var firstWait = watchdog.WaitAsync(first.Task);
+        first.SetResult();
+        Assert.False(await firstWait);
 
+        time.Advance(Tick);
+        var second = watchdog.WaitAsync(new TaskCompletionSource().Task).AsTask();
         for (var tick = 0; tick < 5; tick++)
         {
             time.Advance(Tick);
         }
 
-        Assert.False(first.IsCancellationRequested);
-        Assert.True(second.IsCancellationRequested);
-        ConfirmWatchdog.Leave(secondEpoch);
+        Assert.True(await second);
     }
 
     [Fact]
-    public async Task Waits_still_pending_when_the_publisher_closes_fail_rather_than_hang()
+    public async Task Waits_are_reused_once_over_and_each_gets_its_own_outcome()
+    {
+        var time = new FakeTimeProvider();
+        await using var watchdog = new ConfirmWatchdog(Timeout, time);
+        for (var round = 0; round < 100; round++)
+        {
+            var confirms = new TaskCompletionSource();
+            var wait = watchdog.WaitAsync(confirms.Task);
+            if (round % 2 == 0)
+            {
+                confirms.SetResult();
+            }
+            else
+            {
+                confirms.SetException(new InvalidOperationException("nacked"));
+            }
+
+            // A failed confirm is not a give-up: the publisher reports the failure itself.
+            Assert.False(await wait);
+        }
+
+        var already = watchdog.WaitAsync(Task.CompletedTask);
+        Assert.False(await already);
+    }
+
+    [Fact]
+    public async Task Waits_still_pending_when_the_publisher_closes_give_up_rather_than_hang()
     {
         var time = new FakeTimeProvider();
         var watchdog = new ConfirmWatchdog(Timeout, time);
-        var expired = watchdog.Enter(out _);
+        var wait = watchdog.WaitAsync(new TaskCompletionSource().Task);
 
         await watchdog.DisposeAsync();
 
-        Assert.True(expired.IsCancellationRequested);
+        Assert.True(await wait);
     }
 }

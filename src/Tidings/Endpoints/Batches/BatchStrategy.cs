@@ -14,6 +14,8 @@ internal abstract partial class BatchStrategy(EndpointRuntime endpoint, IMessage
     /// <summary>How long a worker pauses after a batch failed as a whole, and how long its messages wait to come back.</summary>
     public static readonly TimeSpan ErrorBackoff = TimeSpan.FromSeconds(1);
 
+    private readonly Settlement[] _single = new Settlement[1];
+
     protected EndpointRuntime Endpoint { get; } = endpoint;
 
     protected ILogger Logger { get; } = logger;
@@ -32,7 +34,8 @@ internal abstract partial class BatchStrategy(EndpointRuntime endpoint, IMessage
             return false;
         }
 
-        var settlements = new Settlement[batch.Length];
+        // A worker handles one batch at a time, and at a steady rate most batches are one message: its array is reused.
+        var settlements = batch.Length == 1 ? _single : new Settlement[batch.Length];
         var completed = true;
         try
         {
@@ -47,6 +50,7 @@ internal abstract partial class BatchStrategy(EndpointRuntime endpoint, IMessage
         }
 
         await FinishAsync(settlements).ConfigureAwait(false);
+        _single[0] = default;
         return completed;
     }
 

@@ -5,7 +5,7 @@ namespace Tidings.Pipeline.Checks;
 /// <see cref="Steps.PoisonCheckStep"/>, or ahead of it by an effectively-once batch (the step then finds the message
 /// prepared). One definition of each check, whichever runs it.
 /// </summary>
-internal sealed class PoisonChecks(IReadOnlyList<IPoisonCheck> checks)
+internal sealed class PoisonChecks(IPoisonCheck[] checks)
 {
     /// <summary>Runs the checks unless they ran for this delivery already; the outcome is in <see cref="ReceiveContext.Refusal"/> or <see cref="ReceiveContext.Message"/>.</summary>
     public void Prepare(ReceiveContext context)

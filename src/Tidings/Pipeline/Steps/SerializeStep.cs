@@ -20,7 +20,9 @@ internal sealed class SerializeStep(TidingsOptions options, TimeProvider time) :
         {
             MessageId = messageId,
             MessageName = name,
-            CorrelationId = context.Options?.CorrelationId ?? incoming?.CorrelationId ?? incomingId ?? messageId.ToString(),
+            // A conversation's first message correlates with its own id, carried by no transport; a reply or follow-up
+            // takes the incoming message's correlation, which is that message's id when it started the conversation.
+            CorrelationId = context.Options?.CorrelationId ?? incoming?.CorrelationIdToCarry ?? incomingId,
             CausationId = incomingId,
             SentAt = now,
             ContentType = options.Serializer.ContentType,
