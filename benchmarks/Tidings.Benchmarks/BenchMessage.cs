@@ -13,7 +13,8 @@ public sealed record BenchProcessed(long Seq);
 
 /// <summary>What the consuming side measured: latency percentiles, when the last message was handled, what it allocated.</summary>
 public sealed record ConsumerReport(
-    double P50Ms, double P99Ms, long LastHandledTicks, long AllocatedBytes, double? RelayLagP50Ms = null, double? RelayLagP99Ms = null);
+    double P50Ms, double P99Ms, long LastHandledTicks, long AllocatedBytes, double? RelayLagP50Ms = null, double? RelayLagP99Ms = null,
+    double? P90Ms = null, double? P999Ms = null);
 
 /// <summary>
 /// Counts handled messages and records end-to-end latency (Stopwatch ticks are the machine's monotonic clock, so a
@@ -96,7 +97,8 @@ public sealed class BenchRecorder : IDisposable
             var lagged = _relayLag.TotalCount > 0;
             return new ConsumerReport(Ms(_latency.GetValueAtPercentile(50)), Ms(_latency.GetValueAtPercentile(99)), _lastTicks,
                 GC.GetTotalAllocatedBytes(precise: true) - _allocatedAtStart,
-                lagged ? Ms(_relayLag.GetValueAtPercentile(50)) : null, lagged ? Ms(_relayLag.GetValueAtPercentile(99)) : null);
+                lagged ? Ms(_relayLag.GetValueAtPercentile(50)) : null, lagged ? Ms(_relayLag.GetValueAtPercentile(99)) : null,
+                Ms(_latency.GetValueAtPercentile(90)), Ms(_latency.GetValueAtPercentile(99.9)));
         }
     }
 

@@ -1,3 +1,4 @@
+using HdrHistogram;
 using System.Diagnostics;
 
 namespace Tidings.Benchmarks;
@@ -70,10 +71,17 @@ internal static class Workloads
         await rig.WarmUpAsync(padding);
         profile?.Record();
 
+        // Where a tail comes from, measured on the sender: how late it woke for each send (the machine did not run it:
+        // a stall no messaging code causes) and how long the send call itself took before it returned. Made before the
+        // allocations are counted: their arrays are not the messages'.
+        var late = new LongHistogram(TimeStamp.Minutes(1), 3);
+        var call = new LongHistogram(TimeStamp.Minutes(1), 3);
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var gc = GcDuring.Start();
         var interval = Stopwatch.Frequency / (double)options.Rate;
         var pending = new List<Task>(count);
         var begin = Stopwatch.GetTimestamp();
+
 
         // A thread of its own that sleeps between sends: spinning would take a core from the broker and the database.
         await Task.Factory.StartNew(() =>
@@ -84,7 +92,10 @@ internal static class Workloads
                 WaitUntil(due);
 
                 // The send time is the scheduled time, so a late sender counts against latency (no coordinated omission).
+                var start = Stopwatch.GetTimestamp();
                 pending.Add(rig.PublishAsync(new BenchMessage(seq, due, padding)));
+                late.RecordValue(Math.Max(0, start - due));
+                call.RecordValue(Stopwatch.GetTimestamp() - start);
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
@@ -93,7 +104,11 @@ internal static class Workloads
         var elapsed = Stopwatch.GetElapsedTime(begin, report.LastHandledTicks);
         var bytes = Allocated(rig, allocated, report);
         profile?.Print(count);
-        return new BenchResult(options, "latency", count, count / elapsed.TotalSeconds, report.P50Ms, report.P99Ms, bytes / (double)count, report);
+        return new BenchResult(options, "latency", count, count / elapsed.TotalSeconds, report.P50Ms, report.P99Ms, bytes / (double)count, report, gc())
+        {
+            SendLateP99Ms = late.GetValueAtPercentile(99) * 1000.0 / Stopwatch.Frequency,
+            SendCallP99Ms = call.GetValueAtPercentile(99) * 1000.0 / Stopwatch.Frequency,
+        };
     }
 
     /// <summary>

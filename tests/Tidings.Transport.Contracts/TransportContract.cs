@@ -55,6 +55,22 @@ public abstract class TransportContract<TFixture> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_given_no_correlation_correlates_with_its_own_id_which_travels_once()
+    {
+        var queue = Unique("first");
+        await Transport.DeclareAsync(new QueueDeclaration(queue, []));
+        var sent = new Envelope { MessageId = Envelope.NewMessageId(), MessageName = "test.first", SentAt = DateTimeOffset.UtcNow, Body = Array.Empty<byte>() };
+        Assert.Null(sent.CorrelationIdToCarry);
+
+        await Transport.SendAsync([new OutgoingMessage(Destination.Queue(queue), sent)]);
+        await using var receiver = Transport.CreateReceiver(queue, Settings);
+        var received = Assert.Single(await receiver.ReceiveWithin(Patience)).Envelope;
+
+        Assert.Equal(sent.MessageId.ToString(), received.CorrelationId);
+        Assert.Null(received.CorrelationIdToCarry);
+    }
+
+    [Fact]
     public async Task Empty_texts_arrive_empty_not_missing()
     {
         var queue = Unique("empty");

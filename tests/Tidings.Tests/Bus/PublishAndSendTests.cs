@@ -64,6 +64,20 @@ public sealed class PublishAndSendTests
     }
 
     [Fact]
+    public async Task A_conversation_started_without_a_correlation_id_is_correlated_by_its_first_message_id()
+    {
+        await using var bus = await TestBus.StartAsync(t => t
+            .AddEndpoint("counter", e => e.Handle<OrderPlaced, OrderSagaHandler>())
+            .AddEndpoint("barista", e => e.Handle<MakeDrink, RecordingHandler>().Handle<DrinkReady, RecordingHandler>()));
+
+        var orderId = Guid.CreateVersion7();
+        await bus.Bus.PublishAsync(new OrderPlaced(5), new SendOptions { MessageId = orderId }, Ct);
+
+        await bus.Recorder.WaitForAsync(r => r.Of<MakeDrink>().Any() && r.Of<DrinkReady>().Any());
+        Assert.All(bus.Recorder.Handled, h => Assert.Equal(orderId.ToString(), h.Envelope.CorrelationId));
+    }
+
+    [Fact]
     public async Task Messages_staged_by_a_failing_handler_never_leave()
     {
         await using var bus = await TestBus.StartAsync(t => t
