@@ -13,6 +13,10 @@ namespace Tidings.PostgreSql;
 /// </summary>
 public sealed class PostgreSqlStore : ITransactionalStore, IAsyncDisposable
 {
+    /// <summary>PostgreSQL's savepoint statements, prepared once per transaction.</summary>
+    private static readonly StoreSavepoints Savepoints = StoreSavepoints.Statements(
+        "SAVEPOINT tidings_message", "RELEASE SAVEPOINT tidings_message", "ROLLBACK TO SAVEPOINT tidings_message");
+
     private readonly SemaphoreSlim _migration = new(1, 1);
     private volatile bool _migrated;
 
@@ -59,7 +63,7 @@ public sealed class PostgreSqlStore : ITransactionalStore, IAsyncDisposable
         try
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            return new StoreTransaction(connection, transaction);
+            return new StoreTransaction(connection, transaction) { Savepoints = Savepoints };
         }
         catch
         {

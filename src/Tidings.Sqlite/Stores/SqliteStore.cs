@@ -15,6 +15,10 @@ namespace Tidings.Sqlite;
 /// </remarks>
 public sealed class SqliteStore : ITransactionalStore, IDisposable
 {
+    /// <summary>SQLite's savepoint statements, prepared once per transaction.</summary>
+    private static readonly StoreSavepoints Savepoints = StoreSavepoints.Statements(
+        "SAVEPOINT tidings_message", "RELEASE SAVEPOINT tidings_message", "ROLLBACK TO SAVEPOINT tidings_message");
+
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Lock _creating = new();
@@ -97,7 +101,7 @@ public sealed class SqliteStore : ITransactionalStore, IDisposable
         {
             connection = Open();
             var transaction = connection.BeginTransaction(deferred: false);
-            return new StoreTransaction(connection, transaction, () => _writeGate.Release());
+            return new StoreTransaction(connection, transaction, () => _writeGate.Release()) { Savepoints = Savepoints };
         }
         catch
         {
@@ -133,7 +137,7 @@ public sealed class SqliteStore : ITransactionalStore, IDisposable
                 {
                     turn.Release();
                 }
-            }));
+            }) { Savepoints = Savepoints });
         }
         catch
         {

@@ -6,10 +6,11 @@ namespace Tidings;
 /// <summary>An endpoint ready to run: its options, its handlers by message type, its poison checks and its receive pipeline.</summary>
 internal sealed class EndpointRuntime
 {
-    public EndpointRuntime(EndpointOptions options, PoisonChecks checks, Func<EndpointRuntime, Pipeline<ReceiveContext>> pipeline)
+    public EndpointRuntime(EndpointOptions options, PoisonChecks checks, TimeProvider time, Func<EndpointRuntime, Pipeline<ReceiveContext>> pipeline)
     {
         Options = options;
         Checks = checks;
+        Time = time;
         HandlersByType = options.Handlers
             .GroupBy(h => h.MessageType)
             .ToDictionary(g => g.Key, g => g.Select(h => h.Invoker).ToArray());
@@ -24,4 +25,7 @@ internal sealed class EndpointRuntime
     public PoisonChecks Checks { get; }
 
     public Pipeline<ReceiveContext> Pipeline { get; }
+
+    /// <summary>The clock of everything the endpoint stamps (a dead letter's time, say).</summary>
+    public TimeProvider Time { get; }
 }

@@ -29,7 +29,7 @@ internal sealed partial class TidingsHostedService(
             var topics = endpointOptions.Subscriptions.Select(options.Registry.GetName).ToArray();
             await transport.DeclareAsync(new QueueDeclaration(endpointOptions.Name, topics), cancellationToken).ConfigureAwait(false);
 
-            var endpoint = new EndpointRuntime(endpointOptions, Pipelines.Checks(options),
+            var endpoint = new EndpointRuntime(endpointOptions, Pipelines.Checks(options), services.GetRequiredService<TimeProvider>(),
                 e => Pipelines.Receive(e, options, transport, runtime.SendPipeline, services));
             var workerLogger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Tidings.Endpoint." + endpointOptions.Name);
             for (var i = 0; i < endpointOptions.Concurrency; i++)

@@ -91,7 +91,7 @@ public sealed class ReceiveContext
         headers[TidingsHeaders.DeadLetterReason] = reason;
         headers[TidingsHeaders.SourceQueue] = EndpointName;
         headers[TidingsHeaders.Attempts] = TotalAttempts().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        headers[TidingsHeaders.DeadLetteredAt] = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        headers[TidingsHeaders.DeadLetteredAt] = Endpoint.Time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         if (exception is not null)
         {
             headers[TidingsHeaders.ExceptionType] = exception.GetType().FullName ?? exception.GetType().Name;

@@ -50,6 +50,9 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
     public ValueTask PrepareToWriteAsync(CancellationToken cancellationToken = default) =>
         Interlocked.Exchange(ref _prepareToWrite, null)?.Invoke(cancellationToken) ?? ValueTask.CompletedTask;
 
+    /// <summary>How this database marks, releases and rolls back to a savepoint; set by the store (default: the provider's).</summary>
+    public StoreSavepoints Savepoints { get; init; } = StoreSavepoints.Provider;
+
     /// <summary>The connection.</summary>
     public DbConnection Connection { get; } = connection;
 

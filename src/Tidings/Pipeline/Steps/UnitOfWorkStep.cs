@@ -6,17 +6,13 @@ using Tidings.Transport;
 namespace Tidings.Pipeline.Steps;
 
 /// <summary>
-/// One attempt's unit of work: a DI scope, and in effectively-once mode a savepoint in the batch's transaction.
+/// One attempt's unit of work: a DI scope, and in effectively-once mode a savepoint in the batch's transaction (a store
+/// operation: <see cref="Stores.StoreSavepoints"/>).
 /// When the handlers succeed, their outgoing messages go to the outbox (same transaction) or, without a store,
 /// straight to the transport before the message is acknowledged. When they fail, nothing they staged leaves.
 /// </summary>
 internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport transport) : IStep<ReceiveContext>
 {
-    // Prepared once per batch transaction and reused for every message (DbTransaction.SaveAsync prepares anew each call).
-    private static readonly object SaveKey = new();
-    private static readonly object ReleaseKey = new();
-    private static readonly object RollbackKey = new();
-
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
     {
@@ -29,7 +25,7 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
         var savepoint = transaction is not null && !context.Optimistic;
         if (savepoint)
         {
-            await ExecuteAsync(transaction!, SaveKey, "SAVEPOINT tidings_message", context.CancellationToken).ConfigureAwait(false);
+            await transaction!.Savepoints.SaveAsync(transaction, context.CancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -47,7 +43,7 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
             }
             else if (savepoint)
             {
-                await ExecuteAsync(transaction, ReleaseKey, "RELEASE SAVEPOINT tidings_message", context.CancellationToken).ConfigureAwait(false);
+                await transaction.Savepoints.ReleaseAsync(transaction, context.CancellationToken).ConfigureAwait(false);
             }
 
             // Written to the outbox with the rest of the batch's messages, just before the commit.
@@ -67,8 +63,8 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
 
             if (savepoint)
             {
-                await ExecuteAsync(transaction!, RollbackKey, "ROLLBACK TO SAVEPOINT tidings_message", CancellationToken.None).ConfigureAwait(false);
-                await ExecuteAsync(transaction!, ReleaseKey, "RELEASE SAVEPOINT tidings_message", CancellationToken.None).ConfigureAwait(false);
+                await transaction!.Savepoints.RollbackAsync(transaction, CancellationToken.None).ConfigureAwait(false);
+                await transaction.Savepoints.ReleaseAsync(transaction, CancellationToken.None).ConfigureAwait(false);
             }
 
             throw;
@@ -91,9 +87,6 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
 
         return participants;
     }
-
-    private static Task<int> ExecuteAsync(StoreTransaction transaction, object key, string sql, CancellationToken cancellationToken) =>
-        transaction.GetOrAdd(key, tx => tx.CreateCommand(sql)).ExecuteNonQueryAsync(cancellationToken);
 
     private async Task SendOutgoingAsync(ReceiveContext context)
     {
