@@ -61,8 +61,8 @@ public interface IEffectivelyOnceFixture : IAsyncDisposable
     /// <summary>Keeps the host's outbox and inbox in the service database (where the test's <c>payments</c> table is).</summary>
     void UseStore(TidingsBuilder tidings);
 
-    /// <summary>The store's outbox and inbox tables, as SQL names.</summary>
-    (string Outbox, string Inbox) Tables { get; }
+    /// <summary>The store's outbox, inbox and saga tables, as SQL names.</summary>
+    (string Outbox, string Inbox, string Sagas) Tables { get; }
 
     /// <summary>Runs SQL on the service database; for a query, returns its first column as a number.</summary>
     Task<long> ScalarAsync(string sql);

@@ -5,6 +5,7 @@ public sealed class EndpointOptions
 {
     private readonly List<HandlerRegistration> _handlers = [];
     private readonly HashSet<Type> _subscriptions = [];
+    private readonly List<SagaRegistration> _sagas = [];
 
     internal EndpointOptions(string name)
     {
@@ -34,6 +35,8 @@ public sealed class EndpointOptions
 
     internal IReadOnlyCollection<Type> Subscriptions => _subscriptions;
 
+    internal IReadOnlyList<SagaRegistration> Sagas => _sagas;
+
     /// <summary>
     /// Handles <typeparamref name="TMessage"/> with <typeparamref name="THandler"/> (resolved in a DI scope per message)
     /// and subscribes the endpoint to it, so published events of that type reach this queue.
@@ -47,8 +50,63 @@ public sealed class EndpointOptions
         return this;
     }
 
+    /// <summary>
+    /// Runs the saga <typeparamref name="TSaga"/> on this endpoint, which must be effectively-once: its instances' state
+    /// commits with the inbox entry and the outgoing messages. <paramref name="name"/> keys its stored instances (a
+    /// storage contract, like a message name: renaming it orphans them). The endpoint subscribes to every message the
+    /// saga takes.
+    /// </summary>
+    public EndpointOptions Saga<TSaga>(string name, Action<SagaOptions>? configure = null)
+        where TSaga : Saga, new()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (_sagas.Any(s => s.Name == name))
+        {
+            throw new InvalidOperationException($"Endpoint '{Name}' has a saga named '{name}' already.");
+        }
+
+        var options = new SagaOptions();
+        configure?.Invoke(options);
+        var saga = Create<TSaga>();
+        if (saga.Bindings.Count == 0 || !saga.Bindings.Any(b => b.Starts))
+        {
+            throw new InvalidOperationException(
+                $"Saga {typeof(TSaga).Name} ('{name}') declares no message that starts it: call StartedBy<TMessage>(...) in its constructor.");
+        }
+
+        _sagas.Add(new SagaRegistration(name, saga, options));
+        foreach (var binding in saga.Bindings)
+        {
+            _subscriptions.Add(binding.MessageType);
+        }
+
+        return this;
+    }
+
+    /// <summary>The saga's definition; an error in its constructor (a message declared twice) surfaces as itself.</summary>
+    private static TSaga Create<TSaga>()
+        where TSaga : Saga, new()
+    {
+        try
+        {
+            return new TSaga();
+        }
+        catch (System.Reflection.TargetInvocationException ex) when (ex.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException);
+            throw;
+        }
+    }
+
     internal void Validate()
     {
+        if (_sagas.Count > 0 && DeliveryMode != DeliveryMode.EffectivelyOnce)
+        {
+            throw new InvalidOperationException(
+                $"Endpoint '{Name}' runs saga '{_sagas[0].Name}' but is {DeliveryMode}: sagas run only on effectively-once endpoints, " +
+                "where an instance's state commits with the inbox entry and the messages it sends. Set DeliveryMode = DeliveryMode.EffectivelyOnce.");
+        }
+
         if (Concurrency < 1 || Prefetch < 1)
         {
             throw new InvalidOperationException($"Endpoint '{Name}': Concurrency and Prefetch must be at least 1.");

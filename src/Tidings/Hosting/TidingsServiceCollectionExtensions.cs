@@ -33,6 +33,11 @@ public static class TidingsServiceCollectionExtensions
                     $"Endpoint '{endpoint.Name}' is effectively-once, which needs the inbox and outbox in the service's own database: call UseSqliteStore(...) or another store in AddTidings.");
             }
 
+            foreach (var binding in endpoint.Sagas.SelectMany(saga => saga.Definition.Bindings))
+            {
+                options.Registry.Register(binding.MessageType);
+            }
+
             foreach (var handler in endpoint.Handlers)
             {
                 options.Registry.Register(handler.MessageType);

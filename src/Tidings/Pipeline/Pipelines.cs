@@ -28,7 +28,8 @@ public static class Pipelines
 
     /// <summary>
     /// Receive, per message: consumer span and metrics → poison checks that no retry can fix (<see cref="Checks"/>) →
-    /// retries → unit of work (scope, savepoint, outgoing) → inbox (effectively-once) → handlers.
+    /// retries → unit of work (scope, savepoint, outgoing) → inbox (effectively-once) → sagas (find or start the instance,
+    /// its handler, its new state) → handlers.
     /// </summary>
     internal static Pipeline<ReceiveContext> Receive(
         EndpointRuntime endpoint, TidingsOptions options, ITransport transport, Pipeline<SendContext> send, IServiceProvider services)
@@ -44,6 +45,13 @@ public static class Pipelines
         if (endpoint.Options.DeliveryMode == DeliveryMode.EffectivelyOnce)
         {
             steps.Add(new InboxStep(services.GetRequiredService<IInboxStore>(), logger));
+        }
+
+        if (endpoint.Options.Sagas.Count > 0)
+        {
+            var store = services.GetService<ISagaStore>() ?? throw new InvalidOperationException(
+                $"Endpoint '{endpoint.Options.Name}' runs sagas, but the store keeps no saga state: use a store that does (UseSqliteStore, UsePostgreSqlStore).");
+            steps.Add(new SagaStep(send, new SagaServices(store, services.GetRequiredService<TimeProvider>(), logger)));
         }
 
         steps.Add(new InvokeHandlersStep(send));

@@ -17,7 +17,7 @@ public sealed class PostgreSqlEffectivelyOnceFixture : IEffectivelyOnceFixture
 
     private string ConnectionString => new NpgsqlConnectionStringBuilder(Database.ConnectionString) { SearchPath = _schema }.ConnectionString;
 
-    public (string Outbox, string Inbox) Tables => ($"{_schema}.outbox", $"{_schema}.inbox");
+    public (string Outbox, string Inbox, string Sagas) Tables => ($"{_schema}.outbox", $"{_schema}.inbox", $"{_schema}.sagas");
 
     public ITransport Connect()
     {
@@ -58,3 +58,5 @@ public sealed class PostgreSqlEffectivelyOnceFixture : IEffectivelyOnceFixture
 }
 
 public sealed class PostgreSqlEffectivelyOnceContract : EffectivelyOnceContract<PostgreSqlEffectivelyOnceFixture>;
+
+public sealed class PostgreSqlSagaContract : SagaContract<PostgreSqlEffectivelyOnceFixture>;

@@ -13,7 +13,7 @@ public sealed class SqliteEffectivelyOnceFixture : IEffectivelyOnceFixture
 
     private SqliteTransportOptions Bus => new() { Path = _directory.File("bus.db"), PollInterval = TimeSpan.FromMilliseconds(50) };
 
-    public (string Outbox, string Inbox) Tables => ("tidings_outbox", "tidings_inbox");
+    public (string Outbox, string Inbox, string Sagas) Tables => ("tidings_outbox", "tidings_inbox", "tidings_sagas");
 
     public ITransport Connect()
     {
@@ -49,3 +49,5 @@ public sealed class SqliteEffectivelyOnceFixture : IEffectivelyOnceFixture
 }
 
 public sealed class SqliteEffectivelyOnceContract : EffectivelyOnceContract<SqliteEffectivelyOnceFixture>;
+
+public sealed class SqliteSagaContract : SagaContract<SqliteEffectivelyOnceFixture>;

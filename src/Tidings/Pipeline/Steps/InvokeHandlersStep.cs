@@ -7,10 +7,14 @@ internal sealed class InvokeHandlersStep(Pipeline<SendContext> sendPipeline) : I
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
     {
-        var handlerContext = new MessageContext(context, sendPipeline);
-        foreach (var invoker in context.Endpoint.HandlersByType[context.MessageType!])
+        // A message an endpoint takes only in a saga has no plain handler.
+        if (context.Endpoint.HandlersByType.TryGetValue(context.MessageType!, out var invokers))
         {
-            await invoker.InvokeAsync(context.Services!, context.Message!, handlerContext, context.CancellationToken).ConfigureAwait(false);
+            var handlerContext = new MessageContext(context, sendPipeline);
+            foreach (var invoker in invokers)
+            {
+                await invoker.InvokeAsync(context.Services!, context.Message!, handlerContext, context.CancellationToken).ConfigureAwait(false);
+            }
         }
 
         await nextStep.InvokeAsync(context).ConfigureAwait(false);

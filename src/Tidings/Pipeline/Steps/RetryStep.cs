@@ -27,6 +27,13 @@ internal sealed partial class RetryStep(ILogger logger) : IStep<ReceiveContext>
             {
                 throw;
             }
+            catch (DeadLetterException ex)
+            {
+                // No retry can help: the unit of work was undone (nothing staged leaves, no inbox entry stays).
+                context.DeadLetter(ex.Reason, ex);
+                LogDeadLetteredAtOnce(logger, ex, context.Envelope.MessageId, context.EndpointName, ex.Reason);
+                return;
+            }
             catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
             {
                 // Shutdown ran out of patience: hand the message back untouched; this was no failure of the message.
@@ -67,6 +74,9 @@ internal sealed partial class RetryStep(ILogger logger) : IStep<ReceiveContext>
 
     [LoggerMessage(LogLevel.Warning, "Message {MessageId} on {Endpoint} failed; redelivery {Redelivery} in {Delay}.")]
     private static partial void LogRedelivery(ILogger logger, Exception ex, Guid messageId, string endpoint, int redelivery, TimeSpan delay);
+
+    [LoggerMessage(LogLevel.Warning, "Message {MessageId} on {Endpoint} moved to the dead-letter queue without retries ({Reason}).")]
+    private static partial void LogDeadLetteredAtOnce(ILogger logger, Exception ex, Guid messageId, string endpoint, string reason);
 
     [LoggerMessage(LogLevel.Error, "Message {MessageId} on {Endpoint} failed {Attempts} times; moved to the dead-letter queue.")]
     private static partial void LogDeadLetter(ILogger logger, Exception ex, Guid messageId, string endpoint, int attempts);

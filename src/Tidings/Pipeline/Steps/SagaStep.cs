@@ -1,0 +1,26 @@
+using System.Runtime.CompilerServices;
+
+namespace Tidings.Pipeline.Steps;
+
+/// <summary>
+/// Effectively-once endpoints with sagas: each saga that takes the message finds its instance by the message's
+/// correlation id (or starts one), runs its handler, and stores the new state in the batch's transaction, beside the
+/// inbox entry and the outgoing messages. Then the endpoint's plain handlers run, if it has any for the message.
+/// </summary>
+internal sealed class SagaStep(Pipeline<SendContext> sendPipeline, SagaServices services) : IStep<ReceiveContext>
+{
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
+    {
+        if (context.Endpoint.SagasByType.TryGetValue(context.MessageType!, out var sagas))
+        {
+            var handlerContext = new MessageContext(context, sendPipeline);
+            foreach (var (saga, binding) in sagas)
+            {
+                await binding.RunAsync(saga, context, handlerContext, services).ConfigureAwait(false);
+            }
+        }
+
+        await nextStep.InvokeAsync(context).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Data.Common;
+
+namespace Tidings;
+
+/// <summary>
+/// A saga handler's view of its instance and of the message it handles. What it sends joins the message's unit of work:
+/// it leaves if and only if the instance's new state commits, in the same transaction as the inbox entry.
+/// </summary>
+/// <typeparam name="TState">The saga's state.</typeparam>
+public sealed class SagaContext<TState> : IMessageContext
+    where TState : class, new()
+{
+    private readonly IMessageContext _message;
+    private readonly SagaDocument<TState> _document;
+
+    internal SagaContext(IMessageContext message, SagaDocument<TState> document, string sagaName, string correlationId, bool isNew)
+    {
+        _message = message;
+        _document = document;
+        SagaName = sagaName;
+        CorrelationId = correlationId;
+        IsNew = isNew;
+    }
+
+    /// <summary>The instance's state: change it, and the change commits with the message's unit of work.</summary>
+    public TState State => _document.State;
+
+    /// <summary>The saga's registered name.</summary>
+    public string SagaName { get; }
+
+    /// <summary>The correlation id that names the instance.</summary>
+    public string CorrelationId { get; }
+
+    /// <summary>The instance's own id: a new instance for the same correlation id (after one completed) has a new one.</summary>
+    public Guid InstanceId => _document.InstanceId;
+
+    /// <summary>True if this message started the instance.</summary>
+    public bool IsNew { get; }
+
+    /// <summary>True once <see cref="Complete"/> was called.</summary>
+    public bool IsCompleted { get; private set; }
+
+    /// <summary>
+    /// Ends the instance when the message's unit of work commits: it is removed, or kept as completed if the saga keeps
+    /// completed instances. Later messages for it meet the saga's policy for a missing instance.
+    /// </summary>
+    public void Complete() => IsCompleted = true;
+
+    /// <inheritdoc />
+    public Envelope Envelope => _message.Envelope;
+
+    /// <inheritdoc />
+    public string Endpoint => _message.Endpoint;
+
+    /// <inheritdoc />
+    public int DeliveryCount => _message.DeliveryCount;
+
+    /// <inheritdoc />
+    public IServiceProvider Services => _message.Services;
+
+    /// <inheritdoc />
+    public DbTransaction? Transaction => _message.Transaction;
+
+    /// <inheritdoc />
+    public ValueTask PublishAsync<T>(T message, SendOptions? options = null, CancellationToken cancellationToken = default)
+        where T : notnull => _message.PublishAsync(message, options, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask SendAsync<T>(string destination, T message, SendOptions? options = null, CancellationToken cancellationToken = default)
+        where T : notnull => _message.SendAsync(destination, message, options, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask ReplyAsync<T>(T message, SendOptions? options = null, CancellationToken cancellationToken = default)
+        where T : notnull => _message.ReplyAsync(message, options, cancellationToken);
+}

@@ -1,0 +1,14 @@
+namespace Tidings;
+
+/// <summary>How a saga keeps its instances.</summary>
+public sealed class SagaOptions
+{
+    /// <summary>
+    /// Keep completed instances (with their status and history) instead of removing them when they complete. Default
+    /// false.
+    /// </summary>
+    public bool KeepCompleted { get; set; }
+}
+
+/// <summary>A saga on an endpoint: its registered name (the stored instances' key), its definition and options.</summary>
+internal sealed record SagaRegistration(string Name, Saga Definition, SagaOptions Options);

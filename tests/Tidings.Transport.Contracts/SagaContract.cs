@@ -1,0 +1,219 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tidings.Stores;
+using Xunit;
+
+namespace Tidings.Transport.Contracts;
+
+/// <summary>
+/// What a saga promises on every store, end to end: each instance's state commits with the inbox entry and the messages
+/// it sends, whatever order its messages come in, however many come at once. "Nothing else happened" is proved with a
+/// marker behind the message under test on the same ordered path (one worker), never by waiting a while.
+/// </summary>
+public abstract class SagaContract<TFixture> : IAsyncLifetime
+    where TFixture : IEffectivelyOnceFixture, new()
+{
+    private const string SagaName = "contract-cup";
+    private readonly string _counter = "counter-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string _downstream = "announced-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly List<IHost> _hosts = [];
+    private ITransport? _transport;
+
+    protected TFixture Fixture { get; } = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static TimeSpan Patience => TimeSpan.FromSeconds(20);
+
+    private ITransport Transport => _transport ??= Fixture.Connect();
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in _hosts)
+        {
+            await host.StopAsync(CancellationToken.None);
+            host.Dispose();
+        }
+
+        if (_transport is not null)
+        {
+            await _transport.DisposeAsync();
+        }
+
+        await Fixture.DeleteQueuesAsync(_counter, _downstream);
+        await Fixture.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task An_order_placed_paid_and_made_completes_once_and_leaves_no_instance()
+    {
+        await using var announced = await ListenAsync();
+        await StartCounterAsync();
+
+        await SendAsync(Message("order-placed", new CupOrdered("ada", "flat white")));
+        await SendAsync(Message("payment-accepted", new CupPaid("ada", 450)));
+        await SendAsync(Message("drink-ready", new CupReady("ada")));
+
+        var completed = Completed(Assert.Single(await announced.DrainAsync(1, Patience)));
+        Assert.Equal(new CupCompleted("ada", "flat white", 450, "ordered,paid,ready", 0), completed);
+        await Effects.WaitForAsync(async () => await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Sagas}") == 0, Patience, () => "the completed instance is still stored");
+        Assert.Equal(3, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Inbox}"));
+    }
+
+    [Fact]
+    public async Task Messages_in_another_order_and_twice_give_the_same_outcome()
+    {
+        await using var announced = await ListenAsync();
+        await StartCounterAsync();
+        var paid = Message("payment-accepted", new CupPaid("bo", 300));
+
+        // Made first (it starts the instance too), paid twice (the same message id), placed last.
+        await SendAsync(Message("drink-ready", new CupReady("bo")));
+        await SendAsync(paid, paid);
+        await SendAsync(Message("order-placed", new CupOrdered("bo", "espresso")));
+
+        var completed = Completed(Assert.Single(await announced.DrainAsync(1, Patience)));
+        Assert.Equal(new CupCompleted("bo", "espresso", 300, "ready,paid,ordered", 0), completed);
+    }
+
+    [Fact]
+    public async Task A_message_for_no_instance_is_dead_lettered_with_its_reason_and_leaves_no_inbox_entry()
+    {
+        await using var announced = await ListenAsync();
+        await StartCounterAsync();
+
+        await SendAsync(Message("payment-accepted", new CupPaid("nobody", 100)));
+
+        var dead = await DeadLetterAsync();
+        Assert.Equal("saga-not-found", dead.Envelope.Headers[TidingsHeaders.DeadLetterReason]);
+        Assert.Contains("nobody", dead.Envelope.Headers[TidingsHeaders.ExceptionMessage], StringComparison.Ordinal);
+        Assert.Equal(0, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Inbox}"));
+        Assert.Equal(0, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Sagas}"));
+    }
+
+    [Fact]
+    public async Task A_message_whose_policy_ignores_a_missing_instance_is_dropped_and_starts_nothing()
+    {
+        await using var announced = await ListenAsync();
+        await StartCounterAsync();
+
+        await SendAsync(Message("order-forgotten", new CupForgotten("ghost")));
+
+        // One worker, in order: once this order completes, the forgotten one was handled before it.
+        await SendAsync(Message("order-placed", new CupOrdered("cy", "latte")), Message("payment-accepted", new CupPaid("cy", 1)), Message("drink-ready", new CupReady("cy")));
+        Assert.Equal("cy", Completed(Assert.Single(await announced.DrainAsync(1, Patience))).Cup);
+
+        // Handled, not dead-lettered: a dead letter's unit of work is undone and leaves no inbox entry.
+        Assert.Equal(4, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Inbox}"));
+        Assert.Equal(0, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Sagas}"));
+    }
+
+    [Fact]
+    public async Task Concurrent_messages_for_one_instance_lose_no_update_and_create_one_instance()
+    {
+        // Every tick may start the instance, and they come at once to four workers taking one message each: the ones that
+        // race to start it must end in one instance, and the ones that race to change it must each count.
+        const int Ticks = 24;
+        await using var announced = await ListenAsync();
+        await Transport.DeclareAsync(new QueueDeclaration(_counter, ["contract.saga.tick"]), Ct);
+        await SendAsync(Enumerable.Range(0, Ticks).Select(_ => Message("tick", new CupTick("dee", Ticks))).ToArray());
+        await StartCounterAsync(concurrency: 4, prefetch: 1);
+
+        var completed = Completed(Assert.Single(await announced.DrainAsync(1, Patience * 2)));
+        Assert.Equal(Ticks, completed.Ticks);
+        Assert.Equal(Ticks, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Inbox}"));
+    }
+
+    [Fact]
+    public async Task An_instance_stored_by_an_older_state_class_is_read_and_goes_on()
+    {
+        // Stored before CupState had Cents, Ready and Ticks, and with a property it no longer has.
+        await StartCounterAsync();
+        var services = _hosts[0].Services;
+        await using (var transaction = await services.GetRequiredService<ITransactionalStore>().BeginAsync(Ct))
+        {
+            const string older = """
+                {"instanceId":"0190d7a4-0000-7000-8000-000000000001","status":"active","startedAt":"2026-11-30T08:00:00+00:00",
+                 "updatedAt":"2026-11-30T08:00:00+00:00","state":{"drink":"mocha","steps":["ordered"],"loyaltyCard":"gold"},"history":[]}
+                """;
+            await services.GetRequiredService<ISagaStore>().InsertAsync(transaction, SagaName, "eve", older, Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        await using var announced = await ListenAsync();
+        await SendAsync(Message("payment-accepted", new CupPaid("eve", 520)), Message("drink-ready", new CupReady("eve")));
+
+        var completed = Completed(Assert.Single(await announced.DrainAsync(1, Patience)));
+        Assert.Equal(new CupCompleted("eve", "mocha", 520, "ordered,paid,ready", 0), completed);
+    }
+
+    [Fact]
+    public async Task A_kept_completed_instance_is_over_for_later_messages()
+    {
+        await using var announced = await ListenAsync();
+        await StartCounterAsync(keepCompleted: true);
+
+        await SendAsync(Message("order-placed", new CupOrdered("fay", "cortado")), Message("payment-accepted", new CupPaid("fay", 380)), Message("drink-ready", new CupReady("fay")));
+        Assert.Equal("fay", Completed(Assert.Single(await announced.DrainAsync(1, Patience))).Cup);
+        await SendAsync(Message("payment-accepted", new CupPaid("fay", 1)));
+
+        Assert.Equal("saga-not-found", (await DeadLetterAsync()).Envelope.Headers[TidingsHeaders.DeadLetterReason]);
+        Assert.Equal(1, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Sagas}"));
+    }
+
+    private async Task StartCounterAsync(int concurrency = 1, int prefetch = 32, bool keepCompleted = false)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddTidings(t =>
+        {
+            Fixture.UseTransport(t);
+            Fixture.UseStore(t);
+            t.AddMessage<CupCompleted>();
+            t.Configure(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+            t.AddEndpoint(_counter, e =>
+            {
+                e.Saga<CupSaga>(SagaName, s => s.KeepCompleted = keepCompleted);
+                e.DeliveryMode = DeliveryMode.EffectivelyOnce;
+                e.Retries = new RetryPolicy { ImmediateRetries = 5, DelayedRedeliveries = 3 };
+                e.Concurrency = concurrency;
+                e.Prefetch = prefetch;
+            });
+        });
+        var host = builder.Build();
+        _hosts.Add(host);
+        await host.StartAsync(Ct);
+    }
+
+    private async Task<IMessageReceiver> ListenAsync()
+    {
+        await Transport.DeclareAsync(new QueueDeclaration(_downstream, ["contract.saga.order-completed"]), Ct);
+        return Transport.CreateReceiver(_downstream, new ReceiverSettings(TimeSpan.FromSeconds(30)));
+    }
+
+    private async Task<ReceivedMessage> DeadLetterAsync()
+    {
+        await using var deadLetters = Transport.CreateReceiver(DeadLetterQueues.For(_counter), new ReceiverSettings(TimeSpan.FromSeconds(30)));
+        return Assert.Single(await deadLetters.DrainAsync(1, Patience));
+    }
+
+    private Task SendAsync(params Envelope[] envelopes) =>
+        Transport.SendAsync(envelopes.Select(e => new OutgoingMessage(Destination.Queue(_counter), e)).ToList(), Ct);
+
+    private static Envelope Message<T>(string name, T message) => new()
+    {
+        MessageId = Envelope.NewMessageId(),
+        MessageName = "contract.saga." + name,
+        SentAt = DateTimeOffset.UtcNow,
+        Body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(message, JsonSerializerOptions.Web)),
+    };
+
+    private static CupCompleted Completed(ReceivedMessage message) =>
+        JsonSerializer.Deserialize<CupCompleted>(message.Envelope.Body.Span, JsonSerializerOptions.Web)!;
+}
