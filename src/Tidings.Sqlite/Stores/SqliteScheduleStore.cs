@@ -69,13 +69,15 @@ public sealed class SqliteScheduleStore(SqliteStore store, TimeProvider? timePro
         }, cancellationToken);
 
     /// <inheritdoc />
-    public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default)
+    /// <remarks>SQLite has no clock of its own: the span is from the store's <see cref="TimeProvider"/>.</remarks>
+    public Task<TimeSpan?> NextDueInAsync(CancellationToken cancellationToken = default)
     {
         using var connection = store.Open();
         using var command = connection.CreateCommand();
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         command.CommandText = "SELECT min(due_at) FROM tidings_schedules WHERE claimed_until <= $now";
-        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
-        return Task.FromResult(command.ExecuteScalar() is long next ? DateTimeOffset.FromUnixTimeMilliseconds(next) : (DateTimeOffset?)null);
+        command.Parameters.AddWithValue("$now", now);
+        return Task.FromResult(command.ExecuteScalar() is long next ? TimeSpan.FromMilliseconds(next - now) : (TimeSpan?)null);
     }
 
     /// <inheritdoc />

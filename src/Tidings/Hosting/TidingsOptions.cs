@@ -38,6 +38,13 @@ public sealed class TidingsOptions
     /// </summary>
     public TimeSpan OutboxMaxRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The longest the schedule relay waits before it looks for due messages again (it waits less when it knows the next
+    /// due time, and is woken when this process schedules one). Bounds how late a message scheduled by another
+    /// instance of the service can be sent. Default 1 s.
+    /// </summary>
+    public TimeSpan SchedulePollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     internal IReadOnlyList<EndpointOptions> Endpoints => _endpoints;
 
     internal EndpointOptions AddEndpoint(string name)

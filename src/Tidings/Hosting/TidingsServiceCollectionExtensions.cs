@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Tidings.Stores;
 using Tidings.Transport;
 
@@ -60,6 +61,14 @@ public static class TidingsServiceCollectionExtensions
             // Registered before the endpoints' host so it stops after them and relays what their last batches staged.
             services.AddSingleton<IHostedService, OutboxRelay>();
             services.AddSingleton<IHostedService, InboxCleanup>();
+            services.AddSingleton<ScheduleWake>();
+            services.AddSingleton<IMessageScheduler>(sp => new MessageScheduler(sp.GetRequiredService<BusRuntime>(), sp.GetRequiredService<ITransactionalStore>(),
+                sp.GetService<IScheduleStore>() ?? throw new InvalidOperationException("The store keeps no scheduled messages: use a store that does (UseSqliteStore, UsePostgreSqlStore)."),
+                sp.GetRequiredService<ScheduleWake>(), sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<IHostedService>(sp => sp.GetService<IScheduleStore>() is { } schedules
+                ? new ScheduleRelay(schedules, sp.GetRequiredService<ITransport>(), sp.GetRequiredService<ScheduleWake>(), options,
+                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ScheduleRelay>>())
+                : new NoScheduleRelay());
         }
 
         services.AddSingleton<IHostedService, TidingsHostedService>();

@@ -34,4 +34,19 @@ public static class TidingsHeaders
     public const string UnreadablePrefix = "tidings-unreadable-";
     /// <summary>When the message was dead-lettered (ISO 8601).</summary>
     public const string DeadLetteredAt = "tidings-dead-lettered-at";
+
+    /// <summary>On a saga's timeout: the saga's registered name.</summary>
+    public const string SagaName = "tidings-saga";
+
+    /// <summary>On a saga's timeout: the correlation id of the instance that asked for it.</summary>
+    public const string SagaCorrelationId = "tidings-saga-correlation";
+
+    /// <summary>On a saga's timeout: the id of the instance that asked for it (a later instance of the same correlation ignores it).</summary>
+    public const string SagaInstanceId = "tidings-saga-instance";
+
+    /// <summary>On a saga's timeout: its name (a timeout asked for again under the same name replaces the earlier one).</summary>
+    public const string SagaTimeout = "tidings-saga-timeout";
+
+    /// <summary>On a saga's timeout: the id it was scheduled under.</summary>
+    public const string ScheduleId = "tidings-schedule-id";
 }

@@ -62,6 +62,15 @@ public abstract class Saga<TState> : Saga
         Add(new SagaBinding<TState, TMessage>(correlate, handle, starts: false, SagaMissing.Custom, whenMissing));
     }
 
+    /// <summary>
+    /// <typeparamref name="TMessage"/> is a timeout this saga asks for with <see cref="SagaContext{TState}.RequestTimeout"/>:
+    /// it finds its instance by itself (no correlation property). One for an instance that completed, or that asked for
+    /// it again or cancelled it since, is dropped quietly.
+    /// </summary>
+    protected void OnTimeout<TMessage>(Func<TMessage, SagaContext<TState>, Task> handle)
+        where TMessage : notnull =>
+        Add(new SagaBinding<TState, TMessage>(null, handle, starts: false, SagaMissing.IgnoreAndLog, null));
+
     private void Add(SagaBinding binding)
     {
         if (_bindings.Any(b => b.MessageType == binding.MessageType))

@@ -1,6 +1,8 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Tidings.Pipeline;
 using Tidings.Stores;
+using Tidings.Transport;
 
 namespace Tidings;
 
@@ -11,17 +13,18 @@ internal abstract class SagaBinding
 
     public abstract bool Starts { get; }
 
-    public abstract SagaMissing WhenMissing { get; }
+    /// <summary>A timeout the saga asks for: it names its instance in its headers.</summary>
+    public abstract bool IsTimeout { get; }
 
     /// <summary>Finds (or starts) the instance, runs the handler, and stores the outcome in the batch's transaction.</summary>
     public abstract Task RunAsync(SagaRegistration saga, ReceiveContext context, IMessageContext handlerContext, SagaServices services);
 }
 
 /// <summary>What running a saga needs from the host.</summary>
-internal sealed record SagaServices(ISagaStore Store, TimeProvider Time, ILogger Logger);
+internal sealed record SagaServices(ISagaStore Store, IScheduleStore? Schedules, Pipeline<SendContext> Send, TimeProvider Time, ILogger Logger);
 
 internal sealed partial class SagaBinding<TState, TMessage>(
-    Func<TMessage, string> correlate, Func<TMessage, SagaContext<TState>, Task> handle, bool starts, SagaMissing whenMissing,
+    Func<TMessage, string>? correlate, Func<TMessage, SagaContext<TState>, Task> handle, bool starts, SagaMissing whenMissing,
     Func<TMessage, IMessageContext, Task>? onMissing) : SagaBinding
     where TState : class, new()
     where TMessage : notnull
@@ -30,16 +33,32 @@ internal sealed partial class SagaBinding<TState, TMessage>(
 
     public override bool Starts => starts;
 
-    public override SagaMissing WhenMissing => whenMissing;
+    public override bool IsTimeout => correlate is null;
 
     public override async Task RunAsync(SagaRegistration saga, ReceiveContext context, IMessageContext handlerContext, SagaServices services)
     {
         var message = (TMessage)context.Message!;
-        var correlationId = correlate(message);
+        var envelope = context.Envelope;
+        string? correlationId;
+        if (IsTimeout)
+        {
+            // A timeout of another saga on this endpoint (of the same message type) is none of this one's business.
+            if (!envelope.Headers.TryGetValue(TidingsHeaders.SagaName, out var sagaName) || sagaName != saga.Name)
+            {
+                return;
+            }
+
+            correlationId = envelope.Headers.GetValueOrDefault(TidingsHeaders.SagaCorrelationId);
+        }
+        else
+        {
+            correlationId = correlate!(message);
+        }
+
         if (string.IsNullOrEmpty(correlationId))
         {
             throw new DeadLetterException("saga-correlation-missing",
-                $"Saga {saga.Name}: message '{context.Envelope.MessageName}' {context.Envelope.MessageId} has no correlation id.");
+                $"Saga {saga.Name}: message '{envelope.MessageName}' {envelope.MessageId} has no correlation id.");
         }
 
         var transaction = context.BatchTransaction!;
@@ -50,7 +69,18 @@ internal sealed partial class SagaBinding<TState, TMessage>(
         // A completed instance kept for inspection is over: a starter begins a new one in its place.
         var live = document is { Status: SagaStatus.Active };
         var now = services.Time.GetUtcNow();
-        if (!live)
+        if (IsTimeout)
+        {
+            if (!live || !IsCurrentTimeout(document!, envelope, out var name))
+            {
+                LogStaleTimeout(services.Logger, saga.Name, correlationId, envelope.MessageName, envelope.MessageId);
+                return;
+            }
+
+            document!.Timeouts.Remove(name);
+            document.Record(new SagaHistoryEntry(now, "timeout", envelope.MessageName, envelope.MessageId, name));
+        }
+        else if (!live)
         {
             if (!starts)
             {
@@ -59,21 +89,22 @@ internal sealed partial class SagaBinding<TState, TMessage>(
             }
 
             document = SagaDocument<TState>.Start(Guid.CreateVersion7(now), now);
-            document.Record(new SagaHistoryEntry(now, "started", context.Envelope.MessageName, context.Envelope.MessageId));
+            document.Record(new SagaHistoryEntry(now, "started", envelope.MessageName, envelope.MessageId));
         }
         else
         {
-            document!.Record(new SagaHistoryEntry(now, "handled", context.Envelope.MessageName, context.Envelope.MessageId));
+            document!.Record(new SagaHistoryEntry(now, "handled", envelope.MessageName, envelope.MessageId));
         }
 
-        var sagaContext = new SagaContext<TState>(handlerContext, document, saga.Name, correlationId, isNew: !live);
+        var sagaContext = new SagaContext<TState>(handlerContext, document, saga.Name, correlationId, isNew: !live && !IsTimeout);
         await handle(message, sagaContext).ConfigureAwait(false);
         document.UpdatedAt = now;
+        await ApplyTimeoutsAsync(saga, context, document, sagaContext, services, now).ConfigureAwait(false);
 
         if (sagaContext.IsCompleted)
         {
             document.Status = SagaStatus.Completed;
-            document.Record(new SagaHistoryEntry(now, "completed", context.Envelope.MessageName, context.Envelope.MessageId));
+            document.Record(new SagaHistoryEntry(now, "completed", envelope.MessageName, envelope.MessageId));
             if (!saga.Options.KeepCompleted)
             {
                 // Started and completed by one message: nothing was ever stored.
@@ -97,6 +128,78 @@ internal sealed partial class SagaBinding<TState, TMessage>(
         }
     }
 
+    /// <summary>The timeout is the one the instance is waiting for under its name: not one it asked for again, or cancelled.</summary>
+    private static bool IsCurrentTimeout(SagaDocument<TState> document, Envelope envelope, out string name)
+    {
+        name = envelope.Headers.GetValueOrDefault(TidingsHeaders.SagaTimeout) ?? "";
+        return envelope.Headers.GetValueOrDefault(TidingsHeaders.SagaInstanceId) == document.InstanceId.ToString()
+            && document.Timeouts.TryGetValue(name, out var pending)
+            && envelope.Headers.GetValueOrDefault(TidingsHeaders.ScheduleId) == pending.ToString();
+    }
+
+    /// <summary>
+    /// The timeouts the handler asked for or cancelled, in the same transaction as the state: a replaced or cancelled one
+    /// is removed from the schedule (should it have fired meanwhile, it no longer matches and is dropped). A completed
+    /// instance cancels every timeout it still has.
+    /// </summary>
+    private static async Task ApplyTimeoutsAsync(
+        SagaRegistration saga, ReceiveContext context, SagaDocument<TState> document, SagaContext<TState> sagaContext, SagaServices services, DateTimeOffset now)
+    {
+        var cancelled = sagaContext.IsCompleted ? document.Timeouts.Keys.ToList() : sagaContext.CancelledTimeouts;
+        var requested = sagaContext.IsCompleted ? [] : sagaContext.RequestedTimeouts;
+        if (cancelled.Count == 0 && requested.Count == 0)
+        {
+            return;
+        }
+
+        var schedules = services.Schedules ?? throw new InvalidOperationException(
+            $"Saga {saga.Name} asked for a timeout, but the store keeps no scheduled messages: use a store that does (UseSqliteStore, UsePostgreSqlStore).");
+        var transaction = context.BatchTransaction!;
+        var envelope = context.Envelope;
+        foreach (var name in cancelled.Concat(requested.Select(r => r.Name)))
+        {
+            if (document.Timeouts.Remove(name, out var pending))
+            {
+                await schedules.CancelAsync(transaction, pending, context.CancellationToken).ConfigureAwait(false);
+                if (cancelled.Contains(name))
+                {
+                    document.Record(new SagaHistoryEntry(now, "timeout-cancelled", envelope.MessageName, envelope.MessageId, name));
+                }
+            }
+        }
+
+        foreach (var timeout in requested)
+        {
+            var scheduleId = Guid.CreateVersion7(now);
+            var outgoing = await BuildTimeoutAsync(saga, context, document, sagaContext.CorrelationId, timeout, scheduleId, services.Send).ConfigureAwait(false);
+            await schedules.ScheduleAsync(transaction, new ScheduledMessage(scheduleId, now + timeout.Delay, outgoing, now), context.CancellationToken).ConfigureAwait(false);
+            document.Timeouts[timeout.Name] = scheduleId;
+            document.Record(new SagaHistoryEntry(now, "timeout-requested", envelope.MessageName, envelope.MessageId, timeout.Name));
+        }
+    }
+
+    /// <summary>The timeout as a message to the saga's own endpoint, built by the send pipeline, naming its instance in its headers.</summary>
+    private static async Task<OutgoingMessage> BuildTimeoutAsync(
+        SagaRegistration saga, ReceiveContext context, SagaDocument<TState> document, string correlationId, RequestedTimeout timeout, Guid scheduleId,
+        Pipeline<SendContext> send)
+    {
+        var options = new SendOptions
+        {
+            Headers = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [TidingsHeaders.SagaName] = saga.Name,
+                [TidingsHeaders.SagaCorrelationId] = correlationId,
+                [TidingsHeaders.SagaInstanceId] = document.InstanceId.ToString(),
+                [TidingsHeaders.SagaTimeout] = timeout.Name,
+                [TidingsHeaders.ScheduleId] = scheduleId.ToString("D", CultureInfo.InvariantCulture),
+            },
+        };
+        var capture = new CapturingDispatcher();
+        await send.InvokeAsync(new SendContext(timeout.Message, timeout.MessageType, context.EndpointName, options, context.Envelope, capture, context.CancellationToken))
+            .ConfigureAwait(false);
+        return capture.Message ?? throw new InvalidOperationException("The send pipeline produced no timeout message.");
+    }
+
     private Task MissingAsync(SagaRegistration saga, ReceiveContext context, IMessageContext handlerContext, TMessage message, string correlationId, ILogger logger)
     {
         switch (whenMissing)
@@ -115,4 +218,19 @@ internal sealed partial class SagaBinding<TState, TMessage>(
 
     [LoggerMessage(LogLevel.Information, "Saga {Saga} has no instance '{CorrelationId}'; message '{MessageName}' {MessageId} ignored, as the saga asks.")]
     private static partial void LogIgnored(ILogger logger, string saga, string correlationId, string messageName, Guid messageId);
+
+    [LoggerMessage(LogLevel.Debug, "Saga {Saga} '{CorrelationId}': timeout '{MessageName}' {MessageId} is no longer awaited (completed, replaced or cancelled); dropped.")]
+    private static partial void LogStaleTimeout(ILogger logger, string saga, string correlationId, string messageName, Guid messageId);
+}
+
+/// <summary>Takes the message the send pipeline finished instead of sending it (to schedule it).</summary>
+internal sealed class CapturingDispatcher : IOutgoingDispatcher
+{
+    public OutgoingMessage? Message { get; private set; }
+
+    public ValueTask DispatchAsync(OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        Message = message;
+        return ValueTask.CompletedTask;
+    }
 }

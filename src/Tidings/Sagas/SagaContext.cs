@@ -46,6 +46,41 @@ public sealed class SagaContext<TState> : IMessageContext
     /// </summary>
     public void Complete() => IsCompleted = true;
 
+    /// <summary>
+    /// Asks for <paramref name="message"/> to come back to this instance after <paramref name="delay"/> (by the service's
+    /// <see cref="TimeProvider"/>), unless cancelled first; the saga handles it with the handler it declared with
+    /// <c>OnTimeout</c>. Kept durably in the service's database with the instance's state. Asking again under the same
+    /// <paramref name="name"/> replaces the earlier one, so a redelivery or a restart never leaves two. A timeout that
+    /// comes after the instance completed is dropped quietly.
+    /// </summary>
+    public void RequestTimeout<T>(string name, TimeSpan delay, T message)
+        where T : notnull
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(message);
+        CancelledTimeouts.Remove(name);
+        RequestedTimeouts.RemoveAll(t => t.Name == name);
+        RequestedTimeouts.Add(new RequestedTimeout(name, delay < TimeSpan.Zero ? TimeSpan.Zero : delay, message, typeof(T)));
+    }
+
+    /// <summary>Cancels the timeout asked for under <paramref name="name"/>, if one is pending: it never fires.</summary>
+    public void CancelTimeout(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        RequestedTimeouts.RemoveAll(t => t.Name == name);
+        if (!CancelledTimeouts.Contains(name))
+        {
+            CancelledTimeouts.Add(name);
+        }
+    }
+
+    /// <summary>The names of the timeouts pending for this instance (asked for, not yet fired or cancelled).</summary>
+    public IReadOnlyCollection<string> PendingTimeouts => _document.Timeouts.Keys;
+
+    internal List<RequestedTimeout> RequestedTimeouts { get; } = [];
+
+    internal List<string> CancelledTimeouts { get; } = [];
+
     /// <inheritdoc />
     public Envelope Envelope => _message.Envelope;
 
@@ -73,3 +108,6 @@ public sealed class SagaContext<TState> : IMessageContext
     public ValueTask ReplyAsync<T>(T message, SendOptions? options = null, CancellationToken cancellationToken = default)
         where T : notnull => _message.ReplyAsync(message, options, cancellationToken);
 }
+
+/// <summary>A timeout a handler asked for, applied when the handler returns.</summary>
+internal sealed record RequestedTimeout(string Name, TimeSpan Delay, object Message, Type MessageType);

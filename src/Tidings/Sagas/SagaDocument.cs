@@ -24,6 +24,9 @@ internal sealed class SagaDocument<TState>
 
     public TState State { get; set; } = new();
 
+    /// <summary>The timeouts asked for and not yet fired or cancelled: their names and schedule ids.</summary>
+    public Dictionary<string, Guid> Timeouts { get; set; } = [];
+
     public List<SagaHistoryEntry> History { get; set; } = [];
 
     /// <summary>History entries dropped to keep the history bounded.</summary>
@@ -50,10 +53,14 @@ internal sealed class SagaDocument<TState>
 
 /// <summary>One thing that happened to a saga instance.</summary>
 /// <param name="At">When (the handling service's clock).</param>
-/// <param name="Kind">What: <c>started</c>, <c>handled</c>, <c>completed</c>.</param>
+/// <param name="Kind">
+/// What: <c>started</c>, <c>handled</c>, <c>completed</c>, <c>timeout-requested</c>, <c>timeout-cancelled</c>,
+/// <c>timeout</c> (one fired and was handled).
+/// </param>
 /// <param name="MessageName">The registered name of the message concerned.</param>
-/// <param name="MessageId">Its id.</param>
-public sealed record SagaHistoryEntry(DateTimeOffset At, string Kind, string MessageName, Guid MessageId);
+/// <param name="MessageId">Its id (for a timeout requested or cancelled, the message being handled then).</param>
+/// <param name="Detail">The timeout's name, where it concerns one.</param>
+public sealed record SagaHistoryEntry(DateTimeOffset At, string Kind, string MessageName, Guid MessageId, string? Detail = null);
 
 internal static class SagaJson
 {

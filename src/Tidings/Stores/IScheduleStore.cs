@@ -20,12 +20,24 @@ public interface IScheduleStore
     /// </summary>
     Task<IReadOnlyList<ScheduledMessage>> FetchDueAsync(int maxMessages, CancellationToken cancellationToken = default);
 
-    /// <summary>When the next message not yet handed out is due, or null if none is scheduled.</summary>
-    Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default);
+    /// <summary>
+    /// How long until the next message not yet handed out is due, by the store's clock (the database's where it has one;
+    /// negative when one is overdue), or null if none is scheduled. A span rather than an instant, so that a caller whose
+    /// clock differs from the store's waits the right time.
+    /// </summary>
+    Task<TimeSpan?> NextDueInAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Removes messages that were sent, in a transaction of its own.</summary>
     Task RemoveAsync(IReadOnlyList<Guid> scheduleIds, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A message to send at <paramref name="DueAt"/>; <paramref name="Id"/> cancels it.</summary>
-public sealed record ScheduledMessage(Guid Id, DateTimeOffset DueAt, OutgoingMessage Message);
+/// <param name="Id">Cancels it.</param>
+/// <param name="DueAt">When it is due, by the clock of the service that scheduled it.</param>
+/// <param name="Message">What to send, and where.</param>
+/// <param name="ScheduledAt">
+/// When it was scheduled, by the same clock: a store with a clock of its own (a database server's) keeps the span from
+/// then to <paramref name="DueAt"/> on its own clock, so a scheduling service whose clock runs behind never makes a
+/// message fire early. Null: <paramref name="DueAt"/> is taken as it is.
+/// </param>
+public sealed record ScheduledMessage(Guid Id, DateTimeOffset DueAt, OutgoingMessage Message, DateTimeOffset? ScheduledAt = null);

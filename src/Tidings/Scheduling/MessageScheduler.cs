@@ -1,0 +1,67 @@
+using Tidings.Pipeline;
+using Tidings.Stores;
+using Tidings.Transport;
+
+namespace Tidings;
+
+/// <summary>
+/// Builds the message through the send pipeline (name, serialize, envelope) and stores it with <see cref="IScheduleStore"/>,
+/// in the ambient effectively-once transaction if there is one, else in one of its own.
+/// </summary>
+internal sealed class MessageScheduler(BusRuntime runtime, ITransactionalStore store, IScheduleStore schedules, ScheduleWake wake, TimeProvider time)
+    : IMessageScheduler
+{
+    public async Task<Guid> ScheduleAsync<T>(string destination, T message, DateTimeOffset dueAt, SendOptions? options = null, CancellationToken cancellationToken = default)
+        where T : notnull
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(destination);
+        var outgoing = await BuildAsync(destination, message, options, cancellationToken).ConfigureAwait(false);
+        var scheduled = new ScheduledMessage(Guid.CreateVersion7(time.GetUtcNow()), dueAt, outgoing, time.GetUtcNow());
+        await InTransactionAsync(tx => schedules.ScheduleAsync(tx, scheduled, cancellationToken), cancellationToken).ConfigureAwait(false);
+        wake.Set();
+        return scheduled.Id;
+    }
+
+    public async Task<bool> CancelAsync(Guid scheduleId, CancellationToken cancellationToken = default)
+    {
+        var cancelled = false;
+        await InTransactionAsync(async tx => cancelled = await schedules.CancelAsync(tx, scheduleId, cancellationToken).ConfigureAwait(false), cancellationToken)
+            .ConfigureAwait(false);
+        return cancelled;
+    }
+
+    /// <summary>The message as the send pipeline finishes it, caught before it would be dispatched.</summary>
+    internal async Task<OutgoingMessage> BuildAsync<T>(string destination, T message, SendOptions? options, CancellationToken cancellationToken)
+        where T : notnull
+    {
+        var capture = new CapturingDispatcher();
+        await runtime.SendPipeline.InvokeAsync(new SendContext(message, typeof(T), destination, options, null, capture, cancellationToken)).ConfigureAwait(false);
+        return capture.Message ?? throw new InvalidOperationException("The send pipeline produced no message to schedule.");
+    }
+
+    private async Task InTransactionAsync(Func<StoreTransaction, Task> work, CancellationToken cancellationToken)
+    {
+        if (StoreTransaction.Current is { } ambient)
+        {
+            await work(ambient).ConfigureAwait(false);
+            return;
+        }
+
+        var transaction = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            await work(transaction).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>Wakes the schedule relay when this process schedules something, which may be due before it would look again.</summary>
+internal sealed class ScheduleWake
+{
+    private readonly WakeSignal _signal = new();
+
+    public Task Ticket => _signal.Ticket;
+
+    public void Set() => _signal.Set();
+}

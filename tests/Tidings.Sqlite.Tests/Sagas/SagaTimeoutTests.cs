@@ -1,0 +1,165 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Tidings.Sqlite.Tests.Support;
+using Tidings.Stores;
+using Tidings.Transport;
+using Tidings.Transport.Contracts;
+
+namespace Tidings.Sqlite.Tests.Sagas;
+
+[MessageName("test.brew.started")]
+public sealed record BrewStarted(string Cup);
+
+[MessageName("test.brew.restarted")]
+public sealed record BrewRestarted(string Cup);
+
+[MessageName("test.brew.done")]
+public sealed record BrewDone(string Cup);
+
+[MessageName("test.brew.late")]
+public sealed record BrewLate(string Cup);
+
+[MessageName("test.brew.finished")]
+public sealed record BrewFinished(string Cup, string How);
+
+public sealed class BrewState
+{
+    public int Restarts { get; set; }
+}
+
+/// <summary>A drink that must be ready within two minutes of its start (or of its last restart), or it is overdue.</summary>
+public sealed class BrewSaga : Saga<BrewState>
+{
+    public static readonly TimeSpan Deadline = TimeSpan.FromMinutes(2);
+
+    public BrewSaga()
+    {
+        StartedBy<BrewStarted>(m => m.Cup, (m, saga) =>
+        {
+            saga.RequestTimeout("drink-late", Deadline, new BrewLate(m.Cup));
+            return Task.CompletedTask;
+        });
+        Handles<BrewRestarted>(m => m.Cup, (m, saga) =>
+        {
+            saga.State.Restarts++;
+            saga.RequestTimeout("drink-late", Deadline, new BrewLate(m.Cup));
+            return Task.CompletedTask;
+        });
+        Handles<BrewDone>(m => m.Cup, async (m, saga) =>
+        {
+            await saga.PublishAsync(new BrewFinished(m.Cup, "ready"));
+            saga.Complete();
+        });
+        OnTimeout<BrewLate>(async (m, saga) =>
+        {
+            await saga.PublishAsync(new BrewFinished(m.Cup, $"overdue after {saga.State.Restarts} restarts"));
+            saga.Complete();
+        });
+    }
+}
+
+/// <summary>
+/// Saga timeouts, with the service's clock driven by the test: durable in the service's database, fired once when due
+/// and not before, replaced when asked for again, gone when cancelled or when the instance completes. "Not before" is
+/// read from the store (how long until the next is due), never by waiting to see that nothing happens.
+/// </summary>
+public sealed class SagaTimeoutTests : IAsyncDisposable
+{
+    private readonly FakeClockService _service = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private FakeTimeProvider Time => _service.Time;
+
+    public ValueTask DisposeAsync() => _service.DisposeAsync();
+
+    [Fact]
+    public async Task A_timeout_fires_once_when_due_and_not_before()
+    {
+        await using var finished = await StartAsync();
+        await _service.SendAsync("brewer", "test.brew.started", new BrewStarted("ada"));
+        await WaitForScheduledAsync(1);
+
+        Time.Advance(BrewSaga.Deadline - TimeSpan.FromSeconds(1));
+        Assert.Equal(TimeSpan.FromSeconds(1), await NextDueInAsync());
+
+        Time.Advance(TimeSpan.FromSeconds(1));
+        var done = Assert.Single(await finished.DrainAsync(1, TimeSpan.FromSeconds(15)));
+        Assert.Equal(new BrewFinished("ada", "overdue after 0 restarts"), FakeClockService.Read<BrewFinished>(done));
+        await Effects.WaitForAsync(() => _service.Count("tidings_schedules") == 0 && _service.Count("tidings_sagas") == 0, TimeSpan.FromSeconds(15),
+            () => "the timeout or the instance is still stored");
+    }
+
+    [Fact]
+    public async Task A_timeout_cancelled_by_the_awaited_message_never_fires()
+    {
+        await using var finished = await StartAsync();
+        await _service.SendAsync("brewer", "test.brew.started", new BrewStarted("bo"));
+        await WaitForScheduledAsync(1);
+
+        await _service.SendAsync("brewer", "test.brew.done", new BrewDone("bo"));
+        Assert.Equal(new BrewFinished("bo", "ready"), FakeClockService.Read<BrewFinished>(Assert.Single(await finished.DrainAsync(1, TimeSpan.FromSeconds(15)))));
+
+        // Completed in the same transaction that removed its timeout: nothing is left that could fire.
+        Assert.Equal(0, _service.Count("tidings_schedules"));
+        Assert.Null(await NextDueInAsync());
+    }
+
+    [Fact]
+    public async Task A_timeout_asked_for_again_replaces_the_earlier_one()
+    {
+        await using var finished = await StartAsync();
+        await _service.SendAsync("brewer", "test.brew.started", new BrewStarted("cy"));
+        await WaitForScheduledAsync(1);
+
+        Time.Advance(TimeSpan.FromMinutes(1));
+        await _service.SendAsync("brewer", "test.brew.restarted", new BrewRestarted("cy"));
+        await Effects.WaitForAsync(() => _service.Count("tidings_sagas WHERE data LIKE '%\"restarts\":1%'") == 1, TimeSpan.FromSeconds(15),
+            () => "the restart was not handled");
+
+        Assert.Equal(1, _service.Count("tidings_schedules"));
+        Assert.Equal(BrewSaga.Deadline, await NextDueInAsync());
+
+        Time.Advance(BrewSaga.Deadline);
+        Assert.Equal(new BrewFinished("cy", "overdue after 1 restarts"), FakeClockService.Read<BrewFinished>(Assert.Single(await finished.DrainAsync(1, TimeSpan.FromSeconds(15)))));
+        Assert.Equal(0, _service.Count("tidings_schedules"));
+    }
+
+    [Fact]
+    public async Task A_timeout_that_comes_after_its_instance_is_over_changes_nothing()
+    {
+        await using var finished = await StartAsync();
+
+        // A timeout of an instance that no longer exists (it completed, its timeout was already on its way).
+        var late = _service.Envelope("test.brew.late", new BrewLate("dee"));
+        late.Headers[TidingsHeaders.SagaName] = "brew";
+        late.Headers[TidingsHeaders.SagaCorrelationId] = "dee";
+        late.Headers[TidingsHeaders.SagaInstanceId] = Guid.CreateVersion7().ToString();
+        late.Headers[TidingsHeaders.SagaTimeout] = "drink-late";
+        late.Headers[TidingsHeaders.ScheduleId] = Guid.CreateVersion7().ToString();
+        await _service.SendAsync("brewer", late);
+
+        // Handled (its inbox entry committed), and quietly: no instance came back to life, nothing was dead-lettered.
+        await Effects.WaitForAsync(() => _service.Count("tidings_inbox") == 1, TimeSpan.FromSeconds(15), () => "the late timeout was not handled");
+        Assert.Equal(0, _service.Count("tidings_sagas"));
+        Assert.Equal(0, _service.Count("tidings_schedules"));
+    }
+
+    private async Task<IMessageReceiver> StartAsync()
+    {
+        await _service.StartAsync(t => t
+            .AddMessage<BrewFinished>()
+            .AddEndpoint("brewer", e =>
+            {
+                e.Saga<BrewSaga>("brew");
+                e.DeliveryMode = DeliveryMode.EffectivelyOnce;
+                e.Concurrency = 1;
+            }));
+        return await _service.ListenAsync("finished", "test.brew.finished");
+    }
+
+    private Task WaitForScheduledAsync(int count) =>
+        Effects.WaitForAsync(() => _service.Count("tidings_schedules") == count, TimeSpan.FromSeconds(15), () => $"{_service.Count("tidings_schedules")} timeouts scheduled, not {count}");
+
+    private Task<TimeSpan?> NextDueInAsync() => _service.Services.GetRequiredService<IScheduleStore>().NextDueInAsync(Ct);
+}
