@@ -83,6 +83,20 @@ public abstract class SagaContract<TFixture> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_follow_up_that_comes_before_its_starter_is_retried_until_the_instance_exists()
+    {
+        await using var announced = await ListenAsync();
+        await StartCounterAsync(concurrency: 4, prefetch: 1);
+
+        // Paid before it was ordered (the starter in flight elsewhere, or behind it): no instance yet, so it waits its turn.
+        await SendAsync(Message("payment-accepted", new CupPaid("gus", 275)));
+        await SendAsync(Message("order-placed", new CupOrdered("gus", "cappuccino")), Message("drink-ready", new CupReady("gus")));
+
+        var completed = Completed(Assert.Single(await announced.DrainAsync(1, Patience)));
+        Assert.Equal(("gus", "cappuccino", 275), (completed.Cup, completed.Drink, completed.Cents));
+    }
+
+    [Fact]
     public async Task A_message_for_no_instance_is_dead_lettered_with_its_reason_and_leaves_no_inbox_entry()
     {
         await using var announced = await ListenAsync();
@@ -181,7 +195,7 @@ public abstract class SagaContract<TFixture> : IAsyncLifetime
             {
                 e.Saga<CupSaga>(SagaName, s => s.KeepCompleted = keepCompleted);
                 e.DeliveryMode = DeliveryMode.EffectivelyOnce;
-                e.Retries = new RetryPolicy { ImmediateRetries = 5, DelayedRedeliveries = 3 };
+                e.Retries = new RetryPolicy { ImmediateRetries = 5, DelayedRedeliveries = 3, BaseDelay = TimeSpan.FromMilliseconds(100) };
                 e.Concurrency = concurrency;
                 e.Prefetch = prefetch;
             });

@@ -282,6 +282,20 @@ public abstract partial class StoreContract<TFixture> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_scheduled_by_a_clock_that_runs_behind_is_not_due_early()
+    {
+        // The scheduling service's clock is five minutes behind: "in an hour" by it is an hour from now, not 55 minutes.
+        var behind = DateTimeOffset.UtcNow - TimeSpan.FromMinutes(5);
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            await Fixture.Schedules.ScheduleAsync(transaction, new ScheduledMessage(Guid.CreateVersion7(), behind.AddHours(1), ToQueue("skewed"), behind), Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        Assert.InRange((await Fixture.Schedules.NextDueInAsync(Ct))!.Value, TimeSpan.FromMinutes(59), TimeSpan.FromMinutes(60));
+    }
+
+    [Fact]
     public async Task Scheduled_messages_come_out_when_due_earliest_first_whole_and_once_until_their_claim_runs_out()
     {
         var now = DateTimeOffset.UtcNow;

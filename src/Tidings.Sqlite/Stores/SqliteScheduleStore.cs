@@ -22,8 +22,10 @@ public sealed class SqliteScheduleStore(SqliteStore store, TimeProvider? timePro
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
             """);
         var message = scheduled.Message;
+        // The span the scheduler asked for, on the store's clock (the one every reader of this file compares with).
+        var dueAt = scheduled.ScheduledAt is { } at ? _time.GetUtcNow() + (scheduled.DueAt - at) : scheduled.DueAt;
         insert.Bind(1, scheduled.Id)
-            .Bind(2, scheduled.DueAt.ToUnixTimeMilliseconds())
+            .Bind(2, dueAt.ToUnixTimeMilliseconds())
             .Bind(3, (int)message.Destination.Kind)
             .Bind(4, message.Destination.Name)
             .Bind(5, message.DeliverAt?.ToUnixTimeMilliseconds())

@@ -25,6 +25,7 @@ public static class TidingsServiceCollectionExtensions
         }
 
         var options = builder.Options;
+        RefuseSharedSagaNames(options);
         foreach (var endpoint in options.Endpoints)
         {
             endpoint.Validate();
@@ -73,5 +74,22 @@ public static class TidingsServiceCollectionExtensions
 
         services.AddSingleton<IHostedService, TidingsHostedService>();
         return services;
+    }
+
+    /// <summary>
+    /// A saga's name keys its instances in the service's one database: two endpoints' sagas under one name would read
+    /// and overwrite each other's instances.
+    /// </summary>
+    private static void RefuseSharedSagaNames(TidingsOptions options)
+    {
+        var shared = options.Endpoints
+            .SelectMany(e => e.Sagas.Select(s => (Endpoint: e.Name, s.Name)))
+            .GroupBy(s => s.Name)
+            .FirstOrDefault(g => g.Count() > 1);
+        if (shared is not null)
+        {
+            throw new InvalidOperationException(
+                $"Saga name '{shared.Key}' is used on endpoints {string.Join(" and ", shared.Select(s => $"'{s.Endpoint}'"))}: it keys the stored instances, so each saga needs a name of its own.");
+        }
     }
 }

@@ -43,12 +43,20 @@ public abstract class Saga<TState> : Saga
 
     /// <summary>
     /// <typeparamref name="TMessage"/> is handled by an existing instance. One for an instance that does not exist (or
-    /// no longer) is dead-lettered with the reason <c>saga-not-found</c> unless <paramref name="whenMissing"/> says otherwise:
-    /// it is never dropped silently by default.
+    /// no longer) is retried like a failure (its starter may be in flight on another worker) and then dead-lettered with
+    /// the reason <c>saga-not-found</c>, unless <paramref name="whenMissing"/> says otherwise: it is never dropped
+    /// silently by default.
     /// </summary>
     protected void Handles<TMessage>(Func<TMessage, string> correlate, Func<TMessage, SagaContext<TState>, Task> handle, SagaMissing whenMissing = SagaMissing.DeadLetter)
-        where TMessage : notnull =>
+        where TMessage : notnull
+    {
+        if (whenMissing == SagaMissing.Custom)
+        {
+            throw new ArgumentException("SagaMissing.Custom needs its handler: pass the handler for a missing instance instead.", nameof(whenMissing));
+        }
+
         Add(new SagaBinding<TState, TMessage>(correlate, handle, starts: false, whenMissing, null));
+    }
 
     /// <summary>
     /// <typeparamref name="TMessage"/> is handled by an existing instance; for one that does not exist,
@@ -85,7 +93,10 @@ public abstract class Saga<TState> : Saga
 /// <summary>What a saga does with a message for an instance that does not exist.</summary>
 public enum SagaMissing
 {
-    /// <summary>Dead-letter it with the reason <c>saga-not-found</c> (the default: nothing is dropped silently).</summary>
+    /// <summary>
+    /// Retry it like a failure (its starter may be in flight), then dead-letter it with the reason <c>saga-not-found</c>
+    /// (the default: nothing is dropped silently).
+    /// </summary>
     DeadLetter,
 
     /// <summary>Drop it, with a log line (information level).</summary>

@@ -66,8 +66,21 @@ internal sealed partial class SagaBinding<TState, TMessage>(
         var stored = await services.Store.FindAsync(transaction, saga.Name, correlationId, cancellationToken).ConfigureAwait(false);
         var document = stored is null ? null : SagaDocument<TState>.Read(stored.Data);
 
-        // A completed instance kept for inspection is over: a starter begins a new one in its place.
+        // A completed instance kept for inspection is over, and final: no message changes it or starts another in its
+        // place (a removed one leaves no trace, and a late starter does begin a new instance).
         var live = document is { Status: SagaStatus.Active };
+        if (document is { Status: SagaStatus.Completed } && !IsTimeout)
+        {
+            if (starts)
+            {
+                LogCompletedKept(services.Logger, saga.Name, correlationId, envelope.MessageName, envelope.MessageId);
+                return;
+            }
+
+            await MissingAsync(saga, context, handlerContext, message, correlationId, services.Logger).ConfigureAwait(false);
+            return;
+        }
+
         var now = services.Time.GetUtcNow();
         if (IsTimeout)
         {
@@ -210,7 +223,8 @@ internal sealed partial class SagaBinding<TState, TMessage>(
             case SagaMissing.Custom:
                 return onMissing!(message, handlerContext);
             default:
-                throw new DeadLetterException("saga-not-found",
+                // Its starter may be in flight on another worker, or still on its way: retried, then dead-lettered.
+                throw new SagaNotFoundException(
                     $"Saga {saga.Name} has no instance '{correlationId}' for message '{context.Envelope.MessageName}' {context.Envelope.MessageId}, " +
                     "and the message does not start one.");
         }
@@ -218,6 +232,9 @@ internal sealed partial class SagaBinding<TState, TMessage>(
 
     [LoggerMessage(LogLevel.Information, "Saga {Saga} has no instance '{CorrelationId}'; message '{MessageName}' {MessageId} ignored, as the saga asks.")]
     private static partial void LogIgnored(ILogger logger, string saga, string correlationId, string messageName, Guid messageId);
+
+    [LoggerMessage(LogLevel.Information, "Saga {Saga} '{CorrelationId}' completed and is kept: starter '{MessageName}' {MessageId} starts no new instance in its place; ignored.")]
+    private static partial void LogCompletedKept(ILogger logger, string saga, string correlationId, string messageName, Guid messageId);
 
     [LoggerMessage(LogLevel.Debug, "Saga {Saga} '{CorrelationId}': timeout '{MessageName}' {MessageId} is no longer awaited (completed, replaced or cancelled); dropped.")]
     private static partial void LogStaleTimeout(ILogger logger, string saga, string correlationId, string messageName, Guid messageId);

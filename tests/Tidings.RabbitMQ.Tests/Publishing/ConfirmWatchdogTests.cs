@@ -18,7 +18,10 @@ public sealed class ConfirmWatchdogTests
         var time = new FakeTimeProvider();
         await using var watchdog = new ConfirmWatchdog(Timeout, time);
         var confirms = new TaskCompletionSource();
-        var wait = watchdog.WaitAsync(confirms.Task).AsTask();
+
+        // The ValueTask itself: its status is the wait's own, read at once (a give-up completes it synchronously in the
+        // tick; only the continuation goes to the thread pool).
+        var wait = watchdog.WaitAsync(confirms.Task);
 
         // Its epoch ends at the first tick; the timeout runs from there.
         for (var tick = 1; tick <= 4; tick++)
@@ -28,12 +31,14 @@ public sealed class ConfirmWatchdogTests
         }
 
         time.Advance(Tick);
+        Assert.True(wait.IsCompleted);
         Assert.True(await wait);
 
-        // The confirm that comes after all touches nothing: the next waits work as usual.
-        confirms.SetResult();
+        // A wait that gave up is never reused: the next wait is pending while the late confirm of the old one comes.
         var next = new TaskCompletionSource();
         var nextWait = watchdog.WaitAsync(next.Task);
+        confirms.SetResult();
+        Assert.False(nextWait.IsCompleted, "the late confirm of a wait that gave up ended another wait");
         next.SetResult();
         Assert.False(await nextWait);
     }
@@ -65,19 +70,25 @@ public sealed class ConfirmWatchdogTests
         await using var watchdog = new ConfirmWatchdog(Timeout, time);
         for (var round = 0; round < 100; round++)
         {
-            var confirms = new TaskCompletionSource();
-            var wait = watchdog.WaitAsync(confirms.Task);
+            // Two at once, the second taken from the pool while the first is pending: each ends by its own confirm only.
+            var first = new TaskCompletionSource();
+            var second = new TaskCompletionSource();
+            var firstWait = watchdog.WaitAsync(first.Task);
+            var secondWait = watchdog.WaitAsync(second.Task);
             if (round % 2 == 0)
             {
-                confirms.SetResult();
+                first.SetResult();
             }
             else
             {
-                confirms.SetException(new InvalidOperationException("nacked"));
+                first.SetException(new InvalidOperationException("nacked"));
             }
 
             // A failed confirm is not a give-up: the publisher reports the failure itself.
-            Assert.False(await wait);
+            Assert.False(await firstWait);
+            Assert.False(secondWait.IsCompleted, $"round {round}: a confirm ended another wait");
+            second.SetResult();
+            Assert.False(await secondWait);
         }
 
         var already = watchdog.WaitAsync(Task.CompletedTask);

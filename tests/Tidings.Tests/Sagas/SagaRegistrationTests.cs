@@ -40,6 +40,15 @@ public sealed class TwiceDeclaredSaga : Saga<SagaRegistrationState>
     }
 }
 
+public sealed class CustomWithoutHandlerSaga : Saga<SagaRegistrationState>
+{
+    public CustomWithoutHandlerSaga()
+    {
+        StartedBy<SagaStarted>(m => m.Id, (_, _) => Task.CompletedTask);
+        Handles<SagaMoved>(m => m.Id, (_, _) => Task.CompletedTask, SagaMissing.Custom);
+    }
+}
+
 /// <summary>What is refused when a service starts, with a message that says what to do.</summary>
 public sealed class SagaRegistrationTests
 {
@@ -73,12 +82,34 @@ public sealed class SagaRegistrationTests
     [Fact]
     public void A_message_declared_twice_and_a_name_used_twice_are_refused()
     {
-        Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddTidings(t => t
+        var twice = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddTidings(t => t
             .UseInMemoryTransport()
-            .AddEndpoint("orders", e => e.Saga<TwiceDeclaredSaga>("order"))));
-        Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddTidings(t => t
+            .AddEndpoint("orders", e => EffectivelyOnce(e).Saga<TwiceDeclaredSaga>("order"))));
+        Assert.Contains("declares SagaStarted twice", twice.Message, StringComparison.Ordinal);
+
+        var sameEndpoint = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddTidings(t => t
             .UseInMemoryTransport()
-            .AddEndpoint("orders", e => e.Saga<StartableSaga>("order").Saga<StartableSaga>("order"))));
+            .AddEndpoint("orders", e => EffectivelyOnce(e).Saga<StartableSaga>("order").Saga<StartableSaga>("order"))));
+        Assert.Contains("has a saga named 'order' already", sameEndpoint.Message, StringComparison.Ordinal);
+
+        var twoEndpoints = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddTidings(t => t
+            .UseInMemoryTransport()
+            .AddEndpoint("orders", e => EffectivelyOnce(e).Saga<StartableSaga>("order"))
+            .AddEndpoint("returns", e => EffectivelyOnce(e).Saga<StartableSaga>("order"))));
+        Assert.Contains("Saga name 'order' is used on endpoints 'orders' and 'returns'", twoEndpoints.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_custom_missing_policy_without_its_handler_is_refused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new CustomWithoutHandlerSaga());
+        Assert.Contains("SagaMissing.Custom needs its handler", error.Message, StringComparison.Ordinal);
+    }
+
+    private static EndpointOptions EffectivelyOnce(EndpointOptions endpoint)
+    {
+        endpoint.DeliveryMode = DeliveryMode.EffectivelyOnce;
+        return endpoint;
     }
 
     [Fact]

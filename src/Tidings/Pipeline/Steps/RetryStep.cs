@@ -62,7 +62,7 @@ internal sealed partial class RetryStep(ILogger logger) : IStep<ReceiveContext>
                     return;
                 }
 
-                context.DeadLetter("handler-failed", ex);
+                context.DeadLetter(ex is IDeadLetterReason named ? named.DeadLetterReason : "handler-failed", ex);
                 LogDeadLetter(logger, ex, context.Envelope.MessageId, context.EndpointName, context.TotalAttempts());
                 return;
             }
