@@ -78,3 +78,58 @@ public sealed class CupSaga : Saga<CupState>
         }
     }
 }
+
+[MessageName("contract.saga.hotel-booked")]
+public sealed record HotelBooked(string Trip, string UndoQueue);
+
+[MessageName("contract.saga.flight-booked")]
+public sealed record FlightBooked(string Trip, string UndoQueue);
+
+[MessageName("contract.saga.car-declined")]
+public sealed record CarDeclined(string Trip);
+
+[MessageName("contract.saga.trip-ping")]
+public sealed record TripPing(string Trip, string UndoQueue);
+
+[MessageName("contract.saga.cancel-hotel")]
+public sealed record CancelHotel(string Trip);
+
+[MessageName("contract.saga.cancel-flight")]
+public sealed record CancelFlight(string Trip);
+
+[MessageName("contract.saga.trip-pong")]
+public sealed record TripPong(string Trip, int CompensationsRun);
+
+public sealed class TripState
+{
+    public int Declines { get; set; }
+}
+
+/// <summary>
+/// A trip booked step by step (hotel, then flight), each recording how to undo it; a declined car undoes what
+/// succeeded, the latest first. A ping answers on the undo queue with how many compensations have run.
+/// </summary>
+public sealed class TripSaga : Saga<TripState>
+{
+    public TripSaga()
+    {
+        StartedBy<HotelBooked>(m => m.Trip, (m, saga) =>
+        {
+            saga.AddCompensation("hotel", m.UndoQueue, new CancelHotel(m.Trip));
+            return Task.CompletedTask;
+        });
+        Handles<FlightBooked>(m => m.Trip, (m, saga) =>
+        {
+            saga.AddCompensation("flight", m.UndoQueue, new CancelFlight(m.Trip));
+            return Task.CompletedTask;
+        });
+        Handles<CarDeclined>(m => m.Trip, (_, saga) =>
+        {
+            saga.State.Declines++;
+            saga.Compensate("car declined");
+            return Task.CompletedTask;
+        });
+        Handles<TripPing>(m => m.Trip, (m, saga) =>
+            saga.SendAsync(m.UndoQueue, new TripPong(m.Trip, saga.Compensations.Count(c => c.HasRun))).AsTask());
+    }
+}

@@ -19,6 +19,7 @@ public abstract class SagaContract<TFixture> : IAsyncLifetime
     private const string SagaName = "contract-cup";
     private readonly string _counter = "counter-" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _downstream = "announced-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string _undo = "undo-" + Guid.NewGuid().ToString("N")[..8];
     private readonly List<IHost> _hosts = [];
     private ITransport? _transport;
 
@@ -45,7 +46,7 @@ public abstract class SagaContract<TFixture> : IAsyncLifetime
             await _transport.DisposeAsync();
         }
 
-        await Fixture.DeleteQueuesAsync(_counter, _downstream);
+        await Fixture.DeleteQueuesAsync(_counter, _downstream, _undo);
         await Fixture.DisposeAsync();
         GC.SuppressFinalize(this);
     }
@@ -181,6 +182,38 @@ public abstract class SagaContract<TFixture> : IAsyncLifetime
         Assert.Equal(1, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Sagas}"));
     }
 
+    [Fact]
+    public async Task A_failure_after_two_steps_compensates_both_latest_first_once_each()
+    {
+        await using var undone = await ListenAsync(_undo);
+        await StartCounterAsync();
+
+        await SendAsync(Message("hotel-booked", new HotelBooked("rome", _undo)), Message("flight-booked", new FlightBooked("rome", _undo)));
+        await SendAsync(Message("car-declined", new CarDeclined("rome")));
+
+        // Declined again (another message): what ran does not run again. The pong, sent after, shows nothing else was.
+        await SendAsync(Message("car-declined", new CarDeclined("rome")));
+        await SendAsync(Message("trip-ping", new TripPing("rome", _undo)));
+
+        var received = await undone.DrainAsync(3, Patience);
+        Assert.Equal(["contract.saga.cancel-flight", "contract.saga.cancel-hotel", "contract.saga.trip-pong"], received.Select(m => m.Envelope.MessageName));
+        Assert.Equal(new TripPong("rome", 2), JsonSerializer.Deserialize<TripPong>(received[2].Envelope.Body.Span, JsonSerializerOptions.Web));
+
+        // The stored instance shows which ran, and why.
+        var services = _hosts[0].Services;
+        await using var transaction = await services.GetRequiredService<ITransactionalStore>().BeginAsync(Ct);
+        var stored = await services.GetRequiredService<ISagaStore>().FindAsync(transaction, "contract-trip", "rome", Ct);
+        var document = JsonDocument.Parse(stored!.Data).RootElement;
+        Assert.Equal("compensated", document.GetProperty("status").GetString());
+        var compensations = document.GetProperty("compensations").EnumerateArray().ToList();
+        Assert.Equal(["hotel", "flight"], compensations.Select(c => c.GetProperty("step").GetString()));
+        Assert.All(compensations, c =>
+        {
+            Assert.Equal(JsonValueKind.String, c.GetProperty("sentAt").ValueKind);
+            Assert.Equal("car declined", c.GetProperty("reason").GetString());
+        });
+    }
+
     private async Task StartCounterAsync(int concurrency = 1, int prefetch = 32, bool keepCompleted = false)
     {
         var builder = Host.CreateApplicationBuilder();
@@ -189,11 +222,12 @@ public abstract class SagaContract<TFixture> : IAsyncLifetime
         {
             Fixture.UseTransport(t);
             Fixture.UseStore(t);
-            t.AddMessage<CupCompleted>();
+            t.AddMessage<CupCompleted>().AddMessage<CancelHotel>().AddMessage<CancelFlight>().AddMessage<TripPong>();
             t.Configure(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
             t.AddEndpoint(_counter, e =>
             {
                 e.Saga<CupSaga>(SagaName, s => s.KeepCompleted = keepCompleted);
+                e.Saga<TripSaga>("contract-trip");
                 e.DeliveryMode = DeliveryMode.EffectivelyOnce;
                 e.Retries = new RetryPolicy { ImmediateRetries = 5, DelayedRedeliveries = 3, BaseDelay = TimeSpan.FromMilliseconds(100) };
                 e.Concurrency = concurrency;
@@ -205,10 +239,12 @@ public abstract class SagaContract<TFixture> : IAsyncLifetime
         await host.StartAsync(Ct);
     }
 
-    private async Task<IMessageReceiver> ListenAsync()
+    private Task<IMessageReceiver> ListenAsync() => ListenAsync(_downstream, "contract.saga.order-completed");
+
+    private async Task<IMessageReceiver> ListenAsync(string queue, params string[] topics)
     {
-        await Transport.DeclareAsync(new QueueDeclaration(_downstream, ["contract.saga.order-completed"]), Ct);
-        return Transport.CreateReceiver(_downstream, new ReceiverSettings(TimeSpan.FromSeconds(30)));
+        await Transport.DeclareAsync(new QueueDeclaration(queue, topics), Ct);
+        return Transport.CreateReceiver(queue, new ReceiverSettings(TimeSpan.FromSeconds(30)));
     }
 
     private async Task<ReceivedMessage> DeadLetterAsync()

@@ -68,7 +68,7 @@ internal sealed partial class SagaBinding<TState, TMessage>(
 
         // A completed instance kept for inspection is over, and final: no message changes it or starts another in its
         // place (a removed one leaves no trace, and a late starter does begin a new instance).
-        var live = document is { Status: SagaStatus.Active };
+        var live = document is { Status: not SagaStatus.Completed };
         if (document is { Status: SagaStatus.Completed } && !IsTimeout)
         {
             if (starts)
@@ -113,6 +113,7 @@ internal sealed partial class SagaBinding<TState, TMessage>(
         await handle(message, sagaContext).ConfigureAwait(false);
         document.UpdatedAt = now;
         await ApplyTimeoutsAsync(saga, context, document, sagaContext, services, now).ConfigureAwait(false);
+        await ApplyCompensationsAsync(context, handlerContext, document, sagaContext, services.Send, now).ConfigureAwait(false);
 
         if (sagaContext.IsCompleted)
         {
@@ -188,6 +189,75 @@ internal sealed partial class SagaBinding<TState, TMessage>(
             await schedules.ScheduleAsync(transaction, new ScheduledMessage(scheduleId, now + timeout.Delay, outgoing, now), context.CancellationToken).ConfigureAwait(false);
             document.Timeouts[timeout.Name] = scheduleId;
             document.Record(new SagaHistoryEntry(now, "timeout-requested", envelope.MessageName, envelope.MessageId, timeout.Name));
+        }
+    }
+
+    /// <summary>
+    /// Stores the compensations the handler recorded, as finished messages; and if it compensated, stages every one not
+    /// run yet, the latest first, in the message's unit of work: they leave with the state that marks them run, once.
+    /// </summary>
+    private static async Task ApplyCompensationsAsync(
+        ReceiveContext context, IMessageContext handlerContext, SagaDocument<TState> document, SagaContext<TState> sagaContext, Pipeline<SendContext> send,
+        DateTimeOffset now)
+    {
+        var envelope = context.Envelope;
+        foreach (var recorded in sagaContext.RecordedCompensations)
+        {
+            var capture = new CapturingDispatcher();
+            await send.InvokeAsync(new SendContext(recorded.Message, recorded.MessageType, recorded.Destination, null, envelope, capture, context.CancellationToken))
+                .ConfigureAwait(false);
+            var message = capture.Message ?? throw new InvalidOperationException("The send pipeline produced no compensation message.");
+            document.Compensations.Add(new StoredCompensation
+            {
+                Step = recorded.Step,
+                DestinationKind = message.Destination.Kind,
+                Destination = message.Destination.Name,
+                MessageId = message.Envelope.MessageId,
+                MessageName = message.Envelope.MessageName,
+                ContentType = message.Envelope.ContentType,
+                Headers = message.Envelope.HasHeaders ? message.Envelope.Headers : null,
+                Body = message.Envelope.Body.ToArray(),
+                RecordedAt = now,
+            });
+            document.Record(new SagaHistoryEntry(now, "compensation-recorded", envelope.MessageName, envelope.MessageId, recorded.Step));
+        }
+
+        if (sagaContext.CompensationReason is not { } reason)
+        {
+            return;
+        }
+
+        var dispatcher = (IOutgoingDispatcher)handlerContext;
+        for (var i = document.Compensations.Count - 1; i >= 0; i--)
+        {
+            var compensation = document.Compensations[i];
+            if (compensation.SentAt is not null)
+            {
+                continue;
+            }
+
+            var outgoing = new OutgoingMessage(
+                new Destination(compensation.DestinationKind, compensation.Destination),
+                new Envelope
+                {
+                    MessageId = compensation.MessageId,
+                    MessageName = compensation.MessageName,
+                    CorrelationId = envelope.CorrelationIdToCarry ?? envelope.MessageId.ToString(),
+                    CausationId = envelope.MessageId.ToString(),
+                    SentAt = now,
+                    ContentType = compensation.ContentType,
+                    Headers = compensation.Headers is null ? null : new Dictionary<string, string>(compensation.Headers, StringComparer.Ordinal),
+                    Body = compensation.Body,
+                });
+            await dispatcher.DispatchAsync(outgoing, context.CancellationToken).ConfigureAwait(false);
+            compensation.SentAt = now;
+            compensation.Reason = reason;
+            document.Record(new SagaHistoryEntry(now, "compensated", envelope.MessageName, envelope.MessageId, compensation.Step));
+        }
+
+        if (document.Status == SagaStatus.Active)
+        {
+            document.Status = SagaStatus.Compensated;
         }
     }
 

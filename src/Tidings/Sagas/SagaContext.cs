@@ -74,6 +74,38 @@ public sealed class SagaContext<TState> : IMessageContext
         }
     }
 
+    /// <summary>
+    /// Records how to undo a step that succeeded: <paramref name="message"/> (a refund, say) is sent to
+    /// <paramref name="destination"/> if the saga later compensates. It is stored with the instance's state, as the
+    /// finished message with its id, so that it is sent exactly once, whatever is redelivered.
+    /// </summary>
+    public void AddCompensation<T>(string step, string destination, T message)
+        where T : notnull
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(step);
+        ArgumentException.ThrowIfNullOrWhiteSpace(destination);
+        ArgumentNullException.ThrowIfNull(message);
+        RecordedCompensations.Add(new RequestedCompensation(step, destination, message, typeof(T)));
+    }
+
+    /// <summary>
+    /// Undoes the steps that succeeded: when the message's unit of work commits, every recorded compensation not run
+    /// yet is sent, the latest first, each exactly once (in the same transaction as the state that marks it run). Call
+    /// it when a later step fails, is declined or times out; complete the instance when it is over.
+    /// </summary>
+    public void Compensate(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        CompensationReason = reason;
+    }
+
+    /// <summary>The compensations recorded so far (before this message's), and whether each has run.</summary>
+    public IReadOnlyList<SagaCompensation> Compensations => _document.Compensations.Select(c => c.View()).ToList();
+
+    internal List<RequestedCompensation> RecordedCompensations { get; } = [];
+
+    internal string? CompensationReason { get; private set; }
+
     /// <summary>The names of the timeouts pending for this instance (asked for, not yet fired or cancelled).</summary>
     public IReadOnlyCollection<string> PendingTimeouts => _document.Timeouts.Keys;
 
@@ -111,3 +143,6 @@ public sealed class SagaContext<TState> : IMessageContext
 
 /// <summary>A timeout a handler asked for, applied when the handler returns.</summary>
 internal sealed record RequestedTimeout(string Name, TimeSpan Delay, object Message, Type MessageType);
+
+/// <summary>A compensation a handler recorded, applied when the handler returns.</summary>
+internal sealed record RequestedCompensation(string Step, string Destination, object Message, Type MessageType);

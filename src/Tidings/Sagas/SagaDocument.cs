@@ -27,6 +27,9 @@ internal sealed class SagaDocument<TState>
     /// <summary>The timeouts asked for and not yet fired or cancelled: their names and schedule ids.</summary>
     public Dictionary<string, Guid> Timeouts { get; set; } = [];
 
+    /// <summary>The compensations recorded, in the order their steps succeeded.</summary>
+    public List<StoredCompensation> Compensations { get; set; } = [];
+
     public List<SagaHistoryEntry> History { get; set; } = [];
 
     /// <summary>History entries dropped to keep the history bounded.</summary>
@@ -55,11 +58,11 @@ internal sealed class SagaDocument<TState>
 /// <param name="At">When (the handling service's clock).</param>
 /// <param name="Kind">
 /// What: <c>started</c>, <c>handled</c>, <c>completed</c>, <c>timeout-requested</c>, <c>timeout-cancelled</c>,
-/// <c>timeout</c> (one fired and was handled).
+/// <c>timeout</c> (one fired and was handled), <c>compensation-recorded</c>, <c>compensated</c> (one compensation sent).
 /// </param>
 /// <param name="MessageName">The registered name of the message concerned.</param>
 /// <param name="MessageId">Its id (for a timeout requested or cancelled, the message being handled then).</param>
-/// <param name="Detail">The timeout's name, where it concerns one.</param>
+/// <param name="Detail">The timeout's name or the compensated step, where it concerns one.</param>
 public sealed record SagaHistoryEntry(DateTimeOffset At, string Kind, string MessageName, Guid MessageId, string? Detail = null);
 
 internal static class SagaJson
