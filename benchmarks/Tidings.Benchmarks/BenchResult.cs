@@ -43,9 +43,9 @@ internal sealed record BenchResult(
     {
         transport = Transport,
         queue_type = Options.OnRabbitMq ? Options.QueueType : null,
-        store = Options.Mode == "effectively-once" ? Options.Store : null,
+        store = Options.Mode == "effectively-once" || Workload == "saga" ? Options.Store : null,
         workload = Workload,
-        mode = Mode,
+        mode = Workload == "saga" ? "effectively-once" : Mode,
         messages = Messages,
         msgs_per_s = Math.Round(MsgsPerS, MsgsPerS < 100 ? 2 : 0),
         p50_ms = Math.Round(P50Ms, 3),

@@ -63,8 +63,10 @@ internal sealed record BenchmarkOptions
           --transport sqlite|rabbitmq|raw-rabbitmq   raw-rabbitmq: RabbitMQ.Client alone, the yardstick (default sqlite)
           --rabbitmq URI    the broker (default amqp://guest:guest@localhost:5672/)
           --queue-type quorum|classic   RabbitMQ queue type (default quorum)
-          --workload throughput|latency|request-reply|slow-handler|all      default throughput
+          --workload throughput|latency|request-reply|slow-handler|saga|all      default throughput
                             slow-handler: handlers that work --handler-ms before they write; msgs/s shows how many run at once
+                            saga: three-step sagas (start, two replies from another endpoint, complete), --in-flight at once
+                            (default 100) or started at --rate when given; msgs/s is sagas per second (default 5000 sagas)
           --handler-ms N    how long each handler works (Task.Delay) before its write (default 0; slow-handler: 200)
           --round-trips N   request-reply: sequential round trips (default 2000)
           --store sqlite|postgres   effectively-once: the consumer's database (default sqlite)

@@ -27,7 +27,8 @@ foreach (var workload in workloads)
         "latency" => await Workloads.LatencyAsync(options),
         "request-reply" => await Workloads.RequestReplyAsync(options),
         "slow-handler" => await Workloads.SlowHandlerAsync(options.ForSlowHandler()),
-        _ => throw new ArgumentException($"Unknown workload '{workload}': throughput, latency, request-reply, slow-handler or all."),
+        "saga" => await SagaWorkload.RunAsync(options),
+        _ => throw new ArgumentException($"Unknown workload '{workload}': throughput, latency, request-reply, slow-handler, saga or all."),
     };
     Console.WriteLine(result.ToJson());
 }
