@@ -4,8 +4,10 @@ using Tidings.Stores;
 namespace Tidings.Sqlite;
 
 /// <summary>
-/// Saga state as rows of the service's own SQLite database. Units of work hold SQLite's one write lock from their
-/// start, so two messages for one instance take turns; the version still guards changes made without reading first.
+/// Saga state as rows of the service's own SQLite database. A write first takes the transaction's turn to write
+/// (<see cref="StoreTransaction.PrepareToWriteAsync"/>): in a deferred transaction it waits for the process's gate,
+/// asynchronously, rather than in SQLite's busy handler, which sleeps. A transaction that read an instance another
+/// changed meanwhile cannot write (SQLITE_BUSY_SNAPSHOT) and starts over; the version guards the rest.
 /// </summary>
 public sealed class SqliteSagaStore(TimeProvider? timeProvider = null) : ISagaStore
 {
@@ -20,8 +22,10 @@ public sealed class SqliteSagaStore(TimeProvider? timeProvider = null) : ISagaSt
     }
 
     /// <inheritdoc />
-    public Task<SagaState> InsertAsync(StoreTransaction transaction, string sagaName, string correlationId, string data, CancellationToken cancellationToken = default)
+    public async Task<SagaState> InsertAsync(StoreTransaction transaction, string sagaName, string correlationId, string data, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(transaction);
+        await transaction.PrepareToWriteAsync(cancellationToken).ConfigureAwait(false);
         using var command = Command(transaction,
             "INSERT OR IGNORE INTO tidings_sagas (saga_name, correlation_id, data, version, updated_at) VALUES ($saga, $correlation, $data, 1, $now)",
             sagaName, correlationId);
@@ -32,13 +36,15 @@ public sealed class SqliteSagaStore(TimeProvider? timeProvider = null) : ISagaSt
             throw SagaConcurrencyException.For(sagaName, correlationId, "was started already");
         }
 
-        return Task.FromResult(new SagaState(sagaName, correlationId, data, 1));
+        return new SagaState(sagaName, correlationId, data, 1);
     }
 
     /// <inheritdoc />
-    public Task<SagaState> UpdateAsync(StoreTransaction transaction, SagaState current, string data, CancellationToken cancellationToken = default)
+    public async Task<SagaState> UpdateAsync(StoreTransaction transaction, SagaState current, string data, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(current);
+        await transaction.PrepareToWriteAsync(cancellationToken).ConfigureAwait(false);
         using var command = Command(transaction,
             "UPDATE tidings_sagas SET data = $data, version = version + 1, updated_at = $now WHERE saga_name = $saga AND correlation_id = $correlation AND version = $version",
             current.SagaName, current.CorrelationId);
@@ -50,13 +56,15 @@ public sealed class SqliteSagaStore(TimeProvider? timeProvider = null) : ISagaSt
             throw SagaConcurrencyException.For(current.SagaName, current.CorrelationId, "was changed or removed");
         }
 
-        return Task.FromResult(current with { Data = data, Version = current.Version + 1 });
+        return current with { Data = data, Version = current.Version + 1 };
     }
 
     /// <inheritdoc />
-    public Task DeleteAsync(StoreTransaction transaction, SagaState current, CancellationToken cancellationToken = default)
+    public async Task DeleteAsync(StoreTransaction transaction, SagaState current, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(current);
+        await transaction.PrepareToWriteAsync(cancellationToken).ConfigureAwait(false);
         using var command = Command(transaction,
             "DELETE FROM tidings_sagas WHERE saga_name = $saga AND correlation_id = $correlation AND version = $version",
             current.SagaName, current.CorrelationId);
@@ -66,7 +74,7 @@ public sealed class SqliteSagaStore(TimeProvider? timeProvider = null) : ISagaSt
             throw SagaConcurrencyException.For(current.SagaName, current.CorrelationId, "was changed or removed");
         }
 
-        return Task.CompletedTask;
+        return;
     }
 
     private static SqliteCommand Command(StoreTransaction transaction, string sql, string sagaName, string correlationId)

@@ -13,10 +13,11 @@ public sealed class SqliteScheduleStore(SqliteStore store, TimeProvider? timePro
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
     /// <inheritdoc />
-    public Task ScheduleAsync(StoreTransaction transaction, ScheduledMessage scheduled, CancellationToken cancellationToken = default)
+    public async Task ScheduleAsync(StoreTransaction transaction, ScheduledMessage scheduled, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(scheduled);
+        await transaction.PrepareToWriteAsync(cancellationToken).ConfigureAwait(false);
         using var insert = new RawStatement((SqliteConnection)transaction.Connection, $"""
             INSERT INTO tidings_schedules (id, due_at, {OutgoingColumns.Names})
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
@@ -31,16 +32,16 @@ public sealed class SqliteScheduleStore(SqliteStore store, TimeProvider? timePro
             .Bind(5, message.DeliverAt?.ToUnixTimeMilliseconds())
             .BindEnvelope(6, message.Envelope)
             .Execute();
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
-    public Task<bool> CancelAsync(StoreTransaction transaction, Guid scheduleId, CancellationToken cancellationToken = default)
+    public async Task<bool> CancelAsync(StoreTransaction transaction, Guid scheduleId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
+        await transaction.PrepareToWriteAsync(cancellationToken).ConfigureAwait(false);
         using var command = (SqliteCommand)transaction.CreateCommand("DELETE FROM tidings_schedules WHERE id = $id");
         command.Parameters.AddWithValue("$id", scheduleId.ToString());
-        return Task.FromResult(command.ExecuteNonQuery() == 1);
+        return command.ExecuteNonQuery() == 1;
     }
 
     /// <inheritdoc />
