@@ -7,6 +7,7 @@
 //   commit-loop      --bus B --db D            (commits a business row and an outbox message per transaction, until killed)
 //   relay            --bus B --db D            (a restarted service: its outbox relay runs)
 //   request          --bus B --to Q [--temporary-expiry-ms N]   (makes a request no one answers, so its reply queue exists; prints "ready")
+//   deadline         --bus B --db D            (an effectively-once endpoint "deadlines" with DeadlineSaga: its timeouts write the effects)
 // A running role stops gracefully when its standard input closes.
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -57,6 +58,16 @@ builder.Services.AddTidings(t =>
         t.Configure(o => o.OutboxPollInterval = TimeSpan.FromMilliseconds(100));
     }
 
+    if (role == "deadline")
+    {
+        t.AddEndpoint("deadlines", e =>
+        {
+            e.Saga<DeadlineSaga>("deadline");
+            e.DeliveryMode = DeliveryMode.EffectivelyOnce;
+        });
+        t.Configure(o => o.SchedulePollInterval = TimeSpan.FromMilliseconds(100));
+    }
+
     if (role == "consume")
     {
         t.AddEndpoint("work", e =>
@@ -92,6 +103,11 @@ switch (role)
         break;
 
     case "relay":
+        await RunUntilStdinClosesAsync(host);
+        break;
+
+    case "deadline":
+        Effects.Create(host.Services.GetRequiredService<SqliteStore>());
         await RunUntilStdinClosesAsync(host);
         break;
 
