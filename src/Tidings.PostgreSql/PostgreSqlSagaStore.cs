@@ -72,6 +72,38 @@ public sealed class PostgreSqlSagaStore(PostgreSqlStore store) : ISagaStore
         }
     }
 
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<SagaState>> ListAsync(string sagaName, SagaQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sagaName);
+        ArgumentNullException.ThrowIfNull(query);
+        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var command = new NpgsqlCommand($"""
+            SELECT correlation_id, data::text, version FROM {store.QuotedSchema}.sagas
+            WHERE saga_name = $1
+              AND ($2::text IS NULL OR data->>'status' = $2)
+              AND ($3::text IS NULL OR correlation_id > $3)
+              AND ($4::text IS NULL OR correlation_id = $4)
+            ORDER BY correlation_id LIMIT $5
+            """, connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sagaName });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Status ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.After ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.CorrelationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Math.Max(1, query.Limit) });
+        var instances = new List<SagaState>();
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            instances.Add(new SagaState(sagaName, reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        }
+
+        return instances;
+    }
+
     private static NpgsqlCommand Command(StoreTransaction transaction, string sql, string sagaName, string correlationId)
     {
         ArgumentNullException.ThrowIfNull(transaction);

@@ -33,7 +33,7 @@ public static class TidingsBuilderSqliteExtensions
 
         // First of the host's services to start: a database that cannot be created stops the start with one clear error.
         builder.Services.AddSingleton<IHostedService>(sp => new SqliteStoreStartup(sp.GetRequiredService<SqliteStore>()));
-        builder.Services.Replace(ServiceDescriptor.Singleton<ISagaStore>(sp => new SqliteSagaStore(sp.GetService<TimeProvider>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton<ISagaStore>(sp => new SqliteSagaStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<IScheduleStore>(sp => new SqliteScheduleStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>())));
         return builder.UseStore(
             sp => sp.GetRequiredService<SqliteStore>(),

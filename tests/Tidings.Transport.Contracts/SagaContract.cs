@@ -214,6 +214,36 @@ public abstract class SagaContract<TFixture> : IAsyncLifetime
         });
     }
 
+    [Fact]
+    public async Task Instances_are_listed_by_status_a_page_at_a_time_and_read_with_their_history()
+    {
+        await using var announced = await ListenAsync();
+        await StartCounterAsync(keepCompleted: true);
+        var inspector = _hosts[0].Services.GetRequiredService<ISagaInspector>();
+
+        await SendAsync(Message("order-placed", new CupOrdered("hal", "americano")), Message("payment-accepted", new CupPaid("hal", 300)), Message("drink-ready", new CupReady("hal")));
+        await SendAsync(Message("order-placed", new CupOrdered("ivy", "tea")), Message("drink-ready", new CupReady("jo")));
+        Assert.Equal("hal", Completed(Assert.Single(await announced.DrainAsync(1, Patience))).Cup);
+        await Effects.WaitForAsync(async () => (await inspector.ListAsync(SagaName, SagaStatus.Active, cancellationToken: Ct)).Instances.Count == 2, Patience,
+            () => "the active instances were not stored");
+
+        Assert.Equal(["ivy", "jo"], (await inspector.ListAsync(SagaName, SagaStatus.Active, cancellationToken: Ct)).Instances.Select(i => i.CorrelationId));
+        Assert.Equal(["hal"], (await inspector.ListAsync(SagaName, SagaStatus.Completed, cancellationToken: Ct)).Instances.Select(i => i.CorrelationId));
+        var first = await inspector.ListAsync(SagaName, limit: 2, cancellationToken: Ct);
+        Assert.Equal(["hal", "ivy"], first.Instances.Select(i => i.CorrelationId));
+        var second = await inspector.ListAsync(SagaName, after: first.Next, limit: 2, cancellationToken: Ct);
+        Assert.Equal(["jo"], second.Instances.Select(i => i.CorrelationId));
+        Assert.Null(second.Next);
+
+        var hal = (await inspector.GetAsync(SagaName, "hal", Ct))!;
+        Assert.Equal(SagaStatus.Completed, hal.Summary.Status);
+        Assert.Equal("americano", hal.State.GetProperty("drink").GetString());
+        Assert.Equal(["started", "handled", "handled", "completed"], hal.History.Select(h => h.Kind));
+        Assert.Equal(["contract.saga.order-placed", "contract.saga.payment-accepted", "contract.saga.drink-ready", "contract.saga.drink-ready"],
+            hal.History.Select(h => h.MessageName));
+        Assert.Null(await inspector.GetAsync(SagaName, "nobody", Ct));
+    }
+
     private async Task StartCounterAsync(int concurrency = 1, int prefetch = 32, bool keepCompleted = false)
     {
         var builder = Host.CreateApplicationBuilder();

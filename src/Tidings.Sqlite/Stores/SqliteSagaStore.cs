@@ -9,7 +9,7 @@ namespace Tidings.Sqlite;
 /// asynchronously, rather than in SQLite's busy handler, which sleeps. A transaction that read an instance another
 /// changed meanwhile cannot write (SQLITE_BUSY_SNAPSHOT) and starts over; the version guards the rest.
 /// </summary>
-public sealed class SqliteSagaStore(TimeProvider? timeProvider = null) : ISagaStore
+public sealed class SqliteSagaStore(SqliteStore store, TimeProvider? timeProvider = null) : ISagaStore
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
@@ -75,6 +75,36 @@ public sealed class SqliteSagaStore(TimeProvider? timeProvider = null) : ISagaSt
         }
 
         return;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<SagaState>> ListAsync(string sagaName, SagaQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sagaName);
+        ArgumentNullException.ThrowIfNull(query);
+        using var connection = store.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT correlation_id, data, version FROM tidings_sagas
+            WHERE saga_name = $saga
+              AND ($status IS NULL OR json_extract(data, '$.status') = $status)
+              AND ($after IS NULL OR correlation_id > $after)
+              AND ($correlation IS NULL OR correlation_id = $correlation)
+            ORDER BY correlation_id LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$saga", sagaName);
+        command.Parameters.AddWithValue("$status", (object?)query.Status ?? DBNull.Value);
+        command.Parameters.AddWithValue("$after", (object?)query.After ?? DBNull.Value);
+        command.Parameters.AddWithValue("$correlation", (object?)query.CorrelationId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$limit", Math.Max(1, query.Limit));
+        var instances = new List<SagaState>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            instances.Add(new SagaState(sagaName, reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        }
+
+        return Task.FromResult<IReadOnlyList<SagaState>>(instances);
     }
 
     private static SqliteCommand Command(StoreTransaction transaction, string sql, string sagaName, string correlationId)

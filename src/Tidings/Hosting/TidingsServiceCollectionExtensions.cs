@@ -63,6 +63,8 @@ public static class TidingsServiceCollectionExtensions
             services.AddSingleton<IHostedService, OutboxRelay>();
             services.AddSingleton<IHostedService, InboxCleanup>();
             services.AddSingleton<ScheduleWake>();
+            services.AddSingleton<ISagaInspector>(sp => new SagaInspector(sp.GetService<ISagaStore>() ??
+                throw new InvalidOperationException("The store keeps no saga state: use a store that does (UseSqliteStore, UsePostgreSqlStore).")));
             services.AddSingleton<IMessageScheduler>(sp => new MessageScheduler(sp.GetRequiredService<BusRuntime>(), sp.GetRequiredService<ITransactionalStore>(),
                 sp.GetService<IScheduleStore>() ?? throw new InvalidOperationException("The store keeps no scheduled messages: use a store that does (UseSqliteStore, UsePostgreSqlStore)."),
                 sp.GetRequiredService<ScheduleWake>(), sp.GetRequiredService<TimeProvider>()));

@@ -26,7 +26,21 @@ public interface ISagaStore
 
     /// <summary>Removes a finished instance, with the same check as <see cref="UpdateAsync"/>.</summary>
     Task DeleteAsync(StoreTransaction transaction, SagaState current, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// For inspection, outside any unit of work and without locks: instances of <paramref name="sagaName"/> in the order
+    /// of their correlation ids, after <see cref="SagaQuery.After"/>, at most <see cref="SagaQuery.Limit"/>; with
+    /// <see cref="SagaQuery.Status"/>, only those whose data's <c>status</c> property has that value.
+    /// </summary>
+    Task<IReadOnlyList<SagaState>> ListAsync(string sagaName, SagaQuery query, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Which instances <see cref="ISagaStore.ListAsync"/> returns.</summary>
+/// <param name="Status">Only instances whose data's <c>status</c> has this value (as Tidings writes it, e.g. <c>active</c>); null for all.</param>
+/// <param name="After">Only correlation ids after this one (the last of the previous page); null from the start.</param>
+/// <param name="Limit">At most this many.</param>
+/// <param name="CorrelationId">Only this instance.</param>
+public sealed record SagaQuery(string? Status = null, string? After = null, int Limit = 50, string? CorrelationId = null);
 
 /// <summary>One saga instance as stored: its state (JSON) and the version that guards concurrent changes.</summary>
 public sealed record SagaState(string SagaName, string CorrelationId, string Data, long Version);

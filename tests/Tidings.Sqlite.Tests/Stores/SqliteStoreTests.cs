@@ -15,7 +15,7 @@ public sealed class SqliteStoreFixture : IStoreFixture
         Store = store;
         Outbox = new SqliteOutboxStore(store);
         Inbox = new SqliteInboxStore(store);
-        Sagas = new SqliteSagaStore();
+        Sagas = new SqliteSagaStore(store);
         Schedules = new SqliteScheduleStore(store);
     }
 
