@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Tidings.Sqlite.Tests.Support;
 using Tidings.Transport;
+using Tidings.Transport.InMemory;
 using Tidings.Transport.Contracts;
 
 namespace Tidings.Sqlite.Tests.Stores;
@@ -51,3 +52,26 @@ public sealed class SqliteEffectivelyOnceFixture : IEffectivelyOnceFixture
 public sealed class SqliteEffectivelyOnceContract : EffectivelyOnceContract<SqliteEffectivelyOnceFixture>;
 
 public sealed class SqliteSagaContract : SagaContract<SqliteEffectivelyOnceFixture>;
+
+/// <summary>The in-memory transport, with the service's state in SQLite: what the in-memory bus promises sagas.</summary>
+public sealed class InMemoryBusFixture : IEffectivelyOnceFixture
+{
+    private readonly InMemoryTransport _bus = new();
+    private readonly SqliteEffectivelyOnceFixture _store = new();
+
+    public (string Outbox, string Inbox, string Sagas) Tables => _store.Tables;
+
+    public ITransport Connect() => _bus;
+
+    public void UseTransport(TidingsBuilder tidings) => tidings.UseInMemoryTransport(_bus);
+
+    public void UseStore(TidingsBuilder tidings) => _store.UseStore(tidings);
+
+    public Task<long> ScalarAsync(string sql) => _store.ScalarAsync(sql);
+
+    public Task DeleteQueuesAsync(params string[] queues) => Task.CompletedTask;
+
+    public ValueTask DisposeAsync() => _store.DisposeAsync();
+}
+
+public sealed class InMemoryBusSagaContract : SagaContract<InMemoryBusFixture>;
