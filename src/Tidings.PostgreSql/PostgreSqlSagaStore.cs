@@ -104,6 +104,20 @@ public sealed class PostgreSqlSagaStore(PostgreSqlStore store) : ISagaStore
         return instances;
     }
 
+    /// <inheritdoc />
+    public async Task<int> PurgeCompletedAsync(string sagaName, TimeSpan age, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sagaName);
+        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var command = new NpgsqlCommand(
+            $"DELETE FROM {store.QuotedSchema}.sagas WHERE saga_name = $1 AND data->>'status' = 'completed' AND updated_at < now() - $2", connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sagaName });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = age });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private static NpgsqlCommand Command(StoreTransaction transaction, string sql, string sagaName, string correlationId)
     {
         ArgumentNullException.ThrowIfNull(transaction);

@@ -244,7 +244,22 @@ public abstract class SagaContract<TFixture> : IAsyncLifetime
         Assert.Null(await inspector.GetAsync(SagaName, "nobody", Ct));
     }
 
-    private async Task StartCounterAsync(int concurrency = 1, int prefetch = 32, bool keepCompleted = false)
+    [Fact]
+    public async Task Kept_completed_instances_are_removed_after_their_retention_and_active_ones_stay()
+    {
+        await using var announced = await ListenAsync();
+        await StartCounterAsync(keepCompleted: true, retention: TimeSpan.FromMilliseconds(300));
+
+        await SendAsync(Message("order-placed", new CupOrdered("lee", "mocha")));
+        await SendAsync(Message("order-placed", new CupOrdered("kim", "latte")), Message("payment-accepted", new CupPaid("kim", 1)), Message("drink-ready", new CupReady("kim")));
+        Assert.Equal("kim", Completed(Assert.Single(await announced.DrainAsync(1, Patience))).Cup);
+
+        await Effects.WaitForAsync(async () => await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Sagas} WHERE correlation_id = 'kim'") == 0, Patience,
+            () => "the completed instance outlived its retention");
+        Assert.Equal(1, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Sagas} WHERE correlation_id = 'lee'"));
+    }
+
+    private async Task StartCounterAsync(int concurrency = 1, int prefetch = 32, bool keepCompleted = false, TimeSpan? retention = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -253,10 +268,18 @@ public abstract class SagaContract<TFixture> : IAsyncLifetime
             Fixture.UseTransport(t);
             Fixture.UseStore(t);
             t.AddMessage<CupCompleted>().AddMessage<CancelHotel>().AddMessage<CancelFlight>().AddMessage<TripPong>();
-            t.Configure(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+            t.Configure(o =>
+            {
+                o.ShutdownTimeout = TimeSpan.FromSeconds(5);
+                o.InboxCleanupInterval = retention is null ? o.InboxCleanupInterval : TimeSpan.FromMilliseconds(100);
+            });
             t.AddEndpoint(_counter, e =>
             {
-                e.Saga<CupSaga>(SagaName, s => s.KeepCompleted = keepCompleted);
+                e.Saga<CupSaga>(SagaName, s =>
+                {
+                    s.KeepCompleted = keepCompleted;
+                    s.CompletedRetention = retention ?? s.CompletedRetention;
+                });
                 e.Saga<TripSaga>("contract-trip");
                 e.DeliveryMode = DeliveryMode.EffectivelyOnce;
                 e.Retries = new RetryPolicy { ImmediateRetries = 5, DelayedRedeliveries = 3, BaseDelay = TimeSpan.FromMilliseconds(100) };

@@ -107,6 +107,21 @@ public sealed class SqliteSagaStore(SqliteStore store, TimeProvider? timeProvide
         return Task.FromResult<IReadOnlyList<SagaState>>(instances);
     }
 
+    /// <inheritdoc />
+    public Task<int> PurgeCompletedAsync(string sagaName, TimeSpan age, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sagaName);
+        var before = (_time.GetUtcNow() - age).ToUnixTimeMilliseconds();
+        return store.WriteAsync(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM tidings_sagas WHERE saga_name = $saga AND json_extract(data, '$.status') = 'completed' AND updated_at < $before";
+            command.Parameters.AddWithValue("$saga", sagaName);
+            command.Parameters.AddWithValue("$before", before);
+            return command.ExecuteNonQuery();
+        }, cancellationToken);
+    }
+
     private static SqliteCommand Command(StoreTransaction transaction, string sql, string sagaName, string correlationId)
     {
         ArgumentNullException.ThrowIfNull(transaction);

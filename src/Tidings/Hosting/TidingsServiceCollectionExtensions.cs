@@ -62,6 +62,13 @@ public static class TidingsServiceCollectionExtensions
             // Registered before the endpoints' host so it stops after them and relays what their last batches staged.
             services.AddSingleton<IHostedService, OutboxRelay>();
             services.AddSingleton<IHostedService, InboxCleanup>();
+            var kept = options.Endpoints.SelectMany(e => e.Sagas).Where(s => s.Options.KeepCompleted).ToList();
+            if (kept.Count > 0)
+            {
+                services.AddSingleton<IHostedService>(sp => new SagaCleanup(sp.GetRequiredService<ISagaStore>(), kept, options,
+                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SagaCleanup>>()));
+            }
+
             services.AddSingleton<ScheduleWake>();
             services.AddSingleton<ISagaInspector>(sp => new SagaInspector(sp.GetService<ISagaStore>() ??
                 throw new InvalidOperationException("The store keeps no saga state: use a store that does (UseSqliteStore, UsePostgreSqlStore).")));

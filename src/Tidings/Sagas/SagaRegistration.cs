@@ -8,6 +8,12 @@ public sealed class SagaOptions
     /// false.
     /// </summary>
     public bool KeepCompleted { get; set; }
+
+    /// <summary>
+    /// How long a kept completed instance stays before it is removed (checked every
+    /// <see cref="TidingsOptions.InboxCleanupInterval"/>). Default 7 days.
+    /// </summary>
+    public TimeSpan CompletedRetention { get; set; } = TimeSpan.FromDays(7);
 }
 
 /// <summary>A saga on an endpoint: its registered name (the stored instances' key), its definition and options.</summary>

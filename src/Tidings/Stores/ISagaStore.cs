@@ -33,6 +33,13 @@ public interface ISagaStore
     /// <see cref="SagaQuery.Status"/>, only those whose data's <c>status</c> property has that value.
     /// </summary>
     Task<IReadOnlyList<SagaState>> ListAsync(string sagaName, SagaQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes instances of <paramref name="sagaName"/> kept as completed (their data's <c>status</c> is
+    /// <c>completed</c>) whose last change is older than <paramref name="age"/> by the store's clock, in a transaction
+    /// of its own; returns how many.
+    /// </summary>
+    Task<int> PurgeCompletedAsync(string sagaName, TimeSpan age, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Which instances <see cref="ISagaStore.ListAsync"/> returns.</summary>
