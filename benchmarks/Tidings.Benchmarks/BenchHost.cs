@@ -100,7 +100,8 @@ internal sealed class BenchHost : IAsyncDisposable
         return new BenchHost(host);
     }
 
-    private static void UseTransport(TidingsBuilder t, BenchmarkOptions options, string directory)
+    /// <summary>The run's transport: RabbitMQ of the given queue type, or the SQLite bus in <paramref name="directory"/>.</summary>
+    public static void UseTransport(TidingsBuilder t, BenchmarkOptions options, string directory)
     {
         if (options.Transport == "rabbitmq")
         {

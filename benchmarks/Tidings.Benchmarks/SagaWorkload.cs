@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tidings.PostgreSql;
-using Tidings.RabbitMQ;
 using Tidings.Sqlite;
 
 namespace Tidings.Benchmarks;
@@ -189,19 +188,7 @@ internal static class SagaWorkload
         builder.Services.AddSingleton(completions);
         builder.Services.AddTidings(t =>
         {
-            if (options.Transport == "rabbitmq")
-            {
-                t.UseRabbitMq(new RabbitMqTransportOptions
-                {
-                    ConnectionString = new Uri(options.RabbitMq),
-                    QueueType = options.QueueType == "classic" ? QueueType.Classic : QueueType.Quorum,
-                });
-            }
-            else
-            {
-                t.UseSqlite(new SqliteTransportOptions { Path = Path.Combine(directory, "bus.db"), DurableCommits = options.Durable });
-            }
-
+            BenchHost.UseTransport(t, options, directory);
             if (options.Store == "postgres")
             {
                 t.UsePostgreSqlStore(new PostgreSqlStoreOptions { ConnectionString = options.Postgres, Schema = BenchDatabase.Schema });
