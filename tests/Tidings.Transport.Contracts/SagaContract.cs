@@ -146,6 +146,22 @@ public abstract class SagaContract<TFixture> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_instances_of_the_service_starting_one_saga_at_once_make_one_instance()
+    {
+        // Two processes of one service on one database (two hosts here), each with two workers taking one message at a time.
+        const int Ticks = 24;
+        await using var announced = await ListenAsync();
+        await Transport.DeclareAsync(new QueueDeclaration(_counter, ["contract.saga.tick"]), Ct);
+        await SendAsync(Enumerable.Range(0, Ticks).Select(_ => Message("tick", new CupTick("zed", Ticks))).ToArray());
+        await Task.WhenAll(StartCounterAsync(concurrency: 2, prefetch: 1), StartCounterAsync(concurrency: 2, prefetch: 1));
+
+        var completed = Completed(Assert.Single(await announced.DrainAsync(1, Patience * 2)));
+        Assert.Equal(Ticks, completed.Ticks);
+        Assert.Equal(Ticks, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Inbox}"));
+        Assert.Equal(0, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Sagas}"));
+    }
+
+    [Fact]
     public async Task An_instance_stored_by_an_older_state_class_is_read_and_goes_on()
     {
         // Stored before CupState had Cents, Ready and Ticks, and with a property it no longer has.
