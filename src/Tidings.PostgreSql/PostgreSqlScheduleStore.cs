@@ -17,14 +17,15 @@ public sealed class PostgreSqlScheduleStore(PostgreSqlStore store) : IScheduleSt
         ArgumentNullException.ThrowIfNull(scheduled);
         var command = (NpgsqlCommand)transaction.CreateCommand($"""
             INSERT INTO {store.QuotedSchema}.schedules (id, due_at, {OutgoingColumns.Names})
-            VALUES ($1, COALESCE(now() + $14, $2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            VALUES ($1, COALESCE(clock_timestamp() + $14, $2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
             """);
         await using var commandScope = command.ConfigureAwait(false);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = scheduled.Id });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = scheduled.DueAt.ToUniversalTime() });
         OutgoingColumns.Add(command.Parameters, scheduled.Message);
 
-        // The span the scheduler asked for, kept on the database's clock: the one every instance compares with.
+        // The span the scheduler asked for, kept on the database's clock (now, not the transaction's start): the one every
+        // instance compares with.
         command.Parameters.Add(new NpgsqlParameter { Value = scheduled.ScheduledAt is { } at ? scheduled.DueAt - at : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Interval });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

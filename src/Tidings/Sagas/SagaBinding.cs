@@ -52,6 +52,12 @@ internal sealed partial class SagaBinding<TState, TMessage>(
         }
         else
         {
+            // Another saga's timeout of a type this one also takes is that saga's alone.
+            if (envelope.HasHeaders && envelope.Headers.TryGetValue(TidingsHeaders.SagaName, out var owner) && owner != saga.Name)
+            {
+                return;
+            }
+
             correlationId = correlate!(message);
         }
 
@@ -109,7 +115,7 @@ internal sealed partial class SagaBinding<TState, TMessage>(
             document!.Record(new SagaHistoryEntry(now, "handled", envelope.MessageName, envelope.MessageId));
         }
 
-        var sagaContext = new SagaContext<TState>(handlerContext, document, saga.Name, correlationId, isNew: !live && !IsTimeout);
+        var sagaContext = new SagaContext<TState>(handlerContext, document, saga, correlationId, isNew: !live && !IsTimeout);
         await handle(message, sagaContext).ConfigureAwait(false);
         document.UpdatedAt = now;
         await ApplyTimeoutsAsync(saga, context, document, sagaContext, services, now).ConfigureAwait(false);

@@ -13,11 +13,14 @@ public sealed class SagaContext<TState> : IMessageContext
     private readonly IMessageContext _message;
     private readonly SagaDocument<TState> _document;
 
-    internal SagaContext(IMessageContext message, SagaDocument<TState> document, string sagaName, string correlationId, bool isNew)
+    private readonly SagaRegistration _saga;
+
+    internal SagaContext(IMessageContext message, SagaDocument<TState> document, SagaRegistration saga, string correlationId, bool isNew)
     {
         _message = message;
         _document = document;
-        SagaName = sagaName;
+        _saga = saga;
+        SagaName = saga.Name;
         CorrelationId = correlationId;
         IsNew = isNew;
     }
@@ -58,6 +61,12 @@ public sealed class SagaContext<TState> : IMessageContext
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(message);
+        if (!_saga.Definition.Bindings.Any(b => b.IsTimeout && b.MessageType == typeof(T)))
+        {
+            throw new InvalidOperationException(
+                $"Saga {SagaName} asked for a timeout of {typeof(T).Name}, which it does not handle as one: declare OnTimeout<{typeof(T).Name}>(...) in its constructor.");
+        }
+
         CancelledTimeouts.Remove(name);
         RequestedTimeouts.RemoveAll(t => t.Name == name);
         RequestedTimeouts.Add(new RequestedTimeout(name, delay < TimeSpan.Zero ? TimeSpan.Zero : delay, message, typeof(T)));

@@ -13,7 +13,18 @@ public sealed class SagaOptions
     /// How long a kept completed instance stays before it is removed (checked every
     /// <see cref="TidingsOptions.InboxCleanupInterval"/>). Default 7 days.
     /// </summary>
-    public TimeSpan CompletedRetention { get; set; } = TimeSpan.FromDays(7);
+    public TimeSpan CompletedRetention
+    {
+        get => _completedRetention;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromDays(36500));
+            _completedRetention = value;
+        }
+    }
+
+    private TimeSpan _completedRetention = TimeSpan.FromDays(7);
 }
 
 /// <summary>A saga on an endpoint: its registered name (the stored instances' key), its definition and options.</summary>

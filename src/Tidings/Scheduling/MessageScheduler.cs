@@ -14,21 +14,36 @@ internal sealed class MessageScheduler(BusRuntime runtime, ITransactionalStore s
     public async Task<Guid> ScheduleAsync<T>(string destination, T message, DateTimeOffset dueAt, SendOptions? options = null, CancellationToken cancellationToken = default)
         where T : notnull
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(destination);
-        var outgoing = await BuildAsync(destination, message, options, cancellationToken).ConfigureAwait(false);
-        var scheduled = new ScheduledMessage(Guid.CreateVersion7(time.GetUtcNow()), dueAt, outgoing, time.GetUtcNow());
-        await InTransactionAsync(tx => schedules.ScheduleAsync(tx, scheduled, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var id = Guid.Empty;
+        await InTransactionAsync(async tx => id = await ScheduleInAsync(tx, destination, message, dueAt, options, cancellationToken).ConfigureAwait(false), cancellationToken)
+            .ConfigureAwait(false);
         wake.Set();
-        return scheduled.Id;
+        return id;
     }
 
     public async Task<bool> CancelAsync(Guid scheduleId, CancellationToken cancellationToken = default)
     {
         var cancelled = false;
-        await InTransactionAsync(async tx => cancelled = await schedules.CancelAsync(tx, scheduleId, cancellationToken).ConfigureAwait(false), cancellationToken)
+        await InTransactionAsync(async tx => cancelled = await CancelInAsync(tx, scheduleId, cancellationToken).ConfigureAwait(false), cancellationToken)
             .ConfigureAwait(false);
         return cancelled;
     }
+
+    /// <summary>Schedules in <paramref name="transaction"/> (a transactional session's, say).</summary>
+    internal async Task<Guid> ScheduleInAsync<T>(StoreTransaction transaction, string destination, T message, DateTimeOffset dueAt, SendOptions? options, CancellationToken cancellationToken)
+        where T : notnull
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(destination);
+        var outgoing = await BuildAsync(destination, message, options, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var scheduled = new ScheduledMessage(Guid.CreateVersion7(now), dueAt, outgoing, now);
+        await schedules.ScheduleAsync(transaction, scheduled, cancellationToken).ConfigureAwait(false);
+        return scheduled.Id;
+    }
+
+    /// <summary>Cancels in <paramref name="transaction"/>.</summary>
+    internal Task<bool> CancelInAsync(StoreTransaction transaction, Guid scheduleId, CancellationToken cancellationToken) =>
+        schedules.CancelAsync(transaction, scheduleId, cancellationToken);
 
     /// <summary>The message as the send pipeline finishes it, caught before it would be dispatched.</summary>
     internal async Task<OutgoingMessage> BuildAsync<T>(string destination, T message, SendOptions? options, CancellationToken cancellationToken)

@@ -16,6 +16,7 @@ internal sealed partial class ScheduleRelay(IScheduleStore schedules, ITransport
     : BackgroundService
 {
     private const int BatchSize = 100;
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(50);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -26,12 +27,20 @@ internal sealed partial class ScheduleRelay(IScheduleStore schedules, ITransport
             TimeSpan wait;
             try
             {
-                if (await SendDueAsync(stoppingToken).ConfigureAwait(false) == BatchSize)
+                // A read first: fetching claims, which on SQLite takes the write lock, and most looks find nothing due.
+                var next = await schedules.NextDueInAsync(stoppingToken).ConfigureAwait(false);
+                if (next <= TimeSpan.Zero)
                 {
-                    continue;
+                    var sent = await SendDueAsync(stoppingToken).ConfigureAwait(false);
+                    if (sent == BatchSize)
+                    {
+                        continue;
+                    }
+
+                    // Due but not fetched (locked by a unit of work that is cancelling it, say): look again shortly, not at once.
+                    next = sent == 0 ? MinimumWait : TimeSpan.Zero;
                 }
 
-                var next = await schedules.NextDueInAsync(stoppingToken).ConfigureAwait(false);
                 wait = next is { } due && due < options.SchedulePollInterval ? due : options.SchedulePollInterval;
                 failures = 0;
             }

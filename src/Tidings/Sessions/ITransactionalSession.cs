@@ -18,6 +18,16 @@ public interface ITransactionalSession : IMessageSender, IAsyncDisposable
 
     /// <summary>Stores the staged messages in the outbox and commits everything at once.</summary>
     Task CommitAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Schedules <paramref name="message"/> for <paramref name="destination"/> at <paramref name="dueAt"/> in this
+    /// session's transaction (see <see cref="IMessageScheduler"/>): it exists if and only if the session commits.
+    /// </summary>
+    Task<Guid> ScheduleAsync<T>(string destination, T message, DateTimeOffset dueAt, SendOptions? options = null, CancellationToken cancellationToken = default)
+        where T : notnull;
+
+    /// <summary>Cancels a scheduled message in this session's transaction. False if it is gone already.</summary>
+    Task<bool> CancelScheduledAsync(Guid scheduleId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Begins <see cref="ITransactionalSession"/>s. Registered when a store is configured.</summary>

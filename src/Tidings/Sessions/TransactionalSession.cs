@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Data.Common;
 using Tidings.Pipeline;
 using Tidings.Stores;
@@ -6,17 +7,17 @@ using Tidings.Transport;
 namespace Tidings;
 
 internal sealed class TransactionalSessionFactory(
-    BusRuntime runtime, ITransactionalStore store, OutboxDispatcher dispatcher) : ITransactionalSessionFactory
+    BusRuntime runtime, ITransactionalStore store, OutboxDispatcher dispatcher, IServiceProvider services) : ITransactionalSessionFactory
 {
     public async Task<ITransactionalSession> BeginAsync(CancellationToken cancellationToken = default)
     {
         var transaction = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
-        return new TransactionalSession(runtime.SendPipeline, transaction, dispatcher);
+        return new TransactionalSession(runtime.SendPipeline, transaction, dispatcher, () => (MessageScheduler)services.GetRequiredService<IMessageScheduler>());
     }
 }
 
 internal sealed class TransactionalSession(
-    Pipeline<SendContext> sendPipeline, StoreTransaction transaction, OutboxDispatcher dispatcher)
+    Pipeline<SendContext> sendPipeline, StoreTransaction transaction, OutboxDispatcher dispatcher, Func<MessageScheduler> scheduler)
     : ITransactionalSession, IOutgoingDispatcher
 {
     private State _state;
@@ -46,6 +47,19 @@ internal sealed class TransactionalSession(
         ArgumentException.ThrowIfNullOrWhiteSpace(destination);
         EnsureOpen("send");
         return sendPipeline.InvokeAsync(new SendContext(message, typeof(T), destination, options, null, this, cancellationToken));
+    }
+
+    public Task<Guid> ScheduleAsync<T>(string destination, T message, DateTimeOffset dueAt, SendOptions? options = null, CancellationToken cancellationToken = default)
+        where T : notnull
+    {
+        EnsureOpen("schedule");
+        return scheduler().ScheduleInAsync(transaction, destination, message, dueAt, options, cancellationToken);
+    }
+
+    public Task<bool> CancelScheduledAsync(Guid scheduleId, CancellationToken cancellationToken = default)
+    {
+        EnsureOpen("cancel a scheduled message");
+        return scheduler().CancelInAsync(transaction, scheduleId, cancellationToken);
     }
 
     public async Task CommitAsync(CancellationToken cancellationToken = default)

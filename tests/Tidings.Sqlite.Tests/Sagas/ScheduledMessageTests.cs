@@ -30,10 +30,35 @@ public sealed class ScheduledMessageTests : IAsyncDisposable
         Assert.False(await scheduler.CancelAsync(cancelled, Ct));
         Assert.Equal(1, _service.Count("tidings_schedules"));
 
-        _service.Time.Advance(TimeSpan.FromMinutes(10));
-        var sent = Assert.Single(await reminders.DrainAsync(1, TimeSpan.FromSeconds(15)));
+        var (sent, steps) = await _service.AdvanceUntilReceivedAsync(reminders, TimeSpan.FromMinutes(1));
+        Assert.True(steps >= 10, $"sent after {steps} minutes, before it was due");
         Assert.Equal(new Reminder("kept"), FakeClockService.Read<Reminder>(sent));
         Assert.Equal("test.schedule.reminder", sent.Envelope.MessageName);
         await Effects.WaitForAsync(() => _service.Count("tidings_schedules") == 0, TimeSpan.FromSeconds(15), () => "the sent message is still scheduled");
+    }
+
+    [Fact]
+    public async Task A_message_scheduled_in_a_transactional_session_exists_only_if_the_session_commits()
+    {
+        await _service.StartAsync(t => t.AddMessage<Reminder>());
+        await using var reminders = await _service.ListenAsync("reminders");
+        var sessions = _service.Services.GetRequiredService<ITransactionalSessionFactory>();
+        var due = _service.Time.GetUtcNow().AddMinutes(1);
+
+        await using (var rolledBack = await sessions.BeginAsync(Ct))
+        {
+            await rolledBack.ScheduleAsync("reminders", new Reminder("rolled back"), due, cancellationToken: Ct);
+        }
+
+        Assert.Equal(0, _service.Count("tidings_schedules"));
+        await using (var committed = await sessions.BeginAsync(Ct))
+        {
+            await committed.ScheduleAsync("reminders", new Reminder("committed"), due, cancellationToken: Ct);
+            await committed.CommitAsync(Ct);
+        }
+
+        Assert.Equal(1, _service.Count("tidings_schedules"));
+        var (sent, _) = await _service.AdvanceUntilReceivedAsync(reminders, TimeSpan.FromSeconds(30));
+        Assert.Equal(new Reminder("committed"), FakeClockService.Read<Reminder>(sent));
     }
 }

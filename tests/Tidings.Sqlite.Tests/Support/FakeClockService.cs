@@ -61,6 +61,30 @@ public sealed class FakeClockService : IAsyncDisposable
         Body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(message, JsonSerializerOptions.Web)),
     };
 
+    /// <summary>
+    /// Looks for a message on <paramref name="receiver"/>, and moves the clock on by <paramref name="step"/> each time
+    /// none has come, until one does; returns it and how many steps it took. The relay may set its timer just after a
+    /// move (it was between reading the next due time and waiting), so one move is not always enough; a message that
+    /// comes before any move came early.
+    /// </summary>
+    public async Task<(ReceivedMessage Message, int Steps)> AdvanceUntilReceivedAsync(IMessageReceiver receiver, TimeSpan step)
+    {
+        for (var steps = 0; steps < 200; steps++)
+        {
+            var batch = await receiver.ReceiveWithin(TimeSpan.FromMilliseconds(100), 1);
+            if (batch.Count > 0)
+            {
+                await receiver.SettleAsync(batch.Select(Settlement.Ack).ToList(), Ct);
+                return (batch[0], steps);
+            }
+
+            Time.Advance(step);
+        }
+
+        Assert.Fail($"Nothing arrived after the clock moved on 200 times by {step}.");
+        return default;
+    }
+
     /// <summary>Rows of the service's database: a table, and optionally a WHERE clause after it.</summary>
     public long Count(string tableAndFilter) => Effects.Count(_directory.File("service.db"), $"SELECT COUNT(*) FROM {tableAndFilter}");
 
