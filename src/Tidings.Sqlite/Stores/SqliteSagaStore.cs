@@ -13,12 +13,28 @@ public sealed class SqliteSagaStore(SqliteStore store, TimeProvider? timeProvide
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
+    // Prepared once per transaction and reused for every message of the batch.
+    private static readonly object FindKey = new();
+    private static readonly object InsertKey = new();
+    private static readonly object UpdateKey = new();
+    private static readonly object DeleteKey = new();
+
     /// <inheritdoc />
     public Task<SagaState?> FindAsync(StoreTransaction transaction, string sagaName, string correlationId, CancellationToken cancellationToken = default)
     {
-        using var command = Command(transaction, "SELECT data, version FROM tidings_sagas WHERE saga_name = $saga AND correlation_id = $correlation", sagaName, correlationId);
-        using var reader = command.ExecuteReader();
-        return Task.FromResult(reader.Read() ? new SagaState(sagaName, correlationId, reader.GetString(0), reader.GetInt64(1)) : null);
+        var find = Statement(transaction, FindKey, "SELECT data, version FROM tidings_sagas WHERE saga_name = ?1 AND correlation_id = ?2", sagaName, correlationId);
+        if (!find.Read())
+        {
+            return Task.FromResult<SagaState?>(null);
+        }
+
+        var found = new SagaState(sagaName, correlationId, find.Text(0), find.Int64(1));
+        while (find.Read())
+        {
+            // Steps to the end, which resets the statement for the next message.
+        }
+
+        return Task.FromResult<SagaState?>(found);
     }
 
     /// <inheritdoc />
@@ -26,12 +42,12 @@ public sealed class SqliteSagaStore(SqliteStore store, TimeProvider? timeProvide
     {
         ArgumentNullException.ThrowIfNull(transaction);
         await transaction.PrepareToWriteAsync(cancellationToken).ConfigureAwait(false);
-        using var command = Command(transaction,
-            "INSERT OR IGNORE INTO tidings_sagas (saga_name, correlation_id, data, version, updated_at) VALUES ($saga, $correlation, $data, 1, $now)",
-            sagaName, correlationId);
-        command.Parameters.AddWithValue("$data", data);
-        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
-        if (command.ExecuteNonQuery() == 0)
+        var inserted = Statement(transaction, InsertKey,
+                "INSERT OR IGNORE INTO tidings_sagas (saga_name, correlation_id, data, version, updated_at) VALUES (?1, ?2, ?3, 1, ?4)", sagaName, correlationId)
+            .Bind(3, data)
+            .Bind(4, _time.GetUtcNow().ToUnixTimeMilliseconds())
+            .Execute();
+        if (inserted == 0)
         {
             throw SagaConcurrencyException.For(sagaName, correlationId, "was started already");
         }
@@ -45,13 +61,14 @@ public sealed class SqliteSagaStore(SqliteStore store, TimeProvider? timeProvide
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(current);
         await transaction.PrepareToWriteAsync(cancellationToken).ConfigureAwait(false);
-        using var command = Command(transaction,
-            "UPDATE tidings_sagas SET data = $data, version = version + 1, updated_at = $now WHERE saga_name = $saga AND correlation_id = $correlation AND version = $version",
-            current.SagaName, current.CorrelationId);
-        command.Parameters.AddWithValue("$data", data);
-        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$version", current.Version);
-        if (command.ExecuteNonQuery() == 0)
+        var updated = Statement(transaction, UpdateKey,
+                "UPDATE tidings_sagas SET data = ?3, version = version + 1, updated_at = ?4 WHERE saga_name = ?1 AND correlation_id = ?2 AND version = ?5",
+                current.SagaName, current.CorrelationId)
+            .Bind(3, data)
+            .Bind(4, _time.GetUtcNow().ToUnixTimeMilliseconds())
+            .Bind(5, current.Version)
+            .Execute();
+        if (updated == 0)
         {
             throw SagaConcurrencyException.For(current.SagaName, current.CorrelationId, "was changed or removed");
         }
@@ -65,16 +82,14 @@ public sealed class SqliteSagaStore(SqliteStore store, TimeProvider? timeProvide
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(current);
         await transaction.PrepareToWriteAsync(cancellationToken).ConfigureAwait(false);
-        using var command = Command(transaction,
-            "DELETE FROM tidings_sagas WHERE saga_name = $saga AND correlation_id = $correlation AND version = $version",
-            current.SagaName, current.CorrelationId);
-        command.Parameters.AddWithValue("$version", current.Version);
-        if (command.ExecuteNonQuery() == 0)
+        var deleted = Statement(transaction, DeleteKey,
+                "DELETE FROM tidings_sagas WHERE saga_name = ?1 AND correlation_id = ?2 AND version = ?3", current.SagaName, current.CorrelationId)
+            .Bind(3, current.Version)
+            .Execute();
+        if (deleted == 0)
         {
             throw SagaConcurrencyException.For(current.SagaName, current.CorrelationId, "was changed or removed");
         }
-
-        return;
     }
 
     /// <inheritdoc />
@@ -122,14 +137,13 @@ public sealed class SqliteSagaStore(SqliteStore store, TimeProvider? timeProvide
         }, cancellationToken);
     }
 
-    private static SqliteCommand Command(StoreTransaction transaction, string sql, string sagaName, string correlationId)
+    private static RawStatement Statement(StoreTransaction transaction, object key, string sql, string sagaName, string correlationId)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentException.ThrowIfNullOrEmpty(sagaName);
         ArgumentException.ThrowIfNullOrEmpty(correlationId);
-        var command = (SqliteCommand)transaction.CreateCommand(sql);
-        command.Parameters.AddWithValue("$saga", sagaName);
-        command.Parameters.AddWithValue("$correlation", correlationId);
-        return command;
+        return transaction.GetOrAdd(key, tx => new RawStatement((SqliteConnection)tx.Connection, sql))
+            .Bind(1, sagaName)
+            .Bind(2, correlationId);
     }
 }
