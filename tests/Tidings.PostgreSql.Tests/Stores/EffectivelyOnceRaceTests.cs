@@ -78,6 +78,7 @@ public sealed class HandlerRuns
 /// What only several PostgreSQL instances of one service show, end to end (the rest is the effectively-once contract):
 /// a real RabbitMQ, the outbox and inbox in a real PostgreSQL, one schema per test.
 /// </summary>
+[Collection(nameof(ContractEvents))]
 public sealed class EffectivelyOnceRaceTests : IAsyncDisposable
 {
     private static readonly RabbitMqTransportOptions RabbitMq = new()

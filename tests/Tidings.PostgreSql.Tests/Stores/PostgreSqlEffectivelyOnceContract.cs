@@ -57,6 +57,14 @@ public sealed class PostgreSqlEffectivelyOnceFixture : IEffectivelyOnceFixture
     }
 }
 
+/// <summary>
+/// The test classes whose handlers publish the contract's events (contract.order-charged, contract.receipt-issued): on
+/// one broker every queue subscribed to them gets a copy, so they take turns rather than read each other's events.
+/// </summary>
+[CollectionDefinition(nameof(ContractEvents))]
+public sealed class ContractEvents;
+
+[Collection(nameof(ContractEvents))]
 public sealed class PostgreSqlEffectivelyOnceContract : EffectivelyOnceContract<PostgreSqlEffectivelyOnceFixture>;
 
 public sealed class PostgreSqlSagaContract : SagaContract<PostgreSqlEffectivelyOnceFixture>;
