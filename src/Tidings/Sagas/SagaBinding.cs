@@ -21,7 +21,7 @@ internal abstract class SagaBinding
 }
 
 /// <summary>What running a saga needs from the host.</summary>
-internal sealed record SagaServices(ISagaStore Store, IScheduleStore? Schedules, Pipeline<SendContext> Send, TimeProvider Time, ILogger Logger);
+internal sealed record SagaServices(ISagaStore Store, IScheduleStore? Schedules, Pipeline<SendContext> Send, TimeProvider Time, ILogger Logger, ScheduleWake? Wake = null);
 
 internal sealed partial class SagaBinding<TState, TMessage>(
     Func<TMessage, string>? correlate, Func<TMessage, SagaContext<TState>, Task> handle, bool starts, SagaMissing whenMissing,
@@ -194,6 +194,11 @@ internal sealed partial class SagaBinding<TState, TMessage>(
             var outgoing = await BuildTimeoutAsync(saga, context, document, sagaContext.CorrelationId, timeout, scheduleId, services.Send).ConfigureAwait(false);
             await schedules.ScheduleAsync(transaction, new ScheduledMessage(scheduleId, now + timeout.Delay, outgoing, now), context.CancellationToken).ConfigureAwait(false);
             document.Timeouts[timeout.Name] = scheduleId;
+            if (services.Wake is { } wake)
+            {
+                transaction.OnCommitted(wake.Set);
+            }
+
             document.Record(new SagaHistoryEntry(now, "timeout-requested", envelope.MessageName, envelope.MessageId, timeout.Name));
         }
     }

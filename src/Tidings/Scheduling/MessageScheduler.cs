@@ -15,9 +15,9 @@ internal sealed class MessageScheduler(BusRuntime runtime, ITransactionalStore s
         where T : notnull
     {
         var id = Guid.Empty;
+        // The relay is woken once the schedule has committed (it would find nothing before).
         await InTransactionAsync(async tx => id = await ScheduleInAsync(tx, destination, message, dueAt, options, cancellationToken).ConfigureAwait(false), cancellationToken)
             .ConfigureAwait(false);
-        wake.Set();
         return id;
     }
 
@@ -38,6 +38,7 @@ internal sealed class MessageScheduler(BusRuntime runtime, ITransactionalStore s
         var now = time.GetUtcNow();
         var scheduled = new ScheduledMessage(Guid.CreateVersion7(now), dueAt, outgoing, now);
         await schedules.ScheduleAsync(transaction, scheduled, cancellationToken).ConfigureAwait(false);
+        transaction.OnCommitted(wake.Set);
         return scheduled.Id;
     }
 
@@ -71,7 +72,7 @@ internal sealed class MessageScheduler(BusRuntime runtime, ITransactionalStore s
     }
 }
 
-/// <summary>Wakes the schedule relay when this process schedules something, which may be due before it would look again.</summary>
+/// <summary>Wakes the schedule relay when this process has committed a schedule, which may be due before it would look again.</summary>
 internal sealed class ScheduleWake
 {
     private readonly WakeSignal _signal = new();

@@ -73,7 +73,19 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
     {
         await Transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         Finish();
+        if (Interlocked.Exchange(ref _committed, null) is { } committed)
+        {
+            foreach (var action in committed)
+            {
+                action();
+            }
+        }
     }
+
+    /// <summary>Runs <paramref name="action"/> once the transaction has committed (a wake-up of a relay, say); never if it rolls back.</summary>
+    internal void OnCommitted(Action action) => (_committed ??= []).Add(action);
+
+    private List<Action>? _committed;
 
     /// <summary>Creates a command enlisted in the transaction.</summary>
     public DbCommand CreateCommand(string sql)

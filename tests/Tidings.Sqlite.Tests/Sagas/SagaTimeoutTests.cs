@@ -146,9 +146,23 @@ public sealed class SagaTimeoutTests : IAsyncDisposable
         Assert.Equal(0, _service.Count("tidings_schedules"));
     }
 
-    private async Task<IMessageReceiver> StartAsync()
+    [Fact]
+    public async Task The_relay_is_woken_when_a_timeout_is_committed_not_at_its_next_look()
+    {
+        // The relay looks every ten minutes unless woken; the timeout is due in two.
+        await using var finished = await StartAsync(pollInterval: TimeSpan.FromMinutes(10));
+        await _service.SendAsync("brewer", "test.brew.started", new BrewStarted("eli"));
+        await WaitForScheduledAsync(1);
+
+        var (done, steps) = await _service.AdvanceUntilReceivedAsync(finished, TimeSpan.FromSeconds(30));
+        Assert.InRange(steps, 4, 8); // due at 2 minutes; found at the 10-minute look would take 20 steps
+        Assert.Equal("eli", FakeClockService.Read<BrewFinished>(done).Cup);
+    }
+
+    private async Task<IMessageReceiver> StartAsync(TimeSpan? pollInterval = null)
     {
         await _service.StartAsync(t => t
+            .Configure(o => o.SchedulePollInterval = pollInterval ?? o.SchedulePollInterval)
             .AddMessage<BrewFinished>()
             .AddEndpoint("brewer", e =>
             {
