@@ -1,9 +1,9 @@
 namespace Tidings;
 
 /// <summary>
-/// A message for a saga instance that does not exist (yet): retried like any failure, since its starter may be in flight
-/// on another worker or still on its way, and dead-lettered with the reason <c>saga-not-found</c> once the endpoint's
-/// retries are used up.
+/// A message for a saga instance that does not exist (yet): redelivered later, since its starter may be in flight on
+/// another worker or still on its way (no immediate retry: the starter needs time), and dead-lettered with the reason
+/// <c>saga-not-found</c> once the endpoint's delayed redeliveries are used up.
 /// </summary>
 public sealed class SagaNotFoundException : Exception, IDeadLetterReason
 {

@@ -44,7 +44,9 @@ internal sealed partial class RetryStep(ILogger logger) : IStep<ReceiveContext>
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                if (context.Attempts <= policy.ImmediateRetries)
+                // A message whose saga instance does not exist yet waits for its starter: retrying at once cannot help (on
+                // SQLite the batch even holds the write lock the starter needs), so it goes straight to a delayed redelivery.
+                if (context.Attempts <= policy.ImmediateRetries && ex is not SagaNotFoundException)
                 {
                     LogImmediateRetry(logger, ex, context.Envelope.MessageId, context.EndpointName, context.Attempts);
                     continue;
