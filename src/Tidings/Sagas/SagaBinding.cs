@@ -214,10 +214,8 @@ internal sealed partial class SagaBinding<TState, TMessage>(
         var envelope = context.Envelope;
         foreach (var recorded in sagaContext.RecordedCompensations)
         {
-            var capture = new CapturingDispatcher();
-            await send.InvokeAsync(new SendContext(recorded.Message, recorded.MessageType, recorded.Destination, null, envelope, capture, context.CancellationToken))
-                .ConfigureAwait(false);
-            var message = capture.Message ?? throw new InvalidOperationException("The send pipeline produced no compensation message.");
+            var message = await CapturingDispatcher.BuildAsync(
+                send, recorded.Message, recorded.MessageType, recorded.Destination, null, envelope, context.CancellationToken).ConfigureAwait(false);
             document.Compensations.Add(new StoredCompensation
             {
                 Step = recorded.Step,
@@ -288,10 +286,8 @@ internal sealed partial class SagaBinding<TState, TMessage>(
                 [TidingsHeaders.ScheduleId] = scheduleId.ToString("D", CultureInfo.InvariantCulture),
             },
         };
-        var capture = new CapturingDispatcher();
-        await send.InvokeAsync(new SendContext(timeout.Message, timeout.MessageType, context.EndpointName, options, context.Envelope, capture, context.CancellationToken))
+        return await CapturingDispatcher.BuildAsync(send, timeout.Message, timeout.MessageType, context.EndpointName, options, context.Envelope, context.CancellationToken)
             .ConfigureAwait(false);
-        return capture.Message ?? throw new InvalidOperationException("The send pipeline produced no timeout message.");
     }
 
     private Task MissingAsync(SagaRegistration saga, ReceiveContext context, IMessageContext handlerContext, TMessage message, string correlationId, ILogger logger)
@@ -321,14 +317,26 @@ internal sealed partial class SagaBinding<TState, TMessage>(
     private static partial void LogStaleTimeout(ILogger logger, string saga, string correlationId, string messageName, Guid messageId);
 }
 
-/// <summary>Takes the message the send pipeline finished instead of sending it (to schedule it).</summary>
+/// <summary>Takes the message the send pipeline finished instead of sending it (to schedule it, or keep it for later).</summary>
 internal sealed class CapturingDispatcher : IOutgoingDispatcher
 {
-    public OutgoingMessage? Message { get; private set; }
+    private OutgoingMessage? _message;
+
+    /// <summary>
+    /// <paramref name="message"/> as the send pipeline finishes it (named, serialized, its envelope built) for
+    /// <paramref name="destination"/>, without sending it.
+    /// </summary>
+    public static async Task<OutgoingMessage> BuildAsync(
+        Pipeline<SendContext> send, object message, Type messageType, string destination, SendOptions? options, Envelope? incoming, CancellationToken cancellationToken)
+    {
+        var capture = new CapturingDispatcher();
+        await send.InvokeAsync(new SendContext(message, messageType, destination, options, incoming, capture, cancellationToken)).ConfigureAwait(false);
+        return capture._message ?? throw new InvalidOperationException($"The send pipeline produced no message for {messageType.Name}.");
+    }
 
     public ValueTask DispatchAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
-        Message = message;
+        _message = message;
         return ValueTask.CompletedTask;
     }
 }

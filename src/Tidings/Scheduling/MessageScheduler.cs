@@ -34,7 +34,8 @@ internal sealed class MessageScheduler(BusRuntime runtime, ITransactionalStore s
         where T : notnull
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(destination);
-        var outgoing = await BuildAsync(destination, message, options, cancellationToken).ConfigureAwait(false);
+        var outgoing = await CapturingDispatcher.BuildAsync(runtime.SendPipeline, message, typeof(T), destination, options, null, cancellationToken)
+            .ConfigureAwait(false);
         var now = time.GetUtcNow();
         var scheduled = new ScheduledMessage(Guid.CreateVersion7(now), dueAt, outgoing, now);
         await schedules.ScheduleAsync(transaction, scheduled, cancellationToken).ConfigureAwait(false);
@@ -45,15 +46,6 @@ internal sealed class MessageScheduler(BusRuntime runtime, ITransactionalStore s
     /// <summary>Cancels in <paramref name="transaction"/>.</summary>
     internal Task<bool> CancelInAsync(StoreTransaction transaction, Guid scheduleId, CancellationToken cancellationToken) =>
         schedules.CancelAsync(transaction, scheduleId, cancellationToken);
-
-    /// <summary>The message as the send pipeline finishes it, caught before it would be dispatched.</summary>
-    internal async Task<OutgoingMessage> BuildAsync<T>(string destination, T message, SendOptions? options, CancellationToken cancellationToken)
-        where T : notnull
-    {
-        var capture = new CapturingDispatcher();
-        await runtime.SendPipeline.InvokeAsync(new SendContext(message, typeof(T), destination, options, null, capture, cancellationToken)).ConfigureAwait(false);
-        return capture.Message ?? throw new InvalidOperationException("The send pipeline produced no message to schedule.");
-    }
 
     private async Task InTransactionAsync(Func<StoreTransaction, Task> work, CancellationToken cancellationToken)
     {
