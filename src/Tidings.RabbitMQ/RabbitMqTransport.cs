@@ -151,9 +151,12 @@ public sealed class RabbitMqTransport : ITransport
         var destination = message.Destination;
         if (message.DeliverAt is { } deliverAt && deliverAt > now)
         {
-            var tier = DelayTiers.TierFor(deliverAt - now);
+            // The due time becomes a span at once, by this process's clock: the broker's time-to-live counts it down
+            // from here, and no other process's clock (five minutes wrong, say) can make the message early or late.
+            var remaining = deliverAt - now;
+            var tier = DelayTiers.TierFor(remaining);
             await Topology.EnsureDelayQueueAsync(tier, cancellationToken).ConfigureAwait(false);
-            var route = new DelayedRoute(DelayedDestination.Format(destination), deliverAt);
+            var route = new DelayedRoute(DelayedDestination.Format(destination), remaining - TimeSpan.FromMilliseconds(tier ?? 0));
             var queue = tier is { } ms ? DelayTiers.QueueName(ms) : DelayTiers.DueQueue;
             return new Publication("", queue, Mandatory: true, EnvelopeWriter.Properties(envelope, persistent: true, history, route), envelope.Body, destination);
         }

@@ -173,7 +173,7 @@ internal sealed partial class RabbitMqReceiver : IMessageReceiver
         var (envelope, readError) = EnvelopeReader.ReadOrQuarantine(properties, delivery.Body);
         var carried = EnvelopeReader.CarriedHistory(properties);
         var history = EnvelopeReader.History(carried, properties, delivery.Redelivered);
-        var route = EnvelopeReader.Route(properties);
+        var route = EnvelopeReader.Route(properties, _transport.Time.GetUtcNow());
         lock (_lock)
         {
             _unsettled.Add(delivery.DeliveryTag);

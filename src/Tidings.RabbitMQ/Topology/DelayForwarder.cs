@@ -89,13 +89,15 @@ internal sealed partial class DelayForwarder : IAsyncDisposable
                 continue;
             }
 
-            var remaining = route.DeliverAt - now;
-            if (remaining > TimeSpan.Zero && DelayTiers.TierFor(remaining) is null && remaining > wait)
+            // What is left counts from when the broker let the message go, which was no later than now: measured from
+            // now, a message can only be late, never early. Less than the shortest tier is waited out here.
+            var tiered = DelayTiers.TierFor(route.Left) is not null;
+            if (!tiered && route.Left > wait)
             {
-                wait = remaining;
+                wait = route.Left;
             }
 
-            onward.Add((message, new OutgoingMessage(destination, message.Envelope, route.DeliverAt), state.Carried));
+            onward.Add((message, new OutgoingMessage(destination, message.Envelope, tiered ? now + route.Left : null), state.Carried));
         }
 
         // Destinations deleted since the message was delayed: found before publishing, so the batch is not sent twice.

@@ -151,12 +151,23 @@ internal static class EnvelopeReader
         return new DeliveryHistory(carried.Deliveries + returns, carried.Abandoned + returns);
     }
 
-    /// <summary>Where a delayed message goes and when, or null for a message that is not delayed.</summary>
-    public static DelayedRoute? Route(IReadOnlyBasicProperties properties)
+    /// <summary>Where a delayed message goes and how long it still waits, or null for a message that is not delayed.</summary>
+    public static DelayedRoute? Route(IReadOnlyBasicProperties properties, DateTimeOffset now)
     {
         var headers = properties.Headers;
-        return Header(headers, WireHeaders.DeliverAt) is { } at && StringHeader(headers, WireHeaders.Destination) is { } destination
-            ? new DelayedRoute(destination, DateTimeOffset.FromUnixTimeMilliseconds(at))
+        if (StringHeader(headers, WireHeaders.Destination) is not { } destination)
+        {
+            return null;
+        }
+
+        if (Header(headers, WireHeaders.DelayLeft) is { } left)
+        {
+            return new DelayedRoute(destination, TimeSpan.FromMilliseconds(Math.Max(0, left)));
+        }
+
+        // Delayed by an earlier version, which wrote the due time by its own clock.
+        return Header(headers, WireHeaders.DeliverAt) is { } at
+            ? new DelayedRoute(destination, TimeSpan.FromMilliseconds(Math.Max(0, at - now.ToUnixTimeMilliseconds())))
             : null;
     }
 

@@ -42,7 +42,7 @@ internal static class EnvelopeWriter
 
         if (delayed is { } route)
         {
-            headers![WireHeaders.DeliverAt] = route.DeliverAt.ToUnixTimeMilliseconds();
+            headers![WireHeaders.DelayLeft] = (long)Math.Ceiling(route.Left.TotalMilliseconds);
             headers![WireHeaders.Destination] = route.Destination;
         }
 
@@ -62,5 +62,5 @@ internal static class EnvelopeWriter
 /// <summary>What earlier deliveries of a message the next copy must remember.</summary>
 internal readonly record struct DeliveryHistory(int Deliveries, int Abandoned);
 
-/// <summary>Where a delayed message goes and when.</summary>
-internal sealed record DelayedRoute(string Destination, DateTimeOffset DeliverAt);
+/// <summary>Where a delayed message goes, and how long it still waits once the queue it is in lets it go.</summary>
+internal sealed record DelayedRoute(string Destination, TimeSpan Left);

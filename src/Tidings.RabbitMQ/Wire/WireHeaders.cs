@@ -18,7 +18,13 @@ internal static class WireHeaders
     /// <summary>Of those, how many were abandoned: the consumer's channel closed while it held the message.</summary>
     public const string Abandoned = "tidings-abandoned";
 
-    /// <summary>When a delayed message is due, in Unix milliseconds.</summary>
+    /// <summary>
+    /// How long a delayed message still has to wait once the queue it was published to lets it go, in milliseconds: a
+    /// span, not a time, so that no process's clock decides when another process's message is due.
+    /// </summary>
+    public const string DelayLeft = "tidings-delay-left";
+
+    /// <summary>When a delayed message is due, in Unix milliseconds: how earlier versions marked it; still read.</summary>
     public const string DeliverAt = "tidings-deliver-at";
 
     /// <summary>Where a delayed message goes when it is due, as <c>queue:name</c> or <c>topic:name</c>.</summary>
@@ -28,7 +34,7 @@ internal static class WireHeaders
     public const string BrokerDeliveryCount = "x-delivery-count";
 
     public static bool IsTransportHeader(string name) =>
-        name.StartsWith("tidings-", StringComparison.Ordinal) && name is CausationId or SentAt or Deliveries or Abandoned or DeliverAt or Destination;
+        name.StartsWith("tidings-", StringComparison.Ordinal) && name is CausationId or SentAt or Deliveries or Abandoned or DelayLeft or DeliverAt or Destination;
 
     /// <summary>The client's own, on every confirmed publish: it matches a returned message to its confirm.</summary>
     public const string ClientSequenceNumber = "x-dotnet-pub-seq-no";

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using RabbitMQ.Client;
 using Tidings.RabbitMQ.Tests.Support;
 using Tidings.Transport;
@@ -26,6 +27,31 @@ public sealed class DelayedDeliveryTests
         Assert.True(late >= TimeSpan.FromMilliseconds(-10), $"delivered {-late.TotalMilliseconds} ms early");
         Assert.True(late < TimeSpan.FromSeconds(2), $"delivered {late.TotalMilliseconds} ms late");
         Assert.Equal(1, received.DeliveryCount);
+    }
+
+    [Theory]
+    [InlineData(-5)]
+    [InlineData(5)]
+    public async Task A_delayed_message_from_a_process_whose_clock_is_wrong_arrives_on_time(int minutesOff)
+    {
+        var queue = "skewed-later-" + Guid.NewGuid().ToString("N")[..8];
+        var clock = new ShiftedClock(TimeSpan.FromMinutes(minutesOff));
+
+        // The sender's clock is five minutes wrong and it forwards nothing: the forwarders of the other processes, with
+        // right clocks, see its message through the tiers.
+        await using var sender = new RabbitMqTransport(Broker.Options() with { RunDelayForwarder = false }, timeProvider: clock);
+        await using var transport = new RabbitMqTransport(Broker.Options());
+        await transport.DeclareAsync(new QueueDeclaration(queue, []), Ct);
+        await using var receiver = transport.CreateReceiver(queue, new ReceiverSettings(TimeSpan.FromSeconds(30)));
+        var delay = TimeSpan.FromMilliseconds(1700);
+
+        var started = Stopwatch.GetTimestamp();
+        await sender.SendAsync([new OutgoingMessage(Destination.Queue(queue), TestMessages.Envelope(), clock.GetUtcNow() + delay)], Ct);
+
+        Assert.Single(await receiver.ReceiveWithin(TimeSpan.FromSeconds(15)));
+        var after = Stopwatch.GetElapsedTime(started);
+        Assert.True(after >= delay - TimeSpan.FromMilliseconds(10), $"delivered after {after.TotalMilliseconds} ms, before its {delay.TotalMilliseconds} ms");
+        Assert.True(after < delay + TimeSpan.FromSeconds(2), $"delivered after {after.TotalMilliseconds} ms");
     }
 
     [Fact]
@@ -67,4 +93,10 @@ public sealed class DelayedDeliveryTests
         Assert.Equal("delayed-destination-missing", dead.Envelope.Headers[TidingsHeaders.DeadLetterReason]);
         Assert.Contains(queue, dead.Envelope.Headers[TidingsHeaders.ExceptionMessage], StringComparison.Ordinal);
     }
+}
+
+/// <summary>The system clock, shifted: a process whose clock is wrong.</summary>
+internal sealed class ShiftedClock(TimeSpan offset) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + offset;
 }

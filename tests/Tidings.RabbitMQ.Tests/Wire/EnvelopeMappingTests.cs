@@ -37,13 +37,28 @@ public sealed class EnvelopeMappingTests
     {
         var envelope = new Envelope { MessageId = Envelope.NewMessageId(), MessageName = "m" };
         var properties = AsDelivered(EnvelopeWriter.Properties(envelope, persistent: true, new DeliveryHistory(2, 1),
-            new DelayedRoute("queue:q", DateTimeOffset.UtcNow)));
+            new DelayedRoute("queue:q", TimeSpan.FromMilliseconds(36))));
         properties.Headers!["x-delivery-count"] = 3L;
         properties.Headers["x-first-death-queue"] = "tidings.delay.64ms"u8.ToArray();
 
         var received = EnvelopeReader.Read(properties, envelope.Body);
 
         Assert.Empty(received.Headers);
+    }
+
+    [Fact]
+    public void A_delayed_route_carries_what_is_left_and_reads_the_due_time_of_earlier_versions()
+    {
+        var envelope = new Envelope { MessageId = Envelope.NewMessageId(), MessageName = "m" };
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000);
+        var current = AsDelivered(EnvelopeWriter.Properties(envelope, persistent: true, delayed: new DelayedRoute("queue:q", TimeSpan.FromMilliseconds(36.2))));
+        var legacy = AsDelivered(EnvelopeWriter.Properties(envelope, persistent: true));
+        legacy.Headers = new Dictionary<string, object?> { ["tidings-deliver-at"] = now.AddMilliseconds(500).ToUnixTimeMilliseconds(), ["tidings-destination"] = "queue:q"u8.ToArray() };
+
+        // Rounded up, so never early; the old due time is turned into a span by the reader's clock, as it was before.
+        Assert.Equal(new DelayedRoute("queue:q", TimeSpan.FromMilliseconds(37)), EnvelopeReader.Route(current, now.AddMinutes(5)));
+        Assert.Equal(new DelayedRoute("queue:q", TimeSpan.FromMilliseconds(500)), EnvelopeReader.Route(legacy, now));
+        Assert.Null(EnvelopeReader.Route(AsDelivered(EnvelopeWriter.Properties(envelope, persistent: true)), now));
     }
 
     [Fact]
