@@ -78,8 +78,9 @@ public static class Pipelines
     /// <list type="bullet">
     /// <item>at-most-once: ack the batch → each message through <see cref="Receive"/> → failures re-sent as copies
     /// (delayed to the queue, or to the dead-letter queue) (<see cref="AtMostOnceBatch"/>);</item>
-    /// <item>at-least-once: each message through <see cref="Receive"/> → settle the batch at once: ack, retry or
-    /// dead-letter each (<see cref="AtLeastOnceBatch"/>);</item>
+    /// <item>at-least-once: each message through <see cref="Receive"/> → what the successful handlers sent, in one send
+    /// for the batch (message by message if that fails) → settle the batch at once: ack, retry or dead-letter each
+    /// (<see cref="AtLeastOnceBatch"/>);</item>
     /// <item>effectively-once: poison checks for the batch → one transaction (its write lock deferred where the store can):
     /// inbox lookup → each message through <see cref="Receive"/>, no savepoints → inbox ids and outbox messages → commit →
     /// send the outbox messages → settle; a failure or a conflict starts the batch over with a savepoint per message
@@ -92,6 +93,6 @@ public static class Pipelines
             DeliveryMode.AtMostOnce => new AtMostOnceBatch(endpoint, receiver, services.GetRequiredService<ITransport>(), services.GetRequiredService<TimeProvider>(), logger),
             DeliveryMode.EffectivelyOnce => new EffectivelyOnceBatch(endpoint, receiver, services.GetRequiredService<ITransactionalStore>(),
                 services.GetRequiredService<IInboxStore>(), services.GetRequiredService<OutboxDispatcher>(), logger),
-            _ => new AtLeastOnceBatch(endpoint, receiver, logger),
+            _ => new AtLeastOnceBatch(endpoint, receiver, services.GetRequiredService<ITransport>(), logger),
         };
 }

@@ -53,6 +53,12 @@ public sealed class ReceiveContext
 
     internal void ClearOutgoing() => _outgoing?.Clear();
 
+    /// <summary>
+    /// The batch sends what this message's handlers staged, together with its neighbours' messages, once every handler of
+    /// the batch has run (at-least-once): one send for the batch, not one per message.
+    /// </summary>
+    internal bool BatchSends { get; set; }
+
     /// <summary>How many handling attempts so far in this delivery.</summary>
     public int Attempts { get; set; }
 

@@ -52,23 +52,33 @@ internal sealed partial class RetryStep(ILogger logger) : IStep<ReceiveContext>
                     continue;
                 }
 
-                var redeliveries = context.RedeliveryCount();
-                if (redeliveries < policy.DelayedRedeliveries)
-                {
-                    var delay = policy.DelayFor(redeliveries);
-                    context.Envelope.Headers[TidingsHeaders.Redeliveries] = (redeliveries + 1).ToString(CultureInfo.InvariantCulture);
-                    context.Envelope.Headers[TidingsHeaders.ExceptionType] = ex.GetType().FullName ?? ex.GetType().Name;
-                    context.Envelope.Headers[TidingsHeaders.ExceptionMessage] = ex.Message;
-                    context.Settlement = Settlement.Retry(context.Received, delay);
-                    LogRedelivery(logger, ex, context.Envelope.MessageId, context.EndpointName, redeliveries + 1, delay);
-                    return;
-                }
-
-                context.DeadLetter(ex is IDeadLetterReason named ? named.DeadLetterReason : "handler-failed", ex);
-                LogDeadLetter(logger, ex, context.Envelope.MessageId, context.EndpointName, context.TotalAttempts());
+                RedeliverOrDeadLetter(context, ex, logger);
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// A failure that no immediate retry is left for (or none can help): the message goes back to the queue with the
+    /// policy's delay, or to the dead-letter queue once its redeliveries are used up.
+    /// </summary>
+    internal static void RedeliverOrDeadLetter(ReceiveContext context, Exception ex, ILogger logger)
+    {
+        var policy = context.Endpoint.Options.Retries;
+        var redeliveries = context.RedeliveryCount();
+        if (redeliveries < policy.DelayedRedeliveries)
+        {
+            var delay = policy.DelayFor(redeliveries);
+            context.Envelope.Headers[TidingsHeaders.Redeliveries] = (redeliveries + 1).ToString(CultureInfo.InvariantCulture);
+            context.Envelope.Headers[TidingsHeaders.ExceptionType] = ex.GetType().FullName ?? ex.GetType().Name;
+            context.Envelope.Headers[TidingsHeaders.ExceptionMessage] = ex.Message;
+            context.Settlement = Settlement.Retry(context.Received, delay);
+            LogRedelivery(logger, ex, context.Envelope.MessageId, context.EndpointName, redeliveries + 1, delay);
+            return;
+        }
+
+        context.DeadLetter(ex is IDeadLetterReason named ? named.DeadLetterReason : "handler-failed", ex);
+        LogDeadLetter(logger, ex, context.Envelope.MessageId, context.EndpointName, context.TotalAttempts());
     }
 
     [LoggerMessage(LogLevel.Debug, "Message {MessageId} on {Endpoint} failed (attempt {Attempt}); retrying at once.")]

@@ -8,8 +8,9 @@ namespace Tidings.Pipeline.Steps;
 /// <summary>
 /// One attempt's unit of work: a DI scope, and in effectively-once mode a savepoint in the batch's transaction (a store
 /// operation: <see cref="Stores.StoreSavepoints"/>).
-/// When the handlers succeed, their outgoing messages go to the outbox (same transaction) or, without a store,
-/// straight to the transport before the message is acknowledged. When they fail, nothing they staged leaves.
+/// When the handlers succeed, their outgoing messages go to the outbox (same transaction) or, without a store, to the
+/// transport before the message is acknowledged: with the batch's other messages when the batch sends them
+/// (<see cref="ReceiveContext.BatchSends"/>), else at once. When they fail, nothing they staged leaves.
 /// </summary>
 internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport transport) : IStep<ReceiveContext>
 {
@@ -39,7 +40,10 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
 
             if (transaction is null)
             {
-                await SendOutgoingAsync(context).ConfigureAwait(false);
+                if (!context.BatchSends)
+                {
+                    await SendOutgoingAsync(context).ConfigureAwait(false);
+                }
             }
             else if (savepoint)
             {
