@@ -26,16 +26,7 @@ public sealed class PostgreSqlSagaStore(PostgreSqlStore store) : ISagaStore
     /// <inheritdoc />
     public async Task<SagaState> InsertAsync(StoreTransaction transaction, string sagaName, string correlationId, string data, CancellationToken cancellationToken = default)
     {
-        var command = Command(transaction,
-            $"INSERT INTO {store.QuotedSchema}.sagas (saga_name, correlation_id, data, version) VALUES ($1, $2, $3, 1) ON CONFLICT DO NOTHING",
-            sagaName, correlationId);
-        await using var commandScope = command.ConfigureAwait(false);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = data, NpgsqlDbType = NpgsqlDbType.Jsonb });
-        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
-        {
-            throw SagaConcurrencyException.For(sagaName, correlationId, "was started already");
-        }
-
+        await WriteAsync(transaction, [new SagaWrite(SagaWriteKind.Insert, sagaName, correlationId, data, 0)], cancellationToken).ConfigureAwait(false);
         return new SagaState(sagaName, correlationId, data, 1);
     }
 
@@ -43,33 +34,88 @@ public sealed class PostgreSqlSagaStore(PostgreSqlStore store) : ISagaStore
     public async Task<SagaState> UpdateAsync(StoreTransaction transaction, SagaState current, string data, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(current);
-        var command = Command(transaction,
-            $"UPDATE {store.QuotedSchema}.sagas SET data = $3, version = version + 1, updated_at = now() WHERE saga_name = $1 AND correlation_id = $2 AND version = $4",
-            current.SagaName, current.CorrelationId);
-        await using var commandScope = command.ConfigureAwait(false);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = data, NpgsqlDbType = NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = current.Version });
-        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
-        {
-            throw SagaConcurrencyException.For(current.SagaName, current.CorrelationId, "was changed or removed");
-        }
-
+        await WriteAsync(transaction, [new SagaWrite(SagaWriteKind.Update, current.SagaName, current.CorrelationId, data, current.Version)], cancellationToken).ConfigureAwait(false);
         return current with { Data = data, Version = current.Version + 1 };
     }
 
     /// <inheritdoc />
-    public async Task DeleteAsync(StoreTransaction transaction, SagaState current, CancellationToken cancellationToken = default)
+    public Task DeleteAsync(StoreTransaction transaction, SagaState current, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(current);
-        var command = Command(transaction,
-            $"DELETE FROM {store.QuotedSchema}.sagas WHERE saga_name = $1 AND correlation_id = $2 AND version = $3",
-            current.SagaName, current.CorrelationId);
+        return WriteAsync(transaction, [new SagaWrite(SagaWriteKind.Delete, current.SagaName, current.CorrelationId, null, current.Version)], cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One statement; the rows are locked in the order of their correlation ids.</remarks>
+    public async Task<IReadOnlyList<SagaState>> FindManyAsync(
+        StoreTransaction transaction, string sagaName, IReadOnlyCollection<string> correlationIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentException.ThrowIfNullOrEmpty(sagaName);
+        ArgumentNullException.ThrowIfNull(correlationIds);
+        var command = (NpgsqlCommand)transaction.CreateCommand(
+            $"SELECT correlation_id, data::text, version FROM {store.QuotedSchema}.sagas WHERE saga_name = $1 AND correlation_id = ANY($2) ORDER BY correlation_id FOR UPDATE");
         await using var commandScope = command.ConfigureAwait(false);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = current.Version });
-        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sagaName });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. correlationIds] });
+        var found = new List<SagaState>(correlationIds.Count);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            throw SagaConcurrencyException.For(current.SagaName, current.CorrelationId, "was changed or removed");
+            found.Add(new SagaState(sagaName, reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
         }
+
+        return found;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One round trip for all the writes (a batch of statements).</remarks>
+    public async Task WriteAsync(StoreTransaction transaction, IReadOnlyList<SagaWrite> writes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(writes);
+        var batch = new NpgsqlBatch((NpgsqlConnection)transaction.Connection, (NpgsqlTransaction)transaction.Transaction);
+        await using var batchScope = batch.ConfigureAwait(false);
+        foreach (var write in writes)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(write.SagaName);
+            ArgumentException.ThrowIfNullOrEmpty(write.CorrelationId);
+            batch.BatchCommands.Add(Statement(write));
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < writes.Count; i++)
+        {
+            if (batch.BatchCommands[i].RecordsAffected == 0)
+            {
+                var write = writes[i];
+                throw SagaConcurrencyException.For(write.SagaName, write.CorrelationId, write.Kind == SagaWriteKind.Insert ? "was started already" : "was changed or removed");
+            }
+        }
+    }
+
+    private NpgsqlBatchCommand Statement(SagaWrite write)
+    {
+        var command = new NpgsqlBatchCommand(write.Kind switch
+        {
+            SagaWriteKind.Insert => $"INSERT INTO {store.QuotedSchema}.sagas (saga_name, correlation_id, data, version) VALUES ($1, $2, $3, 1) ON CONFLICT DO NOTHING",
+            SagaWriteKind.Update => $"UPDATE {store.QuotedSchema}.sagas SET data = $3, version = version + 1, updated_at = now() WHERE saga_name = $1 AND correlation_id = $2 AND version = $4",
+            _ => $"DELETE FROM {store.QuotedSchema}.sagas WHERE saga_name = $1 AND correlation_id = $2 AND version = $3",
+        });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = write.SagaName });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = write.CorrelationId });
+        if (write.Kind != SagaWriteKind.Delete)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = write.Data!, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        }
+
+        if (write.Kind != SagaWriteKind.Insert)
+        {
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = write.ExpectedVersion });
+        }
+
+        return command;
     }
 
     /// <inheritdoc />

@@ -92,7 +92,7 @@ public static class Pipelines
         {
             DeliveryMode.AtMostOnce => new AtMostOnceBatch(endpoint, receiver, services.GetRequiredService<ITransport>(), services.GetRequiredService<TimeProvider>(), logger),
             DeliveryMode.EffectivelyOnce => new EffectivelyOnceBatch(endpoint, receiver, services.GetRequiredService<ITransactionalStore>(),
-                services.GetRequiredService<IInboxStore>(), services.GetRequiredService<OutboxDispatcher>(), logger),
+                services.GetRequiredService<IInboxStore>(), services.GetService<ISagaStore>(), services.GetRequiredService<OutboxDispatcher>(), logger),
             _ => new AtLeastOnceBatch(endpoint, receiver, services.GetRequiredService<ITransport>(), logger),
         };
 }

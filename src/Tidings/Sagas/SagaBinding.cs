@@ -16,6 +16,12 @@ internal abstract class SagaBinding
     /// <summary>A timeout the saga asks for: it names its instance in its headers.</summary>
     public abstract bool IsTimeout { get; }
 
+    /// <summary>
+    /// False if the message is none of this saga's business (another saga's timeout); else the instance it is for, which
+    /// may be null or empty for a message that names none.
+    /// </summary>
+    public abstract bool TryCorrelate(SagaRegistration saga, ReceiveContext context, out string? correlationId);
+
     /// <summary>Finds (or starts) the instance, runs the handler, and stores the outcome in the batch's transaction.</summary>
     public abstract Task RunAsync(SagaRegistration saga, ReceiveContext context, IMessageContext handlerContext, SagaServices services);
 }
@@ -35,30 +41,39 @@ internal sealed partial class SagaBinding<TState, TMessage>(
 
     public override bool IsTimeout => correlate is null;
 
-    public override async Task RunAsync(SagaRegistration saga, ReceiveContext context, IMessageContext handlerContext, SagaServices services)
+    public override bool TryCorrelate(SagaRegistration saga, ReceiveContext context, out string? correlationId)
     {
-        var message = (TMessage)context.Message!;
         var envelope = context.Envelope;
-        string? correlationId;
+        correlationId = null;
         if (IsTimeout)
         {
             // A timeout of another saga on this endpoint (of the same message type) is none of this one's business.
             if (!envelope.Headers.TryGetValue(TidingsHeaders.SagaName, out var sagaName) || sagaName != saga.Name)
             {
-                return;
+                return false;
             }
 
             correlationId = envelope.Headers.GetValueOrDefault(TidingsHeaders.SagaCorrelationId);
+            return true;
         }
-        else
-        {
-            // Another saga's timeout of a type this one also takes is that saga's alone.
-            if (envelope.HasHeaders && envelope.Headers.TryGetValue(TidingsHeaders.SagaName, out var owner) && owner != saga.Name)
-            {
-                return;
-            }
 
-            correlationId = correlate!(message);
+        // Another saga's timeout of a type this one also takes is that saga's alone.
+        if (envelope.HasHeaders && envelope.Headers.TryGetValue(TidingsHeaders.SagaName, out var owner) && owner != saga.Name)
+        {
+            return false;
+        }
+
+        correlationId = correlate!((TMessage)context.Message!);
+        return true;
+    }
+
+    public override async Task RunAsync(SagaRegistration saga, ReceiveContext context, IMessageContext handlerContext, SagaServices services)
+    {
+        var message = (TMessage)context.Message!;
+        var envelope = context.Envelope;
+        if (!TryCorrelate(saga, context, out var correlationId))
+        {
+            return;
         }
 
         if (string.IsNullOrEmpty(correlationId))
@@ -69,7 +84,11 @@ internal sealed partial class SagaBinding<TState, TMessage>(
 
         var transaction = context.BatchTransaction!;
         var cancellationToken = context.CancellationToken;
-        var stored = await services.Store.FindAsync(transaction, saga.Name, correlationId, cancellationToken).ConfigureAwait(false);
+        // An optimistic batch read its instances together and writes them together at its commit.
+        var session = transaction.Sagas;
+        var stored = session is not null
+            ? await session.FindAsync(transaction, saga.Name, correlationId, cancellationToken).ConfigureAwait(false)
+            : await services.Store.FindAsync(transaction, saga.Name, correlationId, cancellationToken).ConfigureAwait(false);
         var document = stored is null ? null : SagaDocument<TState>.Read(stored.Data);
 
         // A completed instance kept for inspection is over, and final: no message changes it or starts another in its
@@ -130,7 +149,14 @@ internal sealed partial class SagaBinding<TState, TMessage>(
                 // Started and completed by one message: nothing was ever stored.
                 if (stored is not null)
                 {
-                    await services.Store.DeleteAsync(transaction, stored, cancellationToken).ConfigureAwait(false);
+                    if (session is not null)
+                    {
+                        session.Delete(stored);
+                    }
+                    else
+                    {
+                        await services.Store.DeleteAsync(transaction, stored, cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
                 return;
@@ -138,7 +164,18 @@ internal sealed partial class SagaBinding<TState, TMessage>(
         }
 
         var data = document.Write();
-        if (stored is null)
+        if (session is not null)
+        {
+            if (stored is null)
+            {
+                session.Insert(saga.Name, correlationId, data);
+            }
+            else
+            {
+                session.Update(stored, data);
+            }
+        }
+        else if (stored is null)
         {
             await services.Store.InsertAsync(transaction, saga.Name, correlationId, data, cancellationToken).ConfigureAwait(false);
         }

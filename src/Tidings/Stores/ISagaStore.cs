@@ -28,6 +28,55 @@ public interface ISagaStore
     Task DeleteAsync(StoreTransaction transaction, SagaState current, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The instances of <paramref name="sagaName"/> for <paramref name="correlationIds"/> that exist, locked as
+    /// <see cref="FindAsync"/> locks one: a batch reads all its instances at once. A store that can should take the
+    /// locks in one order (of the correlation ids), so that two batches never wait for each other's rows. By default,
+    /// one <see cref="FindAsync"/> after another, in the order of the correlation ids.
+    /// </summary>
+    async Task<IReadOnlyList<SagaState>> FindManyAsync(
+        StoreTransaction transaction, string sagaName, IReadOnlyCollection<string> correlationIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(correlationIds);
+        var found = new List<SagaState>(correlationIds.Count);
+        foreach (var correlationId in correlationIds.Order(StringComparer.Ordinal))
+        {
+            if (await FindAsync(transaction, sagaName, correlationId, cancellationToken).ConfigureAwait(false) is { } state)
+            {
+                found.Add(state);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="writes"/> in order, each with the checks of <see cref="InsertAsync"/>,
+    /// <see cref="UpdateAsync"/> and <see cref="DeleteAsync"/>: a batch writes all its instances at its commit. Throws
+    /// <see cref="SagaConcurrencyException"/> if any check fails (the unit of work then starts over). A store that can
+    /// should send them to the database together. By default, one write after another.
+    /// </summary>
+    async Task WriteAsync(StoreTransaction transaction, IReadOnlyList<SagaWrite> writes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        foreach (var write in writes)
+        {
+            var current = new SagaState(write.SagaName, write.CorrelationId, "", write.ExpectedVersion);
+            switch (write.Kind)
+            {
+                case SagaWriteKind.Insert:
+                    await InsertAsync(transaction, write.SagaName, write.CorrelationId, write.Data!, cancellationToken).ConfigureAwait(false);
+                    break;
+                case SagaWriteKind.Update:
+                    await UpdateAsync(transaction, current, write.Data!, cancellationToken).ConfigureAwait(false);
+                    break;
+                default:
+                    await DeleteAsync(transaction, current, cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
     /// For inspection, outside any unit of work and without locks: instances of <paramref name="sagaName"/> in the order
     /// of their correlation ids, after <see cref="SagaQuery.After"/>, at most <see cref="SagaQuery.Limit"/>; with
     /// <see cref="SagaQuery.Status"/>, only those whose data's <c>status</c> property has that value.
@@ -51,6 +100,27 @@ public sealed record SagaQuery(string? Status = null, string? After = null, int 
 
 /// <summary>One saga instance as stored: its state (JSON) and the version that guards concurrent changes.</summary>
 public sealed record SagaState(string SagaName, string CorrelationId, string Data, long Version);
+
+/// <summary>What <see cref="ISagaStore.WriteAsync"/> does to one instance.</summary>
+public enum SagaWriteKind
+{
+    /// <summary>Store a new instance at version 1 (refused if one exists).</summary>
+    Insert,
+
+    /// <summary>Replace the state of the instance at <see cref="SagaWrite.ExpectedVersion"/>, making it the next version.</summary>
+    Update,
+
+    /// <summary>Remove the instance at <see cref="SagaWrite.ExpectedVersion"/>.</summary>
+    Delete,
+}
+
+/// <summary>One write of a saga instance, kept until its batch commits.</summary>
+/// <param name="Kind">Insert, update or delete.</param>
+/// <param name="SagaName">The saga.</param>
+/// <param name="CorrelationId">The instance.</param>
+/// <param name="Data">The new state (JSON) to insert or update; null to delete.</param>
+/// <param name="ExpectedVersion">The version the instance must still have (update, delete); 0 for an insert.</param>
+public sealed record SagaWrite(SagaWriteKind Kind, string SagaName, string CorrelationId, string? Data, long ExpectedVersion);
 
 /// <summary>A saga instance was created or changed by another unit of work since this one read it.</summary>
 public sealed class SagaConcurrencyException : Exception

@@ -68,6 +68,9 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
     /// <summary>The ids an optimistic batch handles, recorded in the inbox together just before the commit.</summary>
     internal InboxBatch? Inbox { get; set; }
 
+    /// <summary>The saga instances an optimistic batch read together, and its writes of them, made together just before the commit.</summary>
+    internal SagaSession? Sagas { get; set; }
+
     /// <summary>Commits.</summary>
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {

@@ -20,7 +20,7 @@ namespace Tidings.Endpoints.Batches;
 /// </list>
 /// </summary>
 internal sealed partial class EffectivelyOnceBatch(
-    EndpointRuntime endpoint, IMessageReceiver receiver, ITransactionalStore store, IInboxStore inbox, OutboxDispatcher outbox, ILogger logger)
+    EndpointRuntime endpoint, IMessageReceiver receiver, ITransactionalStore store, IInboxStore inbox, ISagaStore? sagas, OutboxDispatcher outbox, ILogger logger)
     : BatchStrategy(endpoint, receiver, logger)
 {
     protected override async Task RunBatchAsync(ReceiveContext[] batch, Settlement[] settlements, CancellationToken abort)
@@ -64,6 +64,7 @@ internal sealed partial class EffectivelyOnceBatch(
             if (optimistic)
             {
                 transaction.Inbox = await StartInboxBatchAsync(transaction, batch, abort).ConfigureAwait(false);
+                transaction.Sagas = await ReadSagasAsync(transaction, batch, abort).ConfigureAwait(false);
             }
 
             for (var i = 0; i < batch.Length; i++)
@@ -125,10 +126,83 @@ internal sealed partial class EffectivelyOnceBatch(
         return new InboxBatch(EndpointName, recorded);
     }
 
-    /// <summary>Records the batch's inbox entries, commits it, then sends what it staged without waiting for the relay.</summary>
+    /// <summary>
+    /// The saga instances the batch's messages are for, read in one go before any handler runs; null if the endpoint has
+    /// no sagas or the batch one message (one read either way).
+    /// </summary>
+    private async Task<SagaSession?> ReadSagasAsync(StoreTransaction transaction, ReceiveContext[] batch, CancellationToken abort)
+    {
+        if (sagas is null || Endpoint.SagasByType.Count == 0)
+        {
+            return null;
+        }
+
+        var session = new SagaSession(sagas);
+        if (batch.Length == 1)
+        {
+            return session;
+        }
+
+        Dictionary<string, List<string>>? wanted = null;
+        foreach (var context in batch)
+        {
+            if (context.Refusal is not null || context.MessageType is null || !Endpoint.SagasByType.TryGetValue(context.MessageType, out var bindings))
+            {
+                continue;
+            }
+
+            foreach (var (saga, binding) in bindings)
+            {
+                if (TryCorrelate(saga, binding, context) is { Length: > 0 } correlationId)
+                {
+                    wanted ??= [];
+                    if (!wanted.TryGetValue(saga.Name, out var ids))
+                    {
+                        wanted[saga.Name] = ids = [];
+                    }
+
+                    ids.Add(correlationId);
+                }
+            }
+        }
+
+        foreach (var (sagaName, ids) in wanted ?? [])
+        {
+            await session.ReadAsync(transaction, sagaName, ids, abort).ConfigureAwait(false);
+        }
+
+        return session;
+    }
+
+    /// <summary>
+    /// The instance the message is for, or null. A correlation that throws is left for the message's own turn, where
+    /// it fails that message alone (retried, then dead-lettered) rather than the batch.
+    /// </summary>
+    private static string? TryCorrelate(SagaRegistration saga, SagaBinding binding, ReceiveContext context)
+    {
+        try
+        {
+            return binding.TryCorrelate(saga, context, out var correlationId) ? correlationId : null;
+        }
+#pragma warning disable CA1031 // The user's correlation function; its failure is the message's, met again in the pipeline.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Writes the batch's saga instances and records its inbox entries, commits it, then sends what it staged without
+    /// waiting for the relay.
+    /// </summary>
     private async Task CommitAsync(StoreTransaction transaction, CancellationToken abort)
     {
         await transaction.PrepareToWriteAsync(abort).ConfigureAwait(false);
+        if (transaction.Sagas is { } session)
+        {
+            await session.WriteAsync(transaction, abort).ConfigureAwait(false);
+        }
         if (transaction.Inbox is { Handled.Count: > 0 } handled)
         {
             var already = await inbox.RecordAsync(transaction, handled.Endpoint, handled.Handled, abort).ConfigureAwait(false);
