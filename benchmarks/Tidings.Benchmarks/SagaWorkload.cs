@@ -14,11 +14,14 @@ public sealed record SagaStart(long Seq, long StartTicks, string Worker);
 public sealed record SagaStepRequest(long Seq, int Step);
 
 [MessageName("bench.saga.step-done")]
-public sealed record SagaStepDone(long Seq, int Step);
+public sealed record SagaStepDone(long Seq, int Step, long HandledTicks = 0);
 
 public sealed class BenchSagaState
 {
     public long StartTicks { get; set; }
+
+    /// <summary>When each handler of the saga and of the worker ran, for <c>TIDINGS_BENCH_HOPS=1</c>.</summary>
+    public List<long> Hops { get; set; } = [];
 
     public string Worker { get; set; } = "";
 }
@@ -32,17 +35,19 @@ public sealed class BenchSaga : Saga<BenchSagaState>
         {
             saga.State.StartTicks = m.StartTicks;
             saga.State.Worker = m.Worker;
+            SagaHops.Mark(saga.State, 0);
             return saga.SendAsync(m.Worker, new SagaStepRequest(m.Seq, 1), new SendOptions { ReplyTo = saga.Endpoint }).AsTask();
         });
         Handles<SagaStepDone>(m => Id(m.Seq), (m, saga) =>
         {
+            SagaHops.Mark(saga.State, m.HandledTicks);
             if (m.Step == 1)
             {
                 return saga.SendAsync(saga.State.Worker, new SagaStepRequest(m.Seq, 2), new SendOptions { ReplyTo = saga.Endpoint }).AsTask();
             }
 
             saga.Complete();
-            saga.Services.GetRequiredService<SagaCompletions>().Completed(m.Seq, saga.State.StartTicks);
+            saga.Services.GetRequiredService<SagaCompletions>().Completed(m.Seq, saga.State.StartTicks, saga.State.Hops);
             return Task.CompletedTask;
         });
     }
@@ -54,7 +59,7 @@ public sealed class BenchSaga : Saga<BenchSagaState>
 public sealed class BenchSagaWorker : IHandleMessages<SagaStepRequest>
 {
     public Task HandleAsync(SagaStepRequest message, IMessageContext context, CancellationToken cancellationToken) =>
-        context.ReplyAsync(new SagaStepDone(message.Seq, message.Step), cancellationToken: cancellationToken).AsTask();
+        context.ReplyAsync(new SagaStepDone(message.Seq, message.Step, SagaHops.Enabled ? Stopwatch.GetTimestamp() : 0), cancellationToken: cancellationToken).AsTask();
 }
 
 /// <summary>
@@ -77,10 +82,13 @@ public sealed class SagaCompletions : IDisposable
         InFlight.Dispose();
     }
 
-    public void Completed(long seq, long startTicks)
+    public SagaHops Hops { get; } = new();
+
+    public void Completed(long seq, long startTicks, List<long> hops)
     {
         if (_seen.TryAdd(seq, true))
         {
+            Hops.Record(seq, startTicks, hops);
             _recorder.Record(new BenchMessage(seq, startTicks, ""));
             InFlight.Release();
         }
@@ -122,6 +130,7 @@ internal static class SagaWorkload
         await DriveAsync(bus, sagas, worker, completions, 0, count, inFlight, options.Given.Contains("--rate") ? options.Rate : null);
         await completions.Recorder.Done.WaitAsync(TimeSpan.FromMinutes(5));
         var report = completions.Recorder.Report();
+        completions.Hops.Print();
         var elapsed = Stopwatch.GetElapsedTime(begin, report.LastHandledTicks);
         var bytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
 
@@ -230,5 +239,65 @@ internal static class SagaWorkload
 
         await host.StartAsync();
         return host;
+    }
+}
+
+/// <summary>
+/// With <c>TIDINGS_BENCH_HOPS=1</c>, where a saga's time goes: from one handler to the next (start → saga's first
+/// handler → worker → saga → worker → saga's last), p50 and p99 per hop, printed to standard error.
+/// </summary>
+public sealed class SagaHops
+{
+    private static readonly string[] Names = ["send start → saga start", "saga → worker step 1", "worker → saga step 1 done", "saga → worker step 2", "worker → saga step 2 done"];
+    private readonly HdrHistogram.LongHistogram[] _hops = Names.Select(_ => new HdrHistogram.LongHistogram(HdrHistogram.TimeStamp.Minutes(1), 3)).ToArray();
+
+    public static bool Enabled { get; } = Environment.GetEnvironmentVariable("TIDINGS_BENCH_HOPS") == "1";
+
+    /// <summary>The worker's handler time (carried in its reply), then the saga handler's own.</summary>
+    public static void Mark(BenchSagaState state, long workerTicks)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        if (workerTicks != 0)
+        {
+            state.Hops.Add(workerTicks);
+        }
+
+        state.Hops.Add(Stopwatch.GetTimestamp());
+    }
+
+    public void Record(long seq, long startTicks, List<long> hops)
+    {
+        if (!Enabled || seq < 0 || hops.Count != Names.Length)
+        {
+            return;
+        }
+
+        lock (_hops)
+        {
+            var previous = startTicks;
+            for (var i = 0; i < hops.Count; i++)
+            {
+                _hops[i].RecordValue(Math.Max(0, hops[i] - previous));
+                previous = hops[i];
+            }
+        }
+    }
+
+    public void Print()
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        for (var i = 0; i < Names.Length; i++)
+        {
+            var ms = (double p) => _hops[i].GetValueAtPercentile(p) * 1000.0 / Stopwatch.Frequency;
+            Console.Error.WriteLine($"hop {Names[i],-28} p50 {ms(50),8:F2} ms  p90 {ms(90),8:F2} ms  p99 {ms(99),8:F2} ms");
+        }
     }
 }
