@@ -58,6 +58,27 @@ public sealed class BrewSaga : Saga<BrewState>
     }
 }
 
+[MessageName("test.kettle.on")]
+public sealed record KettleOn(string Cup);
+
+/// <summary>A second saga on the brewer's endpoint whose deadline (one minute) is the same message type as the brew's.</summary>
+public sealed class KettleSaga : Saga<BrewState>
+{
+    public KettleSaga()
+    {
+        StartedBy<KettleOn>(m => m.Cup, (m, saga) =>
+        {
+            saga.RequestTimeout("boiled-dry", TimeSpan.FromMinutes(1), new BrewLate(m.Cup));
+            return Task.CompletedTask;
+        });
+        OnTimeout<BrewLate>(async (m, saga) =>
+        {
+            await saga.PublishAsync(new BrewFinished(m.Cup, "kettle boiled dry"));
+            saga.Complete();
+        });
+    }
+}
+
 /// <summary>
 /// Saga timeouts, with the service's clock driven by the test: durable in the service's database, fired once when due
 /// and not before, replaced when asked for again, gone when cancelled or when the instance completes. "Not before" is
@@ -147,6 +168,44 @@ public sealed class SagaTimeoutTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_replaced_timeout_that_was_already_on_its_way_is_dropped_by_the_live_instance()
+    {
+        await using var finished = await StartAsync();
+        await _service.SendAsync("brewer", "test.brew.started", new BrewStarted("fay"));
+        await WaitForScheduledAsync(1);
+        var instance = (await Inspector.GetAsync("brew", "fay", Ct))!.Summary.InstanceId;
+
+        // The first deadline fired (its message already sent) just as the restart asked for a new one.
+        var stale = TimeoutFor("fay", instance, scheduleId: Guid.CreateVersion7());
+        await _service.SendAsync("brewer", "test.brew.restarted", new BrewRestarted("fay"));
+        await _service.SendAsync("brewer", stale);
+        await _service.SendAsync("brewer", "test.brew.done", new BrewDone("fay"));
+
+        // One worker, in order: the drink is ready, not overdue, so the stale deadline changed nothing.
+        var done = Assert.Single(await finished.DrainAsync(1, TimeSpan.FromSeconds(15)));
+        Assert.Equal(new BrewFinished("fay", "ready"), FakeClockService.Read<BrewFinished>(done));
+        Assert.Equal(0, _service.Count("tidings_schedules"));
+    }
+
+    [Fact]
+    public async Task Two_sagas_that_share_a_timeout_message_each_get_only_their_own()
+    {
+        await using var finished = await StartAsync(alsoKettle: true);
+        await _service.SendAsync("brewer", "test.brew.started", new BrewStarted("gil"));
+        await _service.SendAsync("brewer", "test.kettle.on", new KettleOn("gil"));
+        await WaitForScheduledAsync(2);
+
+        // The kettle's deadline (one minute) fires first; the brew saga, which takes the same message, ignores it.
+        var (first, _) = await _service.AdvanceUntilReceivedAsync(finished, TimeSpan.FromSeconds(30));
+        Assert.Equal(new BrewFinished("gil", "kettle boiled dry"), FakeClockService.Read<BrewFinished>(first));
+        Assert.Equal(1, _service.Count("tidings_schedules"));
+
+        var (second, _) = await _service.AdvanceUntilReceivedAsync(finished, TimeSpan.FromSeconds(30));
+        Assert.Equal(new BrewFinished("gil", "overdue after 0 restarts"), FakeClockService.Read<BrewFinished>(second));
+        Assert.Equal(0, _service.Count("tidings_sagas"));
+    }
+
+    [Fact]
     public async Task The_relay_is_woken_when_a_timeout_is_committed_not_at_its_next_look()
     {
         // The relay looks every ten minutes unless woken; the timeout is due in two.
@@ -159,7 +218,9 @@ public sealed class SagaTimeoutTests : IAsyncDisposable
         Assert.Equal("eli", FakeClockService.Read<BrewFinished>(done).Cup);
     }
 
-    private async Task<IMessageReceiver> StartAsync(TimeSpan? pollInterval = null)
+    private ISagaInspector Inspector => _service.Services.GetRequiredService<ISagaInspector>();
+
+    private async Task<IMessageReceiver> StartAsync(TimeSpan? pollInterval = null, bool alsoKettle = false)
     {
         await _service.StartAsync(t => t
             .Configure(o => o.SchedulePollInterval = pollInterval ?? o.SchedulePollInterval)
@@ -167,10 +228,27 @@ public sealed class SagaTimeoutTests : IAsyncDisposable
             .AddEndpoint("brewer", e =>
             {
                 e.Saga<BrewSaga>("brew");
+                if (alsoKettle)
+                {
+                    e.Saga<KettleSaga>("kettle");
+                }
+
                 e.DeliveryMode = DeliveryMode.EffectivelyOnce;
                 e.Concurrency = 1;
             }));
         return await _service.ListenAsync("finished", "test.brew.finished");
+    }
+
+    /// <summary>A timeout of the brew saga's instance, as the schedule relay sends it.</summary>
+    private Envelope TimeoutFor(string cup, Guid instance, Guid scheduleId)
+    {
+        var timeout = _service.Envelope("test.brew.late", new BrewLate(cup));
+        timeout.Headers[TidingsHeaders.SagaName] = "brew";
+        timeout.Headers[TidingsHeaders.SagaCorrelationId] = cup;
+        timeout.Headers[TidingsHeaders.SagaInstanceId] = instance.ToString();
+        timeout.Headers[TidingsHeaders.SagaTimeout] = "drink-late";
+        timeout.Headers[TidingsHeaders.ScheduleId] = scheduleId.ToString();
+        return timeout;
     }
 
     private Task WaitForScheduledAsync(int count) =>
