@@ -7,7 +7,7 @@ namespace Tidings.PostgreSql;
 public static partial class PostgreSqlSchema
 {
     /// <summary>The schema version this package creates.</summary>
-    public const int Version = 3;
+    public const int Version = 4;
 
     /// <summary>
     /// The SQL that creates (or brings up to date) Tidings' tables in <paramref name="schema"/>, for teams that run
@@ -70,6 +70,8 @@ public static partial class PostgreSqlSchema
             $"ALTER TABLE {s}.outbox ADD COLUMN IF NOT EXISTS attempts integer NOT NULL DEFAULT 0",
             $"ALTER TABLE {s}.outbox ADD COLUMN IF NOT EXISTS last_error text NULL",
             $"CREATE INDEX IF NOT EXISTS outbox_parked ON {s}.outbox (sent_at) WHERE attempts > 0",
+            // Version 4. Instances listed by status (inspection, status pages) and completed ones purged.
+            $"CREATE INDEX IF NOT EXISTS sagas_status ON {s}.sagas (saga_name, (data->>'status'), correlation_id)",
             $"INSERT INTO {s}.schema_version (version) SELECT {Version} WHERE NOT EXISTS (SELECT 1 FROM {s}.schema_version)",
             $"UPDATE {s}.schema_version SET version = {Version} WHERE version < {Version}",
         ];

@@ -99,10 +99,12 @@ public sealed class SqliteSagaStore(SqliteStore store, TimeProvider? timeProvide
         ArgumentNullException.ThrowIfNull(query);
         using var connection = store.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = """
+        // The status is a condition only when asked for, so that the status index serves the query (SQLite plans a
+        // statement before it sees its values).
+        command.CommandText = $"""
             SELECT correlation_id, data, version FROM tidings_sagas
             WHERE saga_name = $saga
-              AND ($status IS NULL OR json_extract(data, '$.status') = $status)
+              {(query.Status is null ? "" : "AND json_extract(data, '$.status') = $status")}
               AND ($after IS NULL OR correlation_id > $after)
               AND ($correlation IS NULL OR correlation_id = $correlation)
             ORDER BY correlation_id LIMIT $limit

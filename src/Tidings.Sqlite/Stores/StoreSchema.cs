@@ -58,6 +58,7 @@ internal static class StoreSchema
             updated_at INTEGER NOT NULL,
             PRIMARY KEY (saga_name, correlation_id)
         ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_tidings_sagas_status ON tidings_sagas (saga_name, json_extract(data, '$.status'), correlation_id);
         CREATE TABLE IF NOT EXISTS tidings_schedules (
             id TEXT PRIMARY KEY,
             due_at INTEGER NOT NULL,
