@@ -122,14 +122,6 @@ internal sealed partial class EffectivelyOnceBatch(
             return null;
         }
 
-        // A batch of first deliveries is most likely free of duplicates: it skips the lookup (a round trip to the
-        // database). Should one be a duplicate after all (sent twice), recording the ids at the commit finds it, and the
-        // batch starts over message by message, where its handler is skipped.
-        if (Array.TrueForAll(batch, c => c.Received.DeliveryCount == 1 && c.RedeliveryCount() == 0))
-        {
-            return new InboxBatch(EndpointName, System.Collections.Frozen.FrozenSet<Guid>.Empty);
-        }
-
         var recorded = await inbox.FindRecordedAsync(transaction, EndpointName, batch.Select(c => c.Envelope.MessageId).ToArray(), abort).ConfigureAwait(false);
         return new InboxBatch(EndpointName, recorded);
     }
