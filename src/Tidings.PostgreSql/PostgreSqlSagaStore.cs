@@ -75,6 +75,11 @@ public sealed class PostgreSqlSagaStore(PostgreSqlStore store) : ISagaStore
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(writes);
+        if (writes.Count == 0)
+        {
+            return;
+        }
+
         var batch = new NpgsqlBatch((NpgsqlConnection)transaction.Connection, (NpgsqlTransaction)transaction.Transaction);
         await using var batchScope = batch.ConfigureAwait(false);
         foreach (var write in writes)

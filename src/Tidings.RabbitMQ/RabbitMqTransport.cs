@@ -156,7 +156,7 @@ public sealed class RabbitMqTransport : ITransport
             var remaining = deliverAt - now;
             var tier = DelayTiers.TierFor(remaining);
             await Topology.EnsureDelayQueueAsync(tier, cancellationToken).ConfigureAwait(false);
-            var route = new DelayedRoute(DelayedDestination.Format(destination), remaining - TimeSpan.FromMilliseconds(tier ?? 0));
+            var route = new DelayedRoute(DelayedDestination.Format(destination), remaining - TimeSpan.FromMilliseconds(tier ?? 0), deliverAt);
             var queue = tier is { } ms ? DelayTiers.QueueName(ms) : DelayTiers.DueQueue;
             return new Publication("", queue, Mandatory: true, EnvelopeWriter.Properties(envelope, persistent: true, history, route), envelope.Body, destination);
         }

@@ -282,6 +282,51 @@ public abstract partial class StoreContract<TFixture> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Saga_instances_are_read_together_and_written_together_in_order_and_a_stale_write_refuses_them_all()
+    {
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            // Started, changed twice and one removed, in one call: each write sees the one before it.
+            await Fixture.Sagas.WriteAsync(transaction,
+            [
+                new SagaWrite(SagaWriteKind.Insert, "order", "cup-a", """{"n":1}""", 0),
+                new SagaWrite(SagaWriteKind.Insert, "order", "cup-b", """{"n":1}""", 0),
+                new SagaWrite(SagaWriteKind.Update, "order", "cup-a", """{"n":2}""", 1),
+                new SagaWrite(SagaWriteKind.Update, "order", "cup-a", """{"n":3}""", 2),
+                new SagaWrite(SagaWriteKind.Insert, "order", "cup-c", """{"n":1}""", 0),
+                new SagaWrite(SagaWriteKind.Delete, "order", "cup-c", null, 1),
+            ], Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            var found = await Fixture.Sagas.FindManyAsync(transaction, "order", ["cup-c", "cup-b", "cup-a", "cup-z"], Ct);
+            Assert.Equal([("cup-a", 3L), ("cup-b", 1L)], found.Select(f => (f.CorrelationId, f.Version)).OrderBy(f => f.CorrelationId));
+            Assert.Contains("3", found.Single(f => f.CorrelationId == "cup-a").Data, StringComparison.Ordinal);
+            Assert.Empty(await Fixture.Sagas.FindManyAsync(transaction, "refund", ["cup-a"], Ct));
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            // The second write read an older version: the call is refused, and none of it commits with the transaction.
+            await Assert.ThrowsAsync<SagaConcurrencyException>(() => Fixture.Sagas.WriteAsync(transaction,
+            [
+                new SagaWrite(SagaWriteKind.Update, "order", "cup-b", """{"n":2}""", 1),
+                new SagaWrite(SagaWriteKind.Update, "order", "cup-a", """{"n":4}""", 2),
+            ], Ct));
+            await Assert.ThrowsAsync<SagaConcurrencyException>(() => Fixture.Sagas.WriteAsync(transaction,
+                [new SagaWrite(SagaWriteKind.Insert, "order", "cup-b", "{}", 0)], Ct));
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            Assert.Equal(1, (await Fixture.Sagas.FindAsync(transaction, "order", "cup-b", Ct))!.Version);
+            await Fixture.Sagas.WriteAsync(transaction, [], Ct);
+        }
+    }
+
+    [Fact]
     public async Task A_message_scheduled_by_a_clock_that_runs_behind_is_not_due_early()
     {
         // The scheduling service's clock is five minutes behind: "in an hour" by it is an hour from now, not 55 minutes.

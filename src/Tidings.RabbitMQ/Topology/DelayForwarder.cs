@@ -77,7 +77,8 @@ internal sealed partial class DelayForwarder : IAsyncDisposable
     private async Task ForwardAsync(RabbitMqReceiver receiver, IReadOnlyList<ReceivedMessage> batch, CancellationToken stop)
     {
         var now = _transport.Time.GetUtcNow();
-        var onward = new List<(ReceivedMessage Message, OutgoingMessage Outgoing, DeliveryHistory History)>(batch.Count);
+        var received = _transport.Time.GetTimestamp();
+        var onward = new List<(ReceivedMessage Message, Destination Destination, TimeSpan? Left, DeliveryHistory History)>(batch.Count);
         var broken = new List<ReceivedMessage>();
         var wait = TimeSpan.Zero;
         foreach (var message in batch)
@@ -97,7 +98,7 @@ internal sealed partial class DelayForwarder : IAsyncDisposable
                 wait = route.Left;
             }
 
-            onward.Add((message, new OutgoingMessage(destination, message.Envelope, tiered ? now + route.Left : null), state.Carried));
+            onward.Add((message, destination, tiered ? route.Left : null, state.Carried));
         }
 
         // Destinations deleted since the message was delayed: found before publishing, so the batch is not sent twice.
@@ -105,7 +106,7 @@ internal sealed partial class DelayForwarder : IAsyncDisposable
         {
             try
             {
-                await _transport.Topology.EnsureQueuesExistAsync([entry.Outgoing], stop).ConfigureAwait(false);
+                await _transport.Topology.EnsureQueuesExistAsync([new OutgoingMessage(entry.Destination, entry.Message.Envelope)], stop).ConfigureAwait(false);
             }
             catch (UnroutableMessageException ex)
             {
@@ -121,26 +122,33 @@ internal sealed partial class DelayForwarder : IAsyncDisposable
             await Task.Delay(wait, _transport.Time, stop).ConfigureAwait(false);
         }
 
+        // The time spent here is measured on the monotonic clock, so that a step of the wall clock changes no span.
+        var elapsed = _transport.Time.GetElapsedTime(received);
+        var publishedAt = _transport.Time.GetUtcNow();
+        var outgoing = onward.Select(o => new OutgoingMessage(o.Destination, o.Message.Envelope, o.Left is { } left ? publishedAt + (left - elapsed) : null)).ToList();
         try
         {
-            await _transport.PublishAsync(onward.Select(o => o.Outgoing).ToList(), onward.Select(o => o.History).ToList(), stop).ConfigureAwait(false);
+            await _transport.PublishAsync(outgoing, onward.Select(o => o.History).ToList(), stop).ConfigureAwait(false);
         }
         catch (UnroutableMessageException)
         {
             // A destination went in the instant between the check and the publish: send one by one, so that only the
             // messages without a route are dead-lettered (the others may arrive twice).
-            foreach (var (message, outgoing, history) in onward)
+            for (var i = 0; i < onward.Count; i++)
             {
                 try
                 {
-                    await _transport.PublishAsync([outgoing], [history], stop).ConfigureAwait(false);
+                    await _transport.PublishAsync([outgoing[i]], [onward[i].History], stop).ConfigureAwait(false);
                 }
                 catch (UnroutableMessageException ex)
                 {
-                    message.Envelope.Headers[TidingsHeaders.ExceptionMessage] = ex.Message;
-                    broken.Add(message);
+                    onward[i].Message.Envelope.Headers[TidingsHeaders.ExceptionMessage] = ex.Message;
+                    broken.Add(onward[i].Message);
                 }
             }
+
+            // Dead-lettered, not acked as well.
+            onward.RemoveAll(o => broken.Contains(o.Message));
         }
 
         foreach (var message in broken)

@@ -14,7 +14,7 @@ internal static class EnvelopeWriter
         var sentAtMs = envelope.SentAt.ToUnixTimeMilliseconds();
         var sentAtInId = UuidV7Time.TryGetUnixMilliseconds(envelope.MessageId, out var idMs) && idMs == sentAtMs;
         var count = (envelope.HasHeaders ? envelope.Headers.Count : 0) + (envelope.CausationId is null ? 0 : 1) + (sentAtInId ? 0 : 1)
-            + (history.Deliveries > 0 ? 2 : 0) + (delayed is null ? 0 : 2);
+            + (history.Deliveries > 0 ? 2 : 0) + (delayed is null ? 0 : 3);
         Dictionary<string, object?>? headers = count == 0 ? null : new(count, StringComparer.Ordinal);
         if (envelope.HasHeaders)
         {
@@ -44,6 +44,9 @@ internal static class EnvelopeWriter
         {
             headers![WireHeaders.DelayLeft] = (long)Math.Ceiling(route.Left.TotalMilliseconds);
             headers![WireHeaders.Destination] = route.Destination;
+
+            // For the forwarders of earlier versions, which read only the due time, while an upgrade is under way.
+            headers![WireHeaders.DeliverAt] = route.DueAt.ToUnixTimeMilliseconds();
         }
 
         return new BasicProperties
@@ -62,5 +65,8 @@ internal static class EnvelopeWriter
 /// <summary>What earlier deliveries of a message the next copy must remember.</summary>
 internal readonly record struct DeliveryHistory(int Deliveries, int Abandoned);
 
-/// <summary>Where a delayed message goes, and how long it still waits once the queue it is in lets it go.</summary>
-internal sealed record DelayedRoute(string Destination, TimeSpan Left);
+/// <summary>
+/// Where a delayed message goes, how long it still waits once the queue it is in lets it go, and when it is due by the
+/// publisher's clock (read only by earlier versions).
+/// </summary>
+internal sealed record DelayedRoute(string Destination, TimeSpan Left, DateTimeOffset DueAt = default);

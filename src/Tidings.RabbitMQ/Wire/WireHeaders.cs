@@ -24,7 +24,10 @@ internal static class WireHeaders
     /// </summary>
     public const string DelayLeft = "tidings-delay-left";
 
-    /// <summary>When a delayed message is due, in Unix milliseconds: how earlier versions marked it; still read.</summary>
+    /// <summary>
+    /// When a delayed message is due by its publisher's clock, in Unix milliseconds: all that earlier versions read, so
+    /// still written for their forwarders during an upgrade, and read from messages they delayed.
+    /// </summary>
     public const string DeliverAt = "tidings-deliver-at";
 
     /// <summary>Where a delayed message goes when it is due, as <c>queue:name</c> or <c>topic:name</c>.</summary>

@@ -82,7 +82,8 @@ public static class Pipelines
     /// for the batch (message by message if that fails) → settle the batch at once: ack, retry or dead-letter each
     /// (<see cref="AtLeastOnceBatch"/>);</item>
     /// <item>effectively-once: poison checks for the batch → one transaction (its write lock deferred where the store can):
-    /// inbox lookup → each message through <see cref="Receive"/>, no savepoints → inbox ids and outbox messages → commit →
+    /// inbox lookup → saga instances read together → each message through <see cref="Receive"/>, no savepoints → saga
+    /// writes, inbox ids and outbox messages → commit →
     /// send the outbox messages → settle; a failure or a conflict starts the batch over with a savepoint per message
     /// (<see cref="EffectivelyOnceBatch"/>).</item>
     /// </list>

@@ -47,16 +47,19 @@ public sealed class EnvelopeMappingTests
     }
 
     [Fact]
-    public void A_delayed_route_carries_what_is_left_and_reads_the_due_time_of_earlier_versions()
+    public void A_delayed_route_carries_what_is_left_and_the_due_time_earlier_versions_read()
     {
         var envelope = new Envelope { MessageId = Envelope.NewMessageId(), MessageName = "m" };
         var now = DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000);
-        var current = AsDelivered(EnvelopeWriter.Properties(envelope, persistent: true, delayed: new DelayedRoute("queue:q", TimeSpan.FromMilliseconds(36.2))));
+        var current = AsDelivered(EnvelopeWriter.Properties(envelope, persistent: true, delayed: new DelayedRoute("queue:q", TimeSpan.FromMilliseconds(36.2), now.AddSeconds(9))));
         var legacy = AsDelivered(EnvelopeWriter.Properties(envelope, persistent: true));
         legacy.Headers = new Dictionary<string, object?> { ["tidings-deliver-at"] = now.AddMilliseconds(500).ToUnixTimeMilliseconds(), ["tidings-destination"] = "queue:q"u8.ToArray() };
 
         // Rounded up, so never early; the old due time is turned into a span by the reader's clock, as it was before.
         Assert.Equal(new DelayedRoute("queue:q", TimeSpan.FromMilliseconds(37)), EnvelopeReader.Route(current, now.AddMinutes(5)));
+
+        // The due time still goes along, for the forwarders of earlier versions during an upgrade.
+        Assert.Equal(now.AddSeconds(9).ToUnixTimeMilliseconds(), current.Headers!["tidings-deliver-at"]);
         Assert.Equal(new DelayedRoute("queue:q", TimeSpan.FromMilliseconds(500)), EnvelopeReader.Route(legacy, now));
         Assert.Null(EnvelopeReader.Route(AsDelivered(EnvelopeWriter.Properties(envelope, persistent: true)), now));
     }

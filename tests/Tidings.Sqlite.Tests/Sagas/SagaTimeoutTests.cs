@@ -174,9 +174,11 @@ public sealed class SagaTimeoutTests : IAsyncDisposable
         await _service.SendAsync("brewer", "test.brew.started", new BrewStarted("fay"));
         await WaitForScheduledAsync(1);
         var instance = (await Inspector.GetAsync("brew", "fay", Ct))!.Summary.InstanceId;
+        var first = Guid.Parse(_service.Text("SELECT id FROM tidings_schedules")!);
 
-        // The first deadline fired (its message already sent) just as the restart asked for a new one.
-        var stale = TimeoutFor("fay", instance, scheduleId: Guid.CreateVersion7());
+        // The first deadline fired (its message already sent, exactly as the relay sends it) just as the restart asked
+        // for a new one: everything about it matches the instance but the deadline it now waits for.
+        var stale = TimeoutFor("fay", instance, scheduleId: first);
         await _service.SendAsync("brewer", "test.brew.restarted", new BrewRestarted("fay"));
         await _service.SendAsync("brewer", stale);
         await _service.SendAsync("brewer", "test.brew.done", new BrewDone("fay"));

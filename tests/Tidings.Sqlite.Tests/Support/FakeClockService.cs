@@ -88,6 +88,16 @@ public sealed class FakeClockService : IAsyncDisposable
     /// <summary>Rows of the service's database: a table, and optionally a WHERE clause after it.</summary>
     public long Count(string tableAndFilter) => Effects.Count(_directory.File("service.db"), $"SELECT COUNT(*) FROM {tableAndFilter}");
 
+    /// <summary>The first column of the first row of <paramref name="sql"/> on the service's database, as text.</summary>
+    public string? Text(string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_directory.File("service.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar()?.ToString();
+    }
+
     public static T Read<T>(ReceivedMessage message) => JsonSerializer.Deserialize<T>(message.Envelope.Body.Span, JsonSerializerOptions.Web)!;
 
     private SqliteTransport Client()

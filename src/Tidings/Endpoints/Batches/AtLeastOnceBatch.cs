@@ -71,17 +71,30 @@ internal sealed partial class AtLeastOnceBatch(EndpointRuntime endpoint, IMessag
                 continue;
             }
 
-            try
+            // The send alone is tried again, as often as the handler would have been: its handler succeeded.
+            for (var attempt = 0; ; attempt++)
             {
-                await transport.SendAsync(context.Outgoing, abort).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                RetryStep.RedeliverOrDeadLetter(context, ex, Logger);
-                settlements[i] = context.Settlement;
+                try
+                {
+                    await transport.SendAsync(context.Outgoing, abort).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException && attempt < Endpoint.Options.Retries.ImmediateRetries)
+                {
+                    LogSendRetry(Logger, ex, context.Envelope.MessageId, EndpointName, attempt + 1);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    RetryStep.RedeliverOrDeadLetter(context, ex, Logger);
+                    settlements[i] = context.Settlement;
+                    break;
+                }
             }
         }
     }
+
+    [LoggerMessage(LogLevel.Debug, "What message {MessageId} on {Endpoint} sent could not be sent (attempt {Attempt}); trying again at once.")]
+    private static partial void LogSendRetry(ILogger logger, Exception ex, Guid messageId, string endpoint, int attempt);
 
     [LoggerMessage(LogLevel.Warning, "Endpoint {Endpoint} could not send the {Count} messages its batch's handlers sent together; sending them message by message.")]
     private static partial void LogBatchSendFailed(ILogger logger, Exception ex, string endpoint, int count);

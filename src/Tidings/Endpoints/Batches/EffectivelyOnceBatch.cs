@@ -12,8 +12,10 @@ namespace Tidings.Endpoints.Batches;
 /// <item>Optimistic pass: a transaction that may defer the store's write lock to its first write
 /// (<see cref="ITransactionalStore.BeginOptimisticAsync"/>), so handlers of one service run side by side until they write;
 /// no savepoint per message; known duplicates looked up once for the batch.</item>
-/// <item>Commit: the handled ids go to the inbox and the staged messages to the outbox (removing earlier sent ones), the
-/// transaction commits, and the messages are sent at once.</item>
+/// <item>Saga instances of the batch's messages are read together before the handlers run, and their writes are kept
+/// (<see cref="SagaSession"/>).</item>
+/// <item>Commit: the saga writes are made together, the handled ids go to the inbox and the staged messages to the
+/// outbox (removing earlier sent ones), the transaction commits, and the messages are sent at once.</item>
 /// <item>If a message fails, or the store reports a conflict, the batch starts over in a transaction from
 /// <see cref="ITransactionalStore.BeginAsync"/> with a savepoint per message, so that the failure is retried or
 /// dead-lettered alone.</item>
@@ -64,7 +66,16 @@ internal sealed partial class EffectivelyOnceBatch(
             if (optimistic)
             {
                 transaction.Inbox = await StartInboxBatchAsync(transaction, batch, abort).ConfigureAwait(false);
-                transaction.Sagas = await ReadSagasAsync(transaction, batch, abort).ConfigureAwait(false);
+                try
+                {
+                    transaction.Sagas = await ReadSagasAsync(transaction, batch, abort).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A deadlock the database broke (a batch that locks one instance at a time can meet this one), or
+                    // a failure of the database: the careful pass settles which.
+                    throw new BatchRestartException(ex);
+                }
             }
 
             for (var i = 0; i < batch.Length; i++)
@@ -127,8 +138,9 @@ internal sealed partial class EffectivelyOnceBatch(
     }
 
     /// <summary>
-    /// The saga instances the batch's messages are for, read in one go before any handler runs; null if the endpoint has
-    /// no sagas or the batch one message (one read either way).
+    /// The saga instances the batch's messages are for, read in one go before any handler runs, saga by saga in the
+    /// order of their names (so batches lock rows in one order); null if the endpoint has no sagas. A one-message batch
+    /// reads nothing ahead (one read either way), and only defers its writes to the commit.
     /// </summary>
     private async Task<SagaSession?> ReadSagasAsync(StoreTransaction transaction, ReceiveContext[] batch, CancellationToken abort)
     {
@@ -166,7 +178,7 @@ internal sealed partial class EffectivelyOnceBatch(
             }
         }
 
-        foreach (var (sagaName, ids) in wanted ?? [])
+        foreach (var (sagaName, ids) in (wanted ?? []).OrderBy(w => w.Key, StringComparer.Ordinal))
         {
             await session.ReadAsync(transaction, sagaName, ids, abort).ConfigureAwait(false);
         }
@@ -203,6 +215,7 @@ internal sealed partial class EffectivelyOnceBatch(
         {
             await session.WriteAsync(transaction, abort).ConfigureAwait(false);
         }
+
         if (transaction.Inbox is { Handled.Count: > 0 } handled)
         {
             var already = await inbox.RecordAsync(transaction, handled.Endpoint, handled.Handled, abort).ConfigureAwait(false);
