@@ -7,7 +7,7 @@ namespace Tidings.PostgreSql;
 public static partial class PostgreSqlSchema
 {
     /// <summary>The schema version this package creates.</summary>
-    public const int Version = 4;
+    public const int Version = 5;
 
     /// <summary>
     /// The SQL that creates (or brings up to date) Tidings' tables in <paramref name="schema"/>, for teams that run
@@ -72,6 +72,22 @@ public static partial class PostgreSqlSchema
             $"CREATE INDEX IF NOT EXISTS outbox_parked ON {s}.outbox (sent_at) WHERE attempts > 0",
             // Version 4. Instances listed by status (inspection, status pages) and completed ones purged.
             $"CREATE INDEX IF NOT EXISTS sagas_status ON {s}.sagas (saga_name, (data->>'status'), correlation_id)",
+            $"""
+            -- Version 5. The responses of requests made with an idempotency key, committed with the business data.
+            CREATE TABLE IF NOT EXISTS {s}.idempotency_keys (
+                scope        text        NOT NULL,
+                key          text        NOT NULL,
+                fingerprint  text        NOT NULL,
+                status_code  integer     NOT NULL,
+                location     text        NULL,
+                content_type text        NULL,
+                body         bytea       NOT NULL,
+                created_at   timestamptz NOT NULL,
+                expires_at   timestamptz NOT NULL,
+                PRIMARY KEY (scope, key)
+            )
+            """,
+            $"CREATE INDEX IF NOT EXISTS idempotency_keys_expires ON {s}.idempotency_keys (expires_at)",
             $"INSERT INTO {s}.schema_version (version) SELECT {Version} WHERE NOT EXISTS (SELECT 1 FROM {s}.schema_version)",
             $"UPDATE {s}.schema_version SET version = {Version} WHERE version < {Version}",
         ];

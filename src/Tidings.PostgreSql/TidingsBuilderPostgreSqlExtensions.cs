@@ -23,6 +23,7 @@ public static class TidingsBuilderPostgreSqlExtensions
         builder.Services.AddSingleton(sp => new PostgreSqlStore(options, sp.GetService<ILogger<PostgreSqlStore>>()));
         builder.Services.Replace(ServiceDescriptor.Singleton<ISagaStore>(sp => new PostgreSqlSagaStore(sp.GetRequiredService<PostgreSqlStore>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<IScheduleStore>(sp => new PostgreSqlScheduleStore(sp.GetRequiredService<PostgreSqlStore>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IIdempotencyStore>(sp => new PostgreSqlIdempotencyStore(sp.GetRequiredService<PostgreSqlStore>())));
         return builder.UseStore(
             sp => sp.GetRequiredService<PostgreSqlStore>(),
             sp => new PostgreSqlOutboxStore(sp.GetRequiredService<PostgreSqlStore>()),

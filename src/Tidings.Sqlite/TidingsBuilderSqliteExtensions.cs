@@ -35,6 +35,7 @@ public static class TidingsBuilderSqliteExtensions
         builder.Services.AddSingleton<IHostedService>(sp => new SqliteStoreStartup(sp.GetRequiredService<SqliteStore>()));
         builder.Services.Replace(ServiceDescriptor.Singleton<ISagaStore>(sp => new SqliteSagaStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<IScheduleStore>(sp => new SqliteScheduleStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IIdempotencyStore>(sp => new SqliteIdempotencyStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>())));
         return builder.UseStore(
             sp => sp.GetRequiredService<SqliteStore>(),
             sp => new SqliteOutboxStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>()),

@@ -17,6 +17,8 @@ public interface IStoreFixture : IAsyncDisposable
 
     IScheduleStore Schedules { get; }
 
+    IIdempotencyStore Idempotency { get; }
+
     /// <summary>Makes a host keep its outbox and inbox in this fixture's database.</summary>
     void UseStore(TidingsBuilder tidings);
 }
@@ -323,6 +325,53 @@ public abstract partial class StoreContract<TFixture> : IAsyncLifetime
         {
             Assert.Equal(1, (await Fixture.Sagas.FindAsync(transaction, "order", "cup-b", Ct))!.Version);
             await Fixture.Sagas.WriteAsync(transaction, [], Ct);
+        }
+    }
+
+    [Fact]
+    public async Task An_idempotency_record_exists_only_if_its_transaction_commits_and_only_for_its_own_caller()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var record = new IdempotencyRecord("ada", "key-1", "fp-1", 202, "/orders/7", "application/json", "{\"id\":7}"u8.ToArray(), now, now.AddHours(24));
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            Assert.True(await Fixture.Idempotency.TryClaimAsync(transaction, "ada", "key-1", Ct));
+            await Fixture.Idempotency.RecordAsync(transaction, record, Ct);
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            Assert.Null(await Fixture.Idempotency.FindAsync(transaction, "ada", "key-1", Ct)); // rolled back: no key
+            await Fixture.Idempotency.RecordAsync(transaction, record, Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            var found = await Fixture.Idempotency.FindAsync(transaction, "ada", "key-1", Ct);
+            Assert.NotNull(found);
+            Assert.Equal((202, "/orders/7", "application/json", "fp-1"), (found.StatusCode, found.Location, found.ContentType, found.Fingerprint));
+            Assert.Equal(record.Body, found.Body);
+            Assert.Null(await Fixture.Idempotency.FindAsync(transaction, "bob", "key-1", Ct)); // another caller's key is another key
+            await Assert.ThrowsAsync<IdempotencyKeyTakenException>(() => Fixture.Idempotency.RecordAsync(transaction, record with { Fingerprint = "fp-2" }, Ct));
+        }
+
+        // An expired record is not found, is replaced by a new request, and is purged.
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            await Fixture.Idempotency.RecordAsync(transaction, record with { Key = "old", CreatedAt = now, ExpiresAt = now.AddMilliseconds(1) }, Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        await Effects.WaitForAsync(async () =>
+        {
+            await using var transaction = await Fixture.Store.BeginAsync(Ct);
+            return await Fixture.Idempotency.FindAsync(transaction, "ada", "old", Ct) is null;
+        }, TimeSpan.FromSeconds(10), () => "the record did not expire");
+        Assert.Equal(1, await Fixture.Idempotency.PurgeExpiredAsync(DateTimeOffset.UtcNow, Ct));
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            Assert.NotNull(await Fixture.Idempotency.FindAsync(transaction, "ada", "key-1", Ct));
         }
     }
 

@@ -59,6 +59,19 @@ internal static class StoreSchema
             PRIMARY KEY (saga_name, correlation_id)
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS ix_tidings_sagas_status ON tidings_sagas (saga_name, json_extract(data, '$.status'), correlation_id);
+        CREATE TABLE IF NOT EXISTS tidings_idempotency (
+            scope TEXT NOT NULL,
+            key TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            status_code INTEGER NOT NULL,
+            location TEXT NULL,
+            content_type TEXT NULL,
+            body BLOB NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            PRIMARY KEY (scope, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_tidings_idempotency_expires ON tidings_idempotency (expires_at);
         CREATE TABLE IF NOT EXISTS tidings_schedules (
             id TEXT PRIMARY KEY,
             due_at INTEGER NOT NULL,

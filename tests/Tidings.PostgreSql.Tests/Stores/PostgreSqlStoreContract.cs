@@ -24,6 +24,7 @@ public sealed class PostgreSqlStoreFixture : IStoreFixture
         Inbox = new PostgreSqlInboxStore(_store);
         Sagas = new PostgreSqlSagaStore(_store);
         Schedules = new PostgreSqlScheduleStore(_scheduling);
+        Idempotency = new PostgreSqlIdempotencyStore(_store);
     }
 
     public ITransactionalStore Store => _store;
@@ -35,6 +36,8 @@ public sealed class PostgreSqlStoreFixture : IStoreFixture
     public ISagaStore Sagas { get; }
 
     public IScheduleStore Schedules { get; }
+
+    public IIdempotencyStore Idempotency { get; }
 
     public void UseStore(TidingsBuilder tidings) => tidings.UsePostgreSqlStore(Database.Options(_schema) with { ClaimDuration = TimeSpan.FromSeconds(30) });
 

@@ -17,6 +17,7 @@ public sealed class SqliteStoreFixture : IStoreFixture
         Inbox = new SqliteInboxStore(store);
         Sagas = new SqliteSagaStore(store);
         Schedules = new SqliteScheduleStore(store);
+        Idempotency = new SqliteIdempotencyStore(store);
     }
 
     public Tidings.Stores.ITransactionalStore Store { get; }
@@ -28,6 +29,8 @@ public sealed class SqliteStoreFixture : IStoreFixture
     public Tidings.Stores.ISagaStore Sagas { get; }
 
     public Tidings.Stores.IScheduleStore Schedules { get; }
+
+    public Tidings.Stores.IIdempotencyStore Idempotency { get; }
 
     public void UseStore(TidingsBuilder tidings) => tidings.UseSqliteStore(_directory.File("service.db"));
 

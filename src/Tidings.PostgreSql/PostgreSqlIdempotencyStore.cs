@@ -1,0 +1,84 @@
+using Npgsql;
+using NpgsqlTypes;
+using Tidings.Stores;
+
+namespace Tidings.PostgreSql;
+
+/// <summary>
+/// Idempotency keys as rows of the service's PostgreSQL database. A key in flight is claimed with a transaction-scoped
+/// advisory lock, so a second request with it, on any instance of the service, is told at once that the first is still
+/// being handled; the lock goes with the transaction, so a crash leaves nothing claimed. Expiry is by the database's clock.
+/// </summary>
+public sealed class PostgreSqlIdempotencyStore(PostgreSqlStore store) : IIdempotencyStore
+{
+    /// <inheritdoc />
+    public async Task<bool> TryClaimAsync(StoreTransaction transaction, string scope, string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        var command = (NpgsqlCommand)transaction.CreateCommand("SELECT pg_try_advisory_xact_lock(hashtextextended('tidings-idempotency:' || $1 || ':' || $2, 0))");
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = scope });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <inheritdoc />
+    public async Task<IdempotencyRecord?> FindAsync(StoreTransaction transaction, string scope, string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        var command = (NpgsqlCommand)transaction.CreateCommand($"""
+            SELECT fingerprint, status_code, location, content_type, body, created_at, expires_at FROM {store.QuotedSchema}.idempotency_keys
+            WHERE scope = $1 AND key = $2 AND expires_at > now()
+            """);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = scope });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new IdempotencyRecord(scope, key, reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), (byte[])reader.GetValue(4),
+                reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6))
+            : null;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The record keeps the span from creation to expiry on the database's clock.</remarks>
+    public async Task RecordAsync(StoreTransaction transaction, IdempotencyRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(record);
+        var command = (NpgsqlCommand)transaction.CreateCommand($"""
+            INSERT INTO {store.QuotedSchema}.idempotency_keys (scope, key, fingerprint, status_code, location, content_type, body, created_at, expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now() + $8)
+            ON CONFLICT (scope, key) DO UPDATE SET
+                fingerprint = excluded.fingerprint, status_code = excluded.status_code, location = excluded.location,
+                content_type = excluded.content_type, body = excluded.body, created_at = excluded.created_at, expires_at = excluded.expires_at
+            WHERE {store.QuotedSchema}.idempotency_keys.expires_at <= now()
+            """);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = record.Scope });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = record.Key });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = record.Fingerprint });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = record.StatusCode });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)record.Location ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)record.ContentType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = record.Body });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = record.ExpiresAt - record.CreatedAt });
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            throw new IdempotencyKeyTakenException($"Idempotency key '{record.Key}' has a response already.");
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>By the database's clock; <paramref name="now"/> is not used.</remarks>
+    public async Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var command = new NpgsqlCommand($"DELETE FROM {store.QuotedSchema}.idempotency_keys WHERE expires_at <= now()", connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
