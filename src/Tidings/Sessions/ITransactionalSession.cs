@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Tidings.Stores;
 
 namespace Tidings;
 
@@ -15,6 +16,9 @@ public interface ITransactionalSession : IMessageSender, IAsyncDisposable
 
     /// <summary>The transaction; use it on every command.</summary>
     DbTransaction Transaction { get; }
+
+    /// <summary>The store's transaction, for store operations that commit with the session (an idempotency key's record, say).</summary>
+    StoreTransaction StoreTransaction { get; }
 
     /// <summary>Stores the staged messages in the outbox and commits everything at once.</summary>
     Task CommitAsync(CancellationToken cancellationToken = default);

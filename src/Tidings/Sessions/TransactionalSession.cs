@@ -34,6 +34,8 @@ internal sealed class TransactionalSession(
 
     public DbTransaction Transaction => transaction.Transaction;
 
+    public StoreTransaction StoreTransaction => transaction;
+
     public ValueTask PublishAsync<T>(T message, SendOptions? options = null, CancellationToken cancellationToken = default)
         where T : notnull
     {

@@ -68,3 +68,5 @@ public sealed class ContractEvents;
 public sealed class PostgreSqlEffectivelyOnceContract : EffectivelyOnceContract<PostgreSqlEffectivelyOnceFixture>;
 
 public sealed class PostgreSqlSagaContract : SagaContract<PostgreSqlEffectivelyOnceFixture>;
+
+public sealed class PostgreSqlAcceptedRequestContract : AcceptedRequestContract<PostgreSqlEffectivelyOnceFixture>;

@@ -75,3 +75,5 @@ public sealed class InMemoryBusFixture : IEffectivelyOnceFixture
 }
 
 public sealed class InMemoryBusSagaContract : SagaContract<InMemoryBusFixture>;
+
+public sealed class SqliteAcceptedRequestContract : AcceptedRequestContract<SqliteEffectivelyOnceFixture>;

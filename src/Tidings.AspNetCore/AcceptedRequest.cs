@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tidings.Stores;
+
+namespace Tidings.AspNetCore;
+
+/// <summary>
+/// One accepted request, after the IETF Idempotency-Key draft: the key checked (missing 400, another request's 422,
+/// in flight 409, done: the first response again), the handler run in a transaction of the service's own database,
+/// and the 202 recorded under the key in that same transaction, so the response exists if and only if the work does.
+/// </summary>
+internal static partial class AcceptedRequest
+{
+    public static async Task<IResult> HandleAsync<TRequest>(HttpContext http, Func<TRequest, AcceptContext, Task<AcceptedResource>> handle)
+    {
+        var services = http.RequestServices;
+        var options = services.GetRequiredService<IOptions<TidingsAspNetCoreOptions>>().Value;
+        var cancellationToken = http.RequestAborted;
+        var headers = http.Request.Headers[options.IdempotencyKeyHeader];
+        if (headers.Count > 1)
+        {
+            return Problems.BadRequest($"Send one {options.IdempotencyKeyHeader} header, not {headers.Count}.", "idempotency-key-repeated");
+        }
+
+        var key = headers.Count == 1 ? headers[0] : null;
+        if (string.IsNullOrEmpty(key))
+        {
+            if (options.RequireIdempotencyKey)
+            {
+                return Problems.BadRequest(
+                    $"This endpoint needs an {options.IdempotencyKeyHeader} header (a new random value, a UUID say, per request; the same value on its retries).",
+                    "idempotency-key-missing");
+            }
+
+            key = null;
+        }
+        else if (key.Length > options.MaxIdempotencyKeyLength)
+        {
+            return Problems.BadRequest($"The {options.IdempotencyKeyHeader} is longer than {options.MaxIdempotencyKeyLength} characters.", "idempotency-key-too-long");
+        }
+
+        var body = await RequestBody.ReadAsync(http.Request, options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return Problems.TooLarge(options.MaxRequestBodyBytes);
+        }
+
+        TRequest? request;
+        try
+        {
+            var json = services.GetService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>()?.Value.SerializerOptions ?? JsonSerializerOptions.Web;
+            request = JsonSerializer.Deserialize<TRequest>(body, json);
+        }
+        catch (JsonException ex)
+        {
+            return Problems.BadRequest($"The body is not a valid {typeof(TRequest).Name}: {ex.Message}", "invalid-body");
+        }
+
+        if (request is null)
+        {
+            return Problems.BadRequest($"The body must be a {typeof(TRequest).Name}, not null.", "invalid-body");
+        }
+
+        var scope = options.CallerIdentity(http);
+        if (key is null)
+        {
+            return await RunAsync(http, options, request, handle, scope, key: null, fingerprint: null).ConfigureAwait(false);
+        }
+
+        var keys = services.GetRequiredService<IdempotencyKeys>();
+        if (!keys.TryEnter(scope, key))
+        {
+            return Problems.InFlight(options.IdempotencyKeyHeader);
+        }
+
+        try
+        {
+            var fingerprint = IdempotencyKeys.Fingerprint(http.Request.Method, http.Request.Path + http.Request.QueryString, body);
+            return await RunAsync(http, options, request, handle, scope, key, fingerprint).ConfigureAwait(false);
+        }
+        finally
+        {
+            keys.Exit(scope, key);
+        }
+    }
+
+    private static async Task<IResult> RunAsync<TRequest>(
+        HttpContext http, TidingsAspNetCoreOptions options, TRequest request, Func<TRequest, AcceptContext, Task<AcceptedResource>> handle,
+        string scope, string? key, string? fingerprint)
+    {
+        var services = http.RequestServices;
+        var cancellationToken = http.RequestAborted;
+        var sessions = services.GetService<ITransactionalSessionFactory>() ?? throw new InvalidOperationException(
+            "Accepted requests commit in the service's own database: configure a store in AddTidings (UseSqliteStore, UsePostgreSqlStore).");
+        var keyStore = key is null ? null : services.GetService<IIdempotencyStore>() ?? throw new InvalidOperationException(
+            "The store keeps no idempotency keys: use a store that does (UseSqliteStore, UsePostgreSqlStore).");
+        var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+
+        var session = await sessions.BeginAsync(cancellationToken).ConfigureAwait(false);
+        await using var sessionScope = session.ConfigureAwait(false);
+        if (keyStore is not null)
+        {
+            if (!await keyStore.TryClaimAsync(session.StoreTransaction, scope, key!, cancellationToken).ConfigureAwait(false))
+            {
+                return Problems.InFlight(options.IdempotencyKeyHeader);
+            }
+
+            if (await keyStore.FindAsync(session.StoreTransaction, scope, key!, cancellationToken).ConfigureAwait(false) is { } done)
+            {
+                return done.Fingerprint == fingerprint ? new StoredResponse(done) : Problems.KeyReused(options.IdempotencyKeyHeader);
+            }
+        }
+
+        var resource = await handle(request, new AcceptContext(session, http, scope, key)).ConfigureAwait(false);
+        var accepted = new AcceptedBody(resource.Id, "accepted", resource.Location);
+        var json = JsonSerializer.SerializeToUtf8Bytes(accepted, JsonSerializerOptions.Web);
+        if (keyStore is not null)
+        {
+            var now = time.GetUtcNow();
+            var record = new IdempotencyRecord(scope, key!, fingerprint!, StatusCodes.Status202Accepted, resource.Location, "application/json", json, now, now + options.IdempotencyKeyExpiry);
+            await keyStore.RecordAsync(session.StoreTransaction, record, cancellationToken).ConfigureAwait(false);
+        }
+
+        await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+        LogAccepted(services.GetRequiredService<ILoggerFactory>().CreateLogger("Tidings.AspNetCore"), http.Request.Path, resource.Id, key is not null);
+        return new StoredResponse(StatusCodes.Status202Accepted, resource.Location, "application/json", json, options.RetryAfter);
+    }
+
+    [LoggerMessage(LogLevel.Debug, "Accepted {Path}: resource {ResourceId} (idempotency key: {HasKey}).")]
+    private static partial void LogAccepted(ILogger logger, string path, string resourceId, bool hasKey);
+}

@@ -1,0 +1,47 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
+
+namespace Tidings.AspNetCore;
+
+/// <summary>How Tidings answers accepted requests and keeps their idempotency keys.</summary>
+public sealed class TidingsAspNetCoreOptions
+{
+    /// <summary>The request header that carries the key (the IETF draft's name).</summary>
+    public string IdempotencyKeyHeader { get; set; } = "Idempotency-Key";
+
+    /// <summary>Whether a request without a key is refused (400). True by default: a retry without one could act twice.</summary>
+    public bool RequireIdempotencyKey { get; set; } = true;
+
+    /// <summary>How long a key's response is kept and given again to a retry; after that the key may be used anew. 24 hours.</summary>
+    public TimeSpan IdempotencyKeyExpiry { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often expired keys are removed. An hour.</summary>
+    public TimeSpan IdempotencyCleanupInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The longest key accepted (longer ones get 400). 255 characters.</summary>
+    public int MaxIdempotencyKeyLength { get; set; } = 255;
+
+    /// <summary>The longest body accepted (longer ones get 413). 1 MiB.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Whose key a request's key is: one caller can never replay, nor read the response of, another caller's key. By
+    /// default the authenticated user's <c>NameIdentifier</c> claim (or name), and for anonymous requests one shared
+    /// scope: anonymous callers are told apart only by the keys they choose, which should be random (a UUID).
+    /// </summary>
+    public Func<HttpContext, string> CallerIdentity { get; set; } = DefaultCallerIdentity;
+
+    /// <summary>The <c>Retry-After</c> a 202 suggests before the client looks at the status. One second.</summary>
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);
+
+    private static string DefaultCallerIdentity(HttpContext context)
+    {
+        var user = context.User;
+        if (user.Identity?.IsAuthenticated == true)
+        {
+            return "user:" + (user.FindFirstValue(ClaimTypes.NameIdentifier) ?? user.Identity.Name ?? "");
+        }
+
+        return "anonymous";
+    }
+}

@@ -1,0 +1,230 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Tidings.AspNetCore;
+using Xunit;
+
+namespace Tidings.Transport.Contracts;
+
+[MessageName("contract.http.order-placed")]
+public sealed record HttpOrderPlaced(string OrderId, string Drink);
+
+public sealed record PlaceHttpOrder(string Drink, string Customer);
+
+/// <summary>
+/// Accepted requests with an Idempotency-Key, on a real Kestrel on loopback, on every store: the draft's four cases, a
+/// concurrent pair, callers kept apart, and a failed request that leaves no key. The order, its message and the key's
+/// response commit together in the service's own database.
+/// </summary>
+public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
+    where TFixture : IEffectivelyOnceFixture, new()
+{
+    private readonly string _announced = "http-announced-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private WebApplication? _app;
+    private HttpClient? _client;
+    private int _handled;
+    private bool _holdFirst;
+    private bool _failNext;
+
+    protected TFixture Fixture { get; } = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private string Orders => Fixture.Tables.Inbox.Replace("tidings_inbox", "test_orders", StringComparison.Ordinal).Replace(".inbox", ".test_orders", StringComparison.Ordinal);
+
+    private HttpClient Client => _client!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddTidings(t =>
+        {
+            Fixture.UseTransport(t);
+            Fixture.UseStore(t);
+            t.AddMessage<HttpOrderPlaced>();
+        });
+        builder.Services.AddTidingsAspNetCore(o => o.CallerIdentity = http => http.Request.Headers["X-Caller"].ToString());
+        _app = builder.Build();
+        _app.UseExceptionHandler();
+        _app.MapAccepted<PlaceHttpOrder>("/orders", PlaceAsync);
+        await _app.StartAsync(Ct);
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _client = new HttpClient { BaseAddress = new Uri(address) };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _release.TrySetResult();
+        _client?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync(CancellationToken.None);
+            await _app.DisposeAsync();
+        }
+
+        await Fixture.DeleteQueuesAsync(_announced);
+        await Fixture.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task A_request_without_a_key_is_refused_with_problem_details()
+    {
+        var response = await Client.PostAsJsonAsync("/orders", new PlaceHttpOrder("latte", "ada"), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.EndsWith("idempotency-key-missing", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, _handled);
+    }
+
+    [Fact]
+    public async Task A_retry_with_the_key_gets_the_first_response_and_makes_nothing_twice()
+    {
+        await using var announced = await ListenAsync();
+        var first = await PostAsync("ada", "key-1", new PlaceHttpOrder("latte", "ada"));
+        var retry = await PostAsync("ada", "key-1", new PlaceHttpOrder("latte", "ada"));
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.NotNull(first.Headers.Location);
+        Assert.NotNull(first.Headers.RetryAfter);
+        var body = await first.Content.ReadFromJsonAsync<AcceptedBody>(Ct);
+        Assert.Equal(("accepted", first.Headers.Location!.ToString()), (body!.Status, body.Location));
+
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        Assert.Equal(first.Headers.Location, retry.Headers.Location);
+        Assert.Equal(await first.Content.ReadAsStringAsync(Ct), await retry.Content.ReadAsStringAsync(Ct));
+        Assert.True(retry.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(1, _handled);
+        Assert.Equal(1, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Orders}"));
+
+        // The order's message left once, with an id the key decides.
+        var message = Assert.Single(await announced.DrainAsync(1, TimeSpan.FromSeconds(15)));
+        Assert.Equal(body.Id, JsonSerializer.Deserialize<HttpOrderPlaced>(message.Envelope.Body.Span, JsonSerializerOptions.Web)!.OrderId);
+        Assert.Equal(8, message.Envelope.MessageId.Version);
+    }
+
+    [Fact]
+    public async Task The_key_with_another_request_is_refused_with_422()
+    {
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync("ada", "key-2", new PlaceHttpOrder("latte", "ada"))).StatusCode);
+
+        var other = await PostAsync("ada", "key-2", new PlaceHttpOrder("mocha", "ada"));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, other.StatusCode);
+        Assert.Equal("application/problem+json", other.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(1, _handled);
+    }
+
+    [Fact]
+    public async Task The_key_while_its_first_request_is_in_progress_gets_409_and_one_order_is_made()
+    {
+        _holdFirst = true;
+        var first = PostAsync("ada", "key-3", new PlaceHttpOrder("latte", "ada"));
+        await _entered.Task.WaitAsync(TimeSpan.FromSeconds(15), Ct);
+
+        var second = await PostAsync("ada", "key-3", new PlaceHttpOrder("latte", "ada"));
+        _release.SetResult();
+
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        Assert.Equal("application/problem+json", second.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.Accepted, (await first).StatusCode);
+        Assert.Equal(1, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Orders}"));
+    }
+
+    [Fact]
+    public async Task Two_requests_at_once_with_one_key_make_one_order()
+    {
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => PostAsync("ada", "key-4", new PlaceHttpOrder("latte", "ada"))));
+
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Accepted, HttpStatusCode.Conflict }));
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.Accepted);
+        Assert.Equal(1, _handled);
+        Assert.Equal(1, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Orders}"));
+    }
+
+    [Fact]
+    public async Task Another_callers_same_key_is_another_key_and_never_replays_the_first_callers_response()
+    {
+        var ada = await PostAsync("ada", "key-5", new PlaceHttpOrder("latte", "ada"));
+        var eve = await PostAsync("eve", "key-5", new PlaceHttpOrder("latte", "ada"));
+
+        Assert.Equal(HttpStatusCode.Accepted, eve.StatusCode);
+        Assert.False(eve.Headers.Contains("Idempotent-Replayed"));
+        Assert.NotEqual(ada.Headers.Location, eve.Headers.Location);
+        Assert.Equal(2, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Orders}"));
+    }
+
+    [Fact]
+    public async Task A_request_that_fails_leaves_no_key_and_its_retry_makes_one_order()
+    {
+        _failNext = true;
+        var failed = await PostAsync("ada", "key-6", new PlaceHttpOrder("latte", "ada"));
+        var retry = await PostAsync("ada", "key-6", new PlaceHttpOrder("latte", "ada"));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        Assert.False(retry.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(1, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Orders}"));
+    }
+
+    private async Task<AcceptedResource> PlaceAsync(PlaceHttpOrder order, AcceptContext accept)
+    {
+        Interlocked.Increment(ref _handled);
+        if (_holdFirst)
+        {
+            _entered.TrySetResult();
+            await _release.Task;
+        }
+
+        var id = Guid.CreateVersion7().ToString();
+        await using (var create = accept.Connection.CreateCommand())
+        {
+            create.Transaction = accept.Transaction;
+            create.CommandText = $"CREATE TABLE IF NOT EXISTS {Orders} (id TEXT PRIMARY KEY, drink TEXT NOT NULL)";
+            await create.ExecuteNonQueryAsync(accept.CancellationToken);
+        }
+
+        await using (var insert = accept.Connection.CreateCommand())
+        {
+            insert.Transaction = accept.Transaction;
+            insert.CommandText = $"INSERT INTO {Orders} (id, drink) VALUES ('{id}', '{order.Drink.Replace("'", "''", StringComparison.Ordinal)}')";
+            await insert.ExecuteNonQueryAsync(accept.CancellationToken);
+        }
+
+        await accept.PublishAsync(new HttpOrderPlaced(id, order.Drink), cancellationToken: accept.CancellationToken);
+        if (_failNext)
+        {
+            _failNext = false;
+            throw new InvalidOperationException("the card machine is down");
+        }
+
+        return AcceptContext.Resource(id, $"/orders/{id}");
+    }
+
+    private Task<HttpResponseMessage> PostAsync(string caller, string key, PlaceHttpOrder order)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/orders") { Content = JsonContent.Create(order) };
+        request.Headers.Add("X-Caller", caller);
+        request.Headers.Add("Idempotency-Key", key);
+        return Client.SendAsync(request, Ct);
+    }
+
+    private async Task<IMessageReceiver> ListenAsync()
+    {
+        var transport = _app!.Services.GetRequiredService<ITransport>();
+        await transport.DeclareAsync(new QueueDeclaration(_announced, ["contract.http.order-placed"]), Ct);
+        return transport.CreateReceiver(_announced, new ReceiverSettings(TimeSpan.FromSeconds(30)));
+    }
+}
