@@ -115,7 +115,7 @@ internal static partial class AcceptedRequest
         }
 
         var resource = await handle(request, new AcceptContext(session, http, scope, key)).ConfigureAwait(false);
-        var accepted = new AcceptedBody(resource.Id, "accepted", resource.Location);
+        var accepted = new AcceptedBody(resource.Id, "accepted", resource.Location, services.GetRequiredService<ResourceTokens>().For(resource.Id));
         var json = JsonSerializer.SerializeToUtf8Bytes(accepted, JsonSerializerOptions.Web);
         if (keyStore is not null)
         {

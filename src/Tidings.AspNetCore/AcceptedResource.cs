@@ -9,4 +9,8 @@ public sealed record AcceptedResource(string Id, string Location);
 /// <param name="Id">The resource's id.</param>
 /// <param name="Status">Always <c>accepted</c>.</param>
 /// <param name="Location">Where its status is read.</param>
-public sealed record AcceptedBody(string Id, string Status, string Location);
+/// <param name="Token">
+/// What lets this caller, and no one else, read the status and its events: send it as the <c>Resource-Token</c> header
+/// or the <c>token</c> query parameter. Without it the status resource answers 404.
+/// </param>
+public sealed record AcceptedBody(string Id, string Status, string Location, string Token);

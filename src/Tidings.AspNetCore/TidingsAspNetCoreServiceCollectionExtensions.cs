@@ -30,6 +30,8 @@ public static class TidingsAspNetCoreServiceCollectionExtensions
             .ValidateOnStart();
         services.AddProblemDetails();
         services.TryAddSingleton<IdempotencyKeys>();
+        services.AddDataProtection();
+        services.TryAddSingleton<ResourceTokens>();
         services.AddSingleton<IHostedService>(sp => new IdempotencyCleanup(
             sp.GetService<IIdempotencyStore>(), sp.GetRequiredService<IOptions<TidingsAspNetCoreOptions>>().Value,
             sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<IdempotencyCleanup>>()));

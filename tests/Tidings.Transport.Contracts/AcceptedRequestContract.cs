@@ -17,6 +17,42 @@ public sealed record HttpOrderPlaced(string OrderId, string Drink);
 
 public sealed record PlaceHttpOrder(string Drink, string Customer);
 
+[MessageName("contract.http.order-served")]
+public sealed record HttpOrderServed(string OrderId);
+
+[MessageName("contract.http.order-refused")]
+public sealed record HttpOrderRefused(string OrderId);
+
+public sealed class HttpOrderState
+{
+    public string Stage { get; set; } = "";
+}
+
+/// <summary>The order behind the status resource: brewing once placed, then served (done) or refused (undone).</summary>
+public sealed class HttpOrderSaga : Saga<HttpOrderState>
+{
+    public HttpOrderSaga()
+    {
+        StartedBy<HttpOrderPlaced>(m => m.OrderId, (_, saga) =>
+        {
+            saga.State.Stage = "brewing";
+            return Task.CompletedTask;
+        });
+        Handles<HttpOrderServed>(m => m.OrderId, (_, saga) =>
+        {
+            saga.State.Stage = "served";
+            saga.Complete();
+            return Task.CompletedTask;
+        });
+        Handles<HttpOrderRefused>(m => m.OrderId, (_, saga) =>
+        {
+            saga.State.Stage = "refused";
+            saga.Compensate("the barista refused it");
+            return Task.CompletedTask;
+        });
+    }
+}
+
 /// <summary>
 /// Accepted requests with an Idempotency-Key, on a real Kestrel on loopback, on every store: the draft's four cases, a
 /// concurrent pair, callers kept apart, and a failed request that leaves no key. The order, its message and the key's
@@ -26,10 +62,12 @@ public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
     where TFixture : IEffectivelyOnceFixture, new()
 {
     private readonly string _announced = "http-announced-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string _counter = "http-counter-" + Guid.NewGuid().ToString("N")[..8];
     private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WebApplication? _app;
     private HttpClient? _client;
+    private HttpClient? _statusClient;
     private int _handled;
     private bool _holdFirst;
     private bool _failNext;
@@ -52,27 +90,38 @@ public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
             Fixture.UseTransport(t);
             Fixture.UseStore(t);
             t.AddMessage<HttpOrderPlaced>();
+            t.AddEndpoint(_counter, e =>
+            {
+                e.Saga<HttpOrderSaga>("http-order", o => o.KeepCompleted = true);
+                e.DeliveryMode = DeliveryMode.EffectivelyOnce;
+            });
         });
         builder.Services.AddTidingsAspNetCore(o => o.CallerIdentity = http => http.Request.Headers["X-Caller"].ToString());
         _app = builder.Build();
         _app.UseExceptionHandler();
         _app.MapAccepted<PlaceHttpOrder>("/orders", PlaceAsync);
+        _app.MapAcceptedStatus("/orders/{id}", SagaResourceStatus.For(
+            "http-order", resultLocation: i => $"/receipts/{i.Summary.CorrelationId}", describe: i => i.State.GetProperty("stage").GetString()!));
         await _app.StartAsync(Ct);
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         _client = new HttpClient { BaseAddress = new Uri(address) };
+
+        // A 303 is what the status test looks at, not where it leads.
+        _statusClient = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(address) };
     }
 
     public async ValueTask DisposeAsync()
     {
         _release.TrySetResult();
         _client?.Dispose();
+        _statusClient?.Dispose();
         if (_app is not null)
         {
             await _app.StopAsync(CancellationToken.None);
             await _app.DisposeAsync();
         }
 
-        await Fixture.DeleteQueuesAsync(_announced);
+        await Fixture.DeleteQueuesAsync(_announced, _counter);
         await Fixture.DisposeAsync();
         GC.SuppressFinalize(this);
     }
@@ -178,6 +227,61 @@ public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
         Assert.False(retry.Headers.Contains("Idempotent-Replayed"));
         Assert.Equal(1, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Orders}"));
     }
+
+    [Fact]
+    public async Task The_status_is_200_while_in_progress_303_when_done_problem_details_when_undone_and_404_to_anyone_else()
+    {
+        var placed = await (await PostAsync("ada", "key-7", new PlaceHttpOrder("latte", "ada"))).Content.ReadFromJsonAsync<AcceptedBody>(Ct);
+        var other = await (await PostAsync("ada", "key-8", new PlaceHttpOrder("mocha", "ada"))).Content.ReadFromJsonAsync<AcceptedBody>(Ct);
+
+        // Without its token, or with another resource's, the status does not exist.
+        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(placed!.Location, token: null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(placed.Location, other!.Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(placed.Location, "forged")).StatusCode);
+
+        var brewing = await WaitForStatusAsync(placed, r => r.StatusCode == HttpStatusCode.OK);
+        var body = await brewing.Content.ReadFromJsonAsync<StatusBody>(Ct);
+        Assert.Equal(("brewing", "in-progress"), (body!.Status, body.Outcome));
+        Assert.NotNull(brewing.Headers.RetryAfter);
+
+        await Fixture.Connect().SendAsync([Message(new HttpOrderServed(placed.Id), "contract.http.order-served")], Ct);
+        var served = await WaitForStatusAsync(placed, r => r.StatusCode == HttpStatusCode.SeeOther);
+        Assert.Equal($"/receipts/{placed.Id}", served.Headers.Location?.ToString());
+
+        await WaitForStatusAsync(other, r => r.StatusCode == HttpStatusCode.OK);
+        await Fixture.Connect().SendAsync([Message(new HttpOrderRefused(other.Id), "contract.http.order-refused")], Ct);
+        var refused = await WaitForStatusAsync(other, r => r.Content.Headers.ContentType?.MediaType == "application/problem+json");
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.EndsWith("compensated", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Equal("refused", problem.GetProperty("status").GetString());
+    }
+
+    private async Task<HttpResponseMessage> WaitForStatusAsync(AcceptedBody resource, Func<HttpResponseMessage, bool> condition)
+    {
+        HttpResponseMessage? last = null;
+        await Effects.WaitForAsync(async () => condition(last = await GetStatusAsync(resource.Location, resource.Token)), TimeSpan.FromSeconds(20),
+            () => $"the status stayed {last?.StatusCode}");
+        return last!;
+    }
+
+    private Task<HttpResponseMessage> GetStatusAsync(string location, string? token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, location);
+        if (token is not null)
+        {
+            request.Headers.Add("Resource-Token", token);
+        }
+
+        return _statusClient!.SendAsync(request, Ct);
+    }
+
+    private OutgoingMessage Message<T>(T message, string name) => new(Destination.Queue(_counter), new Envelope
+    {
+        MessageId = Envelope.NewMessageId(),
+        MessageName = name,
+        SentAt = DateTimeOffset.UtcNow,
+        Body = JsonSerializer.SerializeToUtf8Bytes(message, JsonSerializerOptions.Web),
+    });
 
     private async Task<AcceptedResource> PlaceAsync(PlaceHttpOrder order, AcceptContext accept)
     {
