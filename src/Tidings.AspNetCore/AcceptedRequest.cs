@@ -110,7 +110,7 @@ internal static partial class AcceptedRequest
 
             if (await keyStore.FindAsync(session.StoreTransaction, scope, key!, cancellationToken).ConfigureAwait(false) is { } done)
             {
-                return done.Fingerprint == fingerprint ? new StoredResponse(done) : Problems.KeyReused(options.IdempotencyKeyHeader);
+                return done.Fingerprint == fingerprint ? new StoredResponse(done, options.RetryAfter) : Problems.KeyReused(options.IdempotencyKeyHeader);
             }
         }
 

@@ -8,8 +8,8 @@ namespace Tidings.AspNetCore;
 internal sealed class StoredResponse(int statusCode, string? location, string? contentType, byte[] body, TimeSpan? retryAfter, bool replayed = false) : IResult
 {
     /// <summary>A retry's response: the first one, marked as a replay.</summary>
-    public StoredResponse(IdempotencyRecord record)
-        : this(record.StatusCode, record.Location, record.ContentType, record.Body, record.StatusCode == StatusCodes.Status202Accepted ? TimeSpan.FromSeconds(1) : null, replayed: true)
+    public StoredResponse(IdempotencyRecord record, TimeSpan retryAfter)
+        : this(record.StatusCode, record.Location, record.ContentType, record.Body, record.StatusCode == StatusCodes.Status202Accepted ? retryAfter : null, replayed: true)
     {
     }
 
