@@ -21,11 +21,13 @@ public static class AcceptedEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(handle);
         return endpoints.MapPost(pattern, (Func<HttpContext, Task<IResult>>)(http => AcceptedRequest.HandleAsync(http, handle)))
-            .Accepts<TRequest>("application/json")
+            // No Accepts metadata: routing would then answer other content types 415 itself, without problem details;
+            // the handler checks the content type.
             .Produces<AcceptedBody>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
     }
 }

@@ -25,7 +25,12 @@ internal static partial class AcceptedRequest
             return Problems.BadRequest($"Send one {options.IdempotencyKeyHeader} header, not {headers.Count}.", "idempotency-key-repeated");
         }
 
-        var key = headers.Count == 1 ? headers[0] : null;
+        var key = headers.Count == 1 ? KeyValue(headers[0]) : null;
+        if (key == Repeated)
+        {
+            return Problems.BadRequest($"Send one {options.IdempotencyKeyHeader}, not a list of them.", "idempotency-key-repeated");
+        }
+
         if (string.IsNullOrEmpty(key))
         {
             if (options.RequireIdempotencyKey)
@@ -40,6 +45,18 @@ internal static partial class AcceptedRequest
         else if (key.Length > options.MaxIdempotencyKeyLength)
         {
             return Problems.BadRequest($"The {options.IdempotencyKeyHeader} is longer than {options.MaxIdempotencyKeyLength} characters.", "idempotency-key-too-long");
+        }
+
+        // JSON only: a form or text/plain body is what a cross-site page can send without asking first.
+        if (!http.Request.HasJsonContentType())
+        {
+            return Problems.UnsupportedMediaType();
+        }
+
+        // Kestrel's own limit would answer before this one, and without problem details: it gets room for the last read.
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = options.MaxRequestBodyBytes + (64 * 1024);
         }
 
         var body = await RequestBody.ReadAsync(http.Request, options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
@@ -87,6 +104,23 @@ internal static partial class AcceptedRequest
         }
     }
 
+    private const string Repeated = "\0repeated";
+
+    /// <summary>
+    /// The key in the header's value: the draft's structured-field string (<c>"8e03…"</c>), or the bare value most
+    /// clients send; <see cref="Repeated"/> for a list (two headers folded into one line by a proxy or client).
+    /// </summary>
+    private static string? KeyValue(string? value)
+    {
+        value = value?.Trim();
+        if (value is { Length: >= 2 } && value[0] == '"' && value[^1] == '"')
+        {
+            return value[1..^1].Replace("\\\"", "\"", StringComparison.Ordinal).Replace("\\\\", "\\", StringComparison.Ordinal);
+        }
+
+        return value is not null && value.Contains(',', StringComparison.Ordinal) ? Repeated : value;
+    }
+
     private static async Task<IResult> RunAsync<TRequest>(
         HttpContext http, TidingsAspNetCoreOptions options, TRequest request, Func<TRequest, AcceptContext, Task<AcceptedResource>> handle,
         string scope, string? key, string? fingerprint)
@@ -114,17 +148,27 @@ internal static partial class AcceptedRequest
             }
         }
 
-        var resource = await handle(request, new AcceptContext(session, http, scope, key)).ConfigureAwait(false);
-        var accepted = new AcceptedBody(resource.Id, "accepted", resource.Location, services.GetRequiredService<ResourceTokens>().For(resource.Id));
+        var resource = await handle(request, new AcceptContext(session, http, scope, key, fingerprint)).ConfigureAwait(false);
+        var accepted = new AcceptedBody(resource.Id, "accepted", resource.Location, services.GetRequiredService<ResourceTokens>().For(scope, resource.Id));
         var json = JsonSerializer.SerializeToUtf8Bytes(accepted, JsonSerializerOptions.Web);
         if (keyStore is not null)
         {
             var now = time.GetUtcNow();
             var record = new IdempotencyRecord(scope, key!, fingerprint!, StatusCodes.Status202Accepted, resource.Location, "application/json", json, now, now + options.IdempotencyKeyExpiry);
-            await keyStore.RecordAsync(session.StoreTransaction, record, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await keyStore.RecordAsync(session.StoreTransaction, record, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IdempotencyKeyTakenException)
+            {
+                // Another request with the key committed first (a store that cannot claim keys): its response is the
+                // answer, which a retry gets; this one's work rolls back.
+                return Problems.InFlight(options.IdempotencyKeyHeader);
+            }
         }
 
-        await session.CommitAsync(cancellationToken).ConfigureAwait(false);
+        // Past this point the work is done: a client that went away must not roll it back.
+        await session.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         LogAccepted(services.GetRequiredService<ILoggerFactory>().CreateLogger("Tidings.AspNetCore"), http.Request.Path, resource.Id, key is not null);
         return new StoredResponse(StatusCodes.Status202Accepted, resource.Location, "application/json", json, options.RetryAfter);
     }

@@ -20,7 +20,7 @@ internal sealed partial class IdempotencyCleanup(IIdempotencyStore? store, Tidin
         {
             try
             {
-                var removed = await store.PurgeExpiredAsync(time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+                var removed = await store.PurgeExpiredAsync(stoppingToken).ConfigureAwait(false);
                 LogPurged(logger, removed);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

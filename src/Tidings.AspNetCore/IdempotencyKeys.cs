@@ -23,11 +23,14 @@ internal sealed class IdempotencyKeys
         return Convert.ToBase64String(hash.GetHashAndReset());
     }
 
-    /// <summary>The id of the <paramref name="n"/>th message a request with the key sends: the same for every retry.</summary>
-    public static Guid MessageId(string scope, string key, int n)
+    /// <summary>
+    /// The id of the <paramref name="n"/>th message a request sends: the same for every retry of that request (caller,
+    /// key and fingerprint), another for the key reused for another request after it expired.
+    /// </summary>
+    public static Guid MessageId(string scope, string key, string fingerprint, int n)
     {
         Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes($"tidings-idempotency\0{scope}\0{key}\0{n}"), digest);
+        SHA256.HashData(Encoding.UTF8.GetBytes($"tidings-idempotency\0{scope}\0{key}\0{fingerprint}\0{n}"), digest);
         var bytes = digest[..16];
 
         // An RFC 9562 version 8 UUID (custom): its bits come from the hash, with the version and variant set.

@@ -13,6 +13,10 @@ internal static class Problems
     public static IResult TooLarge(long limit) =>
         Results.Problem($"The body is longer than {limit} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request is too large.", type: TypeBase + "body-too-large");
 
+    public static IResult UnsupportedMediaType() => Results.Problem(
+        "Send the body as JSON (Content-Type: application/json).", statusCode: StatusCodes.Status415UnsupportedMediaType,
+        title: "The body must be JSON.", type: TypeBase + "unsupported-media-type");
+
     /// <summary>The draft's 409: the first request with the key is still being handled; retry later.</summary>
     public static IResult InFlight(string header) => Results.Problem(
         $"A request with this {header} is still being handled. Retry it in a moment to get its response.",

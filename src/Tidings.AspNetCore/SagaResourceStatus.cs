@@ -8,7 +8,7 @@ public static class SagaResourceStatus
 {
     /// <summary>
     /// The status of saga <paramref name="sagaName"/>'s instance: in progress while active, succeeded when completed
-    /// (303 to <paramref name="resultLocation"/>, if given), failed when compensated. <paramref name="describe"/>, if
+    /// (303 to <paramref name="resultLocation"/>, if given), failed once it ran a compensation. <paramref name="describe"/>, if
     /// given, names the state in the workflow's words from the instance (its saga status by default). Keep completed
     /// instances (<c>KeepCompleted</c>), or the status of finished work is gone with them.
     /// </summary>
@@ -25,12 +25,9 @@ public static class SagaResourceStatus
             }
 
             var summary = instance.Summary;
-            var outcome = summary.Status switch
-            {
-                SagaStatus.Completed => ResourceOutcome.Succeeded,
-                SagaStatus.Compensated => ResourceOutcome.Failed,
-                _ => ResourceOutcome.InProgress,
-            };
+            // Undone is undone, even once the instance completes after its compensations.
+            var undone = summary.Status == SagaStatus.Compensated || instance.Compensations.Any(c => c.HasRun);
+            var outcome = undone ? ResourceOutcome.Failed : summary.Status == SagaStatus.Completed ? ResourceOutcome.Succeeded : ResourceOutcome.InProgress;
             var status = describe?.Invoke(instance) ?? summary.Status.ToString().ToLowerInvariant();
             return new ResourceStatus(
                 id, status, outcome, summary.UpdatedAt, instance.EarlierEntries + instance.History.Count,

@@ -13,9 +13,10 @@ public static class StatusEndpoints
 {
     /// <summary>
     /// Maps <c>GET <paramref name="pattern"/></c> (with an <c>{id}</c> route value): 200 with the status while the work is
-    /// in progress (and <c>Retry-After</c>), 303 See Other to the result when it is done, problem details when it
-    /// failed. Only a request with the resource's token (from the 202) may read it; any other gets 404, as does a
-    /// resource <paramref name="status"/> does not know.
+    /// in progress (and <c>Retry-After</c>; <c>accepted</c> until <paramref name="status"/> knows the resource), 303 See
+    /// Other to the result when it is done, problem details when it failed; an <c>ETag</c> of the version, and 304 to
+    /// <c>If-None-Match</c> with it. Only the caller that holds the resource's token (from the 202) may read it; any
+    /// other request gets 404, whether the resource exists or not.
     /// </summary>
     public static RouteHandlerBuilder MapAcceptedStatus(
         this IEndpointRouteBuilder endpoints, string pattern, Func<string, HttpContext, Task<ResourceStatus?>> status)
@@ -25,20 +26,39 @@ public static class StatusEndpoints
         return endpoints.MapGet(pattern, (Func<HttpContext, string, Task<IResult>>)((http, id) => ReadAsync(http, id, status)))
             .Produces<StatusBody>(StatusCodes.Status200OK)
             .Produces(StatusCodes.Status303SeeOther)
+            .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static async Task<IResult> ReadAsync(HttpContext http, string id, Func<string, HttpContext, Task<ResourceStatus?>> status)
     {
         var services = http.RequestServices;
-        if (!services.GetRequiredService<ResourceTokens>().Allows(http.Request, id) || await status(id, http).ConfigureAwait(false) is not { } current)
+        if (!services.GetRequiredService<ResourceTokens>().Allows(http, id))
         {
             // Whether it exists is none of the business of someone without its token.
             return Results.Problem("There is no such resource, or this request may not read it.", statusCode: StatusCodes.Status404NotFound,
                 title: "Not found.", type: "https://tidings.dev/problems/not-found");
         }
 
-        http.Response.Headers.ETag = $"\"{current.Version.ToString(CultureInfo.InvariantCulture)}\"";
+        // For its caller only: no shared cache may keep it (the token travels in a header a cache does not key on).
+        http.Response.Headers.CacheControl = "no-store";
+        var options = services.GetRequiredService<IOptions<TidingsAspNetCoreOptions>>().Value;
+
+        // The token proves the work was accepted; until its first step shows (the message is on its way), it is just that.
+        var current = await status(id, http).ConfigureAwait(false)
+            ?? new ResourceStatus(id, "accepted", ResourceOutcome.InProgress, DateTimeOffset.MinValue, 0);
+        var etag = $"\"{current.Version.ToString(CultureInfo.InvariantCulture)}\"";
+        http.Response.Headers.ETag = etag;
+        if (current.Outcome == ResourceOutcome.InProgress)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(options.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (http.Request.Headers.IfNoneMatch.Contains(etag))
+        {
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+
         switch (current.Outcome)
         {
             case ResourceOutcome.Succeeded when current.ResultLocation is { } result:
@@ -47,14 +67,8 @@ public static class StatusEndpoints
             case ResourceOutcome.Failed:
                 var failure = current.Failure ?? new ResourceFailure("The work failed.");
                 return Results.Problem(failure.Detail, statusCode: StatusCodes.Status200OK, title: failure.Title, type: failure.Type,
-                    extensions: new Dictionary<string, object?> { ["id"] = current.Id, ["status"] = current.Status, ["version"] = current.Version });
+                    extensions: new Dictionary<string, object?> { ["id"] = current.Id, ["state"] = current.Status, ["version"] = current.Version });
             default:
-                if (current.Outcome == ResourceOutcome.InProgress)
-                {
-                    var retryAfter = services.GetRequiredService<IOptions<TidingsAspNetCoreOptions>>().Value.RetryAfter;
-                    http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                }
-
                 return Results.Json(StatusBody.From(current), JsonSerializerOptions.Web);
         }
     }

@@ -31,15 +31,18 @@ public sealed class TidingsAspNetCoreOptions
     /// </summary>
     public Func<HttpContext, string> CallerIdentity { get; set; } = DefaultCallerIdentity;
 
+    /// <summary>How long the token in a 202 lets its caller read the resource's status and events. Seven days.</summary>
+    public TimeSpan ResourceTokenLifetime { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>The <c>Retry-After</c> a 202 suggests before the client looks at the status. One second.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 
     private static string DefaultCallerIdentity(HttpContext context)
     {
         var user = context.User;
-        if (user.Identity?.IsAuthenticated == true)
+        if (user.Identity?.IsAuthenticated == true && (user.FindFirstValue(ClaimTypes.NameIdentifier) ?? user.Identity.Name) is { Length: > 0 } id)
         {
-            return "user:" + (user.FindFirstValue(ClaimTypes.NameIdentifier) ?? user.Identity.Name ?? "");
+            return "user:" + id;
         }
 
         return "anonymous";

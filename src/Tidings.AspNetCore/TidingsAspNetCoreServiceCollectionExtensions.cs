@@ -25,6 +25,9 @@ public static class TidingsAspNetCoreServiceCollectionExtensions
         }
 
         options.Validate(o => o.IdempotencyKeyExpiry > TimeSpan.Zero, "IdempotencyKeyExpiry must be positive.")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.IdempotencyKeyHeader), "IdempotencyKeyHeader must name a header.")
+            .Validate(o => o.CallerIdentity is not null, "CallerIdentity must be set.")
+            .Validate(o => o.RetryAfter >= TimeSpan.Zero && o.ResourceTokenLifetime > TimeSpan.Zero, "RetryAfter must not be negative, ResourceTokenLifetime must be positive.")
             .Validate(o => o.IdempotencyCleanupInterval > TimeSpan.Zero, "IdempotencyCleanupInterval must be positive.")
             .Validate(o => o.MaxIdempotencyKeyLength > 0 && o.MaxRequestBodyBytes > 0, "The key and body limits must be positive.")
             .ValidateOnStart();
@@ -32,9 +35,9 @@ public static class TidingsAspNetCoreServiceCollectionExtensions
         services.TryAddSingleton<IdempotencyKeys>();
         services.AddDataProtection();
         services.TryAddSingleton<ResourceTokens>();
-        services.AddSingleton<IHostedService>(sp => new IdempotencyCleanup(
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, IdempotencyCleanup>(sp => new IdempotencyCleanup(
             sp.GetService<IIdempotencyStore>(), sp.GetRequiredService<IOptions<TidingsAspNetCoreOptions>>().Value,
-            sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<IdempotencyCleanup>>()));
+            sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<IdempotencyCleanup>>())));
         return services;
     }
 }

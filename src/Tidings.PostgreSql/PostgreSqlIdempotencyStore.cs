@@ -15,7 +15,7 @@ public sealed class PostgreSqlIdempotencyStore(PostgreSqlStore store) : IIdempot
     public async Task<bool> TryClaimAsync(StoreTransaction transaction, string scope, string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        var command = (NpgsqlCommand)transaction.CreateCommand("SELECT pg_try_advisory_xact_lock(hashtextextended('tidings-idempotency:' || $1 || ':' || $2, 0))");
+        var command = (NpgsqlCommand)transaction.CreateCommand("SELECT pg_try_advisory_xact_lock(hashtextextended('tidings-idempotency:' || length($1) || ':' || $1 || $2, 0))");
         await using var commandScope = command.ConfigureAwait(false);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = scope });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
@@ -72,8 +72,7 @@ public sealed class PostgreSqlIdempotencyStore(PostgreSqlStore store) : IIdempot
     }
 
     /// <inheritdoc />
-    /// <remarks>By the database's clock; <paramref name="now"/> is not used.</remarks>
-    public async Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken = default)
     {
         var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);

@@ -68,6 +68,7 @@ public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
     private WebApplication? _app;
     private HttpClient? _client;
     private HttpClient? _statusClient;
+    private ITransport? _transport;
     private int _handled;
     private bool _holdFirst;
     private bool _failNext;
@@ -119,6 +120,11 @@ public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
         {
             await _app.StopAsync(CancellationToken.None);
             await _app.DisposeAsync();
+        }
+
+        if (_transport is not null)
+        {
+            await _transport.DisposeAsync();
         }
 
         await Fixture.DeleteQueuesAsync(_announced, _counter);
@@ -234,26 +240,31 @@ public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
         var placed = await (await PostAsync("ada", "key-7", new PlaceHttpOrder("latte", "ada"))).Content.ReadFromJsonAsync<AcceptedBody>(Ct);
         var other = await (await PostAsync("ada", "key-8", new PlaceHttpOrder("mocha", "ada"))).Content.ReadFromJsonAsync<AcceptedBody>(Ct);
 
-        // Without its token, or with another resource's, the status does not exist.
-        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(placed!.Location, token: null)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(placed.Location, other!.Token)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(placed.Location, "forged")).StatusCode);
-
-        var brewing = await WaitForStatusAsync(placed, r => r.StatusCode == HttpStatusCode.OK);
+        Assert.NotNull(placed);
+        var brewing = await WaitForStatusAsync(placed, r => r.StatusCode == HttpStatusCode.OK && r.Headers.ETag?.Tag != "\"0\"");
         var body = await brewing.Content.ReadFromJsonAsync<StatusBody>(Ct);
         Assert.Equal(("brewing", "in-progress"), (body!.Status, body.Outcome));
         Assert.NotNull(brewing.Headers.RetryAfter);
+        Assert.True(brewing.Headers.CacheControl?.NoStore);
 
-        await Fixture.Connect().SendAsync([Message(new HttpOrderServed(placed.Id), "contract.http.order-served")], Ct);
+        // It exists, and still: without its token, with another resource's, a forged one, or from another caller, it does not.
+        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(placed!.Location, token: null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(placed.Location, other!.Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(placed.Location, "forged")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(placed.Location, placed.Token, caller: "eve")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotModified, (await GetStatusAsync(placed.Location, placed.Token, ifNoneMatch: brewing.Headers.ETag!.Tag)).StatusCode);
+
+        await Transport.SendAsync([Message(new HttpOrderServed(placed.Id), "contract.http.order-served")], Ct);
         var served = await WaitForStatusAsync(placed, r => r.StatusCode == HttpStatusCode.SeeOther);
         Assert.Equal($"/receipts/{placed.Id}", served.Headers.Location?.ToString());
 
-        await WaitForStatusAsync(other, r => r.StatusCode == HttpStatusCode.OK);
-        await Fixture.Connect().SendAsync([Message(new HttpOrderRefused(other.Id), "contract.http.order-refused")], Ct);
+        await WaitForStatusAsync(other, r => r.StatusCode == HttpStatusCode.OK && r.Headers.ETag?.Tag != "\"0\"");
+        await Transport.SendAsync([Message(new HttpOrderRefused(other.Id), "contract.http.order-refused")], Ct);
         var refused = await WaitForStatusAsync(other, r => r.Content.Headers.ContentType?.MediaType == "application/problem+json");
         var problem = await refused.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.EndsWith("compensated", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
-        Assert.Equal("refused", problem.GetProperty("status").GetString());
+        Assert.Equal("refused", problem.GetProperty("state").GetString());
+        Assert.Equal(200, problem.GetProperty("status").GetInt32());
     }
 
     private async Task<HttpResponseMessage> WaitForStatusAsync(AcceptedBody resource, Func<HttpResponseMessage, bool> condition)
@@ -264,12 +275,58 @@ public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
         return last!;
     }
 
-    private Task<HttpResponseMessage> GetStatusAsync(string location, string? token)
+    [Fact]
+    public async Task Requests_that_cannot_be_accepted_as_they_are_get_problem_details_and_run_nothing()
+    {
+        var plain = new HttpRequestMessage(HttpMethod.Post, "/orders") { Content = new StringContent("{\"drink\":\"latte\"}", System.Text.Encoding.UTF8, "text/plain") };
+        plain.Headers.Add("Idempotency-Key", "key-9");
+        var twoKeys = Request("ada", "key-10", JsonContent.Create(new PlaceHttpOrder("latte", "ada")));
+        twoKeys.Headers.Add("Idempotency-Key", "key-11");
+
+        await AssertProblemAsync(await Client.SendAsync(plain, Ct), HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
+        await AssertProblemAsync(await Client.SendAsync(twoKeys, Ct), HttpStatusCode.BadRequest, "idempotency-key-repeated");
+        await AssertProblemAsync(await Client.SendAsync(Request("ada", new string('k', 256), JsonContent.Create(new PlaceHttpOrder("latte", "ada"))), Ct),
+            HttpStatusCode.BadRequest, "idempotency-key-too-long");
+        await AssertProblemAsync(await Client.SendAsync(Request("ada", "key-12", new StringContent("{\"drink\":", System.Text.Encoding.UTF8, "application/json")), Ct),
+            HttpStatusCode.BadRequest, "invalid-body");
+        await AssertProblemAsync(await Client.SendAsync(Request("ada", "key-13", JsonContent.Create(new PlaceHttpOrder(new string('x', 1_100_000), "ada"))), Ct),
+            HttpStatusCode.RequestEntityTooLarge, "body-too-large");
+        Assert.Equal(0, _handled);
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string type)
+    {
+        using (response)
+        {
+            Assert.Equal(status, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            Assert.EndsWith(type, problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    private static HttpRequestMessage Request(string caller, string key, HttpContent content)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/orders") { Content = content };
+        request.Headers.Add("X-Caller", caller);
+        request.Headers.Add("Idempotency-Key", key);
+        return request;
+    }
+
+    private ITransport Transport => _transport ??= Fixture.Connect();
+
+    private Task<HttpResponseMessage> GetStatusAsync(string location, string? token, string caller = "ada", string? ifNoneMatch = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, location);
+        request.Headers.Add("X-Caller", caller);
         if (token is not null)
         {
             request.Headers.Add("Resource-Token", token);
+        }
+
+        if (ifNoneMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
         }
 
         return _statusClient!.SendAsync(request, Ct);
@@ -317,13 +374,8 @@ public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
         return AcceptContext.Resource(id, $"/orders/{id}");
     }
 
-    private Task<HttpResponseMessage> PostAsync(string caller, string key, PlaceHttpOrder order)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/orders") { Content = JsonContent.Create(order) };
-        request.Headers.Add("X-Caller", caller);
-        request.Headers.Add("Idempotency-Key", key);
-        return Client.SendAsync(request, Ct);
-    }
+    private Task<HttpResponseMessage> PostAsync(string caller, string key, PlaceHttpOrder order) =>
+        Client.SendAsync(Request(caller, key, JsonContent.Create(order)), Ct);
 
     private async Task<IMessageReceiver> ListenAsync()
     {

@@ -368,7 +368,26 @@ public abstract partial class StoreContract<TFixture> : IAsyncLifetime
             await using var transaction = await Fixture.Store.BeginAsync(Ct);
             return await Fixture.Idempotency.FindAsync(transaction, "ada", "old", Ct) is null;
         }, TimeSpan.FromSeconds(10), () => "the record did not expire");
-        Assert.Equal(1, await Fixture.Idempotency.PurgeExpiredAsync(DateTimeOffset.UtcNow, Ct));
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            // A new request with the expired key takes it over: its own response is the one kept.
+            await Fixture.Idempotency.RecordAsync(transaction, record with { Key = "old", Fingerprint = "fp-new", CreatedAt = now, ExpiresAt = now.AddHours(1) }, Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            Assert.Equal("fp-new", (await Fixture.Idempotency.FindAsync(transaction, "ada", "old", Ct))?.Fingerprint);
+            await Fixture.Idempotency.RecordAsync(transaction, record with { Key = "gone", CreatedAt = now, ExpiresAt = now.AddMilliseconds(1) }, Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        await Effects.WaitForAsync(async () =>
+        {
+            await using var transaction = await Fixture.Store.BeginAsync(Ct);
+            return await Fixture.Idempotency.FindAsync(transaction, "ada", "gone", Ct) is null;
+        }, TimeSpan.FromSeconds(10), () => "the record did not expire");
+        Assert.Equal(1, await Fixture.Idempotency.PurgeExpiredAsync(Ct));
         await using (var transaction = await Fixture.Store.BeginAsync(Ct))
         {
             Assert.NotNull(await Fixture.Idempotency.FindAsync(transaction, "ada", "key-1", Ct));

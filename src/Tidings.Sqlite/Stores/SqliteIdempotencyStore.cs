@@ -66,12 +66,12 @@ public sealed class SqliteIdempotencyStore(SqliteStore store, TimeProvider? time
     }
 
     /// <inheritdoc />
-    public async Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken = default)
     {
         var transaction = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
         await using var scope = transaction.ConfigureAwait(false);
         using var command = (SqliteCommand)transaction.CreateCommand("DELETE FROM tidings_idempotency WHERE expires_at <= $now");
-        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
         var removed = command.ExecuteNonQuery();
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return removed;

@@ -23,8 +23,8 @@ public interface IIdempotencyStore
     /// </summary>
     Task RecordAsync(StoreTransaction transaction, IdempotencyRecord record, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes records that expired before <paramref name="now"/>, in a transaction of its own; returns how many.</summary>
-    Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+    /// <summary>Removes expired records (by the store's clock, as <see cref="FindAsync"/> judges them), in a transaction of its own; returns how many.</summary>
+    Task<int> PurgeExpiredAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>A request's response, kept under its idempotency key to be given again to a retry.</summary>
