@@ -363,11 +363,8 @@ public abstract partial class StoreContract<TFixture> : IAsyncLifetime
             await transaction.CommitAsync(Ct);
         }
 
-        await Effects.WaitForAsync(async () =>
-        {
-            await using var transaction = await Fixture.Store.BeginAsync(Ct);
-            return await Fixture.Idempotency.FindAsync(transaction, "ada", "old", Ct) is null;
-        }, TimeSpan.FromSeconds(10), () => "the record did not expire");
+        await ExpiredAsync("ada", "old");
+
         await using (var transaction = await Fixture.Store.BeginAsync(Ct))
         {
             // A new request with the expired key takes it over: its own response is the one kept.
@@ -382,17 +379,20 @@ public abstract partial class StoreContract<TFixture> : IAsyncLifetime
             await transaction.CommitAsync(Ct);
         }
 
-        await Effects.WaitForAsync(async () =>
-        {
-            await using var transaction = await Fixture.Store.BeginAsync(Ct);
-            return await Fixture.Idempotency.FindAsync(transaction, "ada", "gone", Ct) is null;
-        }, TimeSpan.FromSeconds(10), () => "the record did not expire");
+        await ExpiredAsync("ada", "gone");
         Assert.Equal(1, await Fixture.Idempotency.PurgeExpiredAsync(Ct));
         await using (var transaction = await Fixture.Store.BeginAsync(Ct))
         {
             Assert.NotNull(await Fixture.Idempotency.FindAsync(transaction, "ada", "key-1", Ct));
         }
     }
+
+    /// <summary>Waits until the store's clock has passed the record's expiry (a millisecond after it was made).</summary>
+    private Task ExpiredAsync(string scope, string key) => Effects.WaitForAsync(async () =>
+    {
+        await using var transaction = await Fixture.Store.BeginAsync(Ct);
+        return await Fixture.Idempotency.FindAsync(transaction, scope, key, Ct) is null;
+    }, TimeSpan.FromSeconds(10), () => $"the record of '{key}' did not expire");
 
     [Fact]
     public async Task A_message_scheduled_by_a_clock_that_runs_behind_is_not_due_early()
