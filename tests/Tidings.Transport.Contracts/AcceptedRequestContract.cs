@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -7,6 +8,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 using Tidings.AspNetCore;
 using Xunit;
 
@@ -273,6 +276,24 @@ public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
         await Effects.WaitForAsync(async () => condition(last = await GetStatusAsync(resource.Location, resource.Token)), TimeSpan.FromSeconds(20),
             () => $"the status stayed {last?.StatusCode}");
         return last!;
+    }
+
+    [Fact]
+    public async Task A_requests_trace_goes_on_through_the_outbox_to_the_handler_of_its_message()
+    {
+        var spans = new List<Activity>();
+        using (Sdk.CreateTracerProviderBuilder().AddSource("Microsoft.AspNetCore").AddTidingsInstrumentation().AddInMemoryExporter(spans).Build())
+        {
+            var placed = await (await PostAsync("ada", "key-14", new PlaceHttpOrder("latte", "ada"))).Content.ReadFromJsonAsync<AcceptedBody>(Ct);
+            Assert.NotNull(placed);
+            await WaitForStatusAsync(placed, r => r.StatusCode == HttpStatusCode.OK && r.Headers.ETag?.Tag != "\"0\"");
+        }
+
+        // The POST's server span is the parent of the message's producer span; the saga's consumer span is in its trace.
+        var finished = spans.ToList();
+        var servers = finished.Where(s => s.Kind == ActivityKind.Server).ToList();
+        var producer = Assert.Single(finished, s => s.Kind == ActivityKind.Producer && servers.Any(server => server.SpanId == s.ParentSpanId));
+        Assert.Contains(finished, s => s.Kind == ActivityKind.Consumer && s.TraceId == producer.TraceId);
     }
 
     [Fact]
