@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -81,6 +82,17 @@ internal static partial class AcceptedRequest
             return Problems.BadRequest($"The body must be a {typeof(TRequest).Name}, not null.", "invalid-body");
         }
 
+        // The request type's data annotations ([Required], [Range], ...), as minimal APIs validate what they bind.
+        var invalid = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(request, new ValidationContext(request), invalid, validateAllProperties: true))
+        {
+            return Results.ValidationProblem(
+                invalid.SelectMany(r => r.MemberNames.DefaultIfEmpty("").Select(m => (Member: m, r.ErrorMessage)))
+                    .GroupBy(e => e.Member, StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage ?? "is not valid").ToArray(), StringComparer.Ordinal),
+                type: "https://tidings.dev/problems/invalid-request");
+        }
+
         var scope = options.CallerIdentity(http);
         if (key is null)
         {
@@ -148,7 +160,17 @@ internal static partial class AcceptedRequest
             }
         }
 
-        var resource = await handle(request, new AcceptContext(session, http, scope, key, fingerprint)).ConfigureAwait(false);
+        AcceptedResource resource;
+        try
+        {
+            resource = await handle(request, new AcceptContext(session, http, scope, key, fingerprint)).ConfigureAwait(false);
+        }
+        catch (AcceptRefusedException refused)
+        {
+            // Rolled back with the session; the key keeps nothing, so a corrected request may use it.
+            return Results.Problem(refused.Detail, statusCode: refused.StatusCode, title: refused.Message, type: refused.Type);
+        }
+
         var accepted = new AcceptedBody(resource.Id, "accepted", resource.Location, services.GetRequiredService<ResourceTokens>().For(scope, resource.Id));
         var json = JsonSerializer.SerializeToUtf8Bytes(accepted, JsonSerializerOptions.Web);
         if (keyStore is not null)

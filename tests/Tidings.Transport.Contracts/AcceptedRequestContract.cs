@@ -18,7 +18,7 @@ namespace Tidings.Transport.Contracts;
 [MessageName("contract.http.order-placed")]
 public sealed record HttpOrderPlaced(string OrderId, string Drink);
 
-public sealed record PlaceHttpOrder(string Drink, string Customer);
+public sealed record PlaceHttpOrder([property: System.ComponentModel.DataAnnotations.MinLength(1)] string Drink, string Customer);
 
 [MessageName("contract.http.order-served")]
 public sealed record HttpOrderServed(string OrderId);
@@ -297,6 +297,23 @@ public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_invalid_or_refused_request_gets_problem_details_keeps_nothing_and_its_key_serves_a_corrected_one()
+    {
+        var invalid = await PostAsync("ada", "key-15", new PlaceHttpOrder("", "ada"));
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        var problem = await invalid.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("Drink", out _));
+        Assert.Equal(0, _handled);
+
+        var refused = await PostAsync("ada", "key-16", new PlaceHttpOrder("tea", "ada"));
+        await AssertProblemAsync(refused, HttpStatusCode.UnprocessableEntity, "no-tea");
+
+        var corrected = await PostAsync("ada", "key-16", new PlaceHttpOrder("latte", "ada"));
+        Assert.Equal(HttpStatusCode.Accepted, corrected.StatusCode);
+        Assert.Equal(1, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Orders}"));
+    }
+
+    [Fact]
     public async Task Requests_that_cannot_be_accepted_as_they_are_get_problem_details_and_run_nothing()
     {
         var plain = new HttpRequestMessage(HttpMethod.Post, "/orders") { Content = new StringContent("{\"drink\":\"latte\"}", System.Text.Encoding.UTF8, "text/plain") };
@@ -383,6 +400,11 @@ public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
             insert.Transaction = accept.Transaction;
             insert.CommandText = $"INSERT INTO {Orders} (id, drink) VALUES ('{id}', '{order.Drink.Replace("'", "''", StringComparison.Ordinal)}')";
             await insert.ExecuteNonQueryAsync(accept.CancellationToken);
+        }
+
+        if (order.Drink == "tea")
+        {
+            throw new AcceptRefusedException("We do not make tea.", "This counter makes coffee.", type: "https://example.com/problems/no-tea");
         }
 
         await accept.PublishAsync(new HttpOrderPlaced(id, order.Drink), cancellationToken: accept.CancellationToken);
