@@ -31,6 +31,8 @@ public sealed class AcceptRefusedException : Exception
     public AcceptRefusedException(string title, string? detail, int statusCode = StatusCodes.Status422UnprocessableEntity, string? type = null)
         : base(title)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(statusCode, 400);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(statusCode, 499);
         Detail = detail;
         StatusCode = statusCode;
         Type = type;

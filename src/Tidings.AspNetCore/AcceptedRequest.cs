@@ -32,6 +32,11 @@ internal static partial class AcceptedRequest
             return Problems.BadRequest($"Send one {options.IdempotencyKeyHeader}, not a list of them.", "idempotency-key-repeated");
         }
 
+        if (key == Malformed)
+        {
+            return Problems.BadRequest($"The {options.IdempotencyKeyHeader} is not a string (RFC 8941) nor a plain value.", "idempotency-key-malformed");
+        }
+
         if (string.IsNullOrEmpty(key))
         {
             if (options.RequireIdempotencyKey)
@@ -57,7 +62,7 @@ internal static partial class AcceptedRequest
         // Kestrel's own limit would answer before this one, and without problem details: it gets room for the last read.
         if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = options.MaxRequestBodyBytes + (64 * 1024);
+            limit.MaxRequestBodySize = options.MaxRequestBodyBytes > long.MaxValue - (64 * 1024) ? null : options.MaxRequestBodyBytes + (64 * 1024);
         }
 
         var body = await RequestBody.ReadAsync(http.Request, options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
@@ -67,9 +72,9 @@ internal static partial class AcceptedRequest
         }
 
         TRequest? request;
+        var json = services.GetService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>()?.Value.SerializerOptions ?? JsonSerializerOptions.Web;
         try
         {
-            var json = services.GetService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>()?.Value.SerializerOptions ?? JsonSerializerOptions.Web;
             request = JsonSerializer.Deserialize<TRequest>(body, json);
         }
         catch (JsonException ex)
@@ -82,12 +87,13 @@ internal static partial class AcceptedRequest
             return Problems.BadRequest($"The body must be a {typeof(TRequest).Name}, not null.", "invalid-body");
         }
 
-        // The request type's data annotations ([Required], [Range], ...), as minimal APIs validate what they bind.
+        // The request type's own data annotations ([Required], [Range], ...; top-level members), keyed by JSON name.
+        string JsonName(string member) => member.Length == 0 ? member : json.PropertyNamingPolicy?.ConvertName(member) ?? member;
         var invalid = new List<ValidationResult>();
         if (!Validator.TryValidateObject(request, new ValidationContext(request), invalid, validateAllProperties: true))
         {
             return Results.ValidationProblem(
-                invalid.SelectMany(r => r.MemberNames.DefaultIfEmpty("").Select(m => (Member: m, r.ErrorMessage)))
+                invalid.SelectMany(r => r.MemberNames.DefaultIfEmpty("").Select(m => (Member: JsonName(m), r.ErrorMessage)))
                     .GroupBy(e => e.Member, StringComparer.Ordinal)
                     .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage ?? "is not valid").ToArray(), StringComparer.Ordinal),
                 type: "https://tidings.dev/problems/invalid-request");
@@ -117,20 +123,52 @@ internal static partial class AcceptedRequest
     }
 
     private const string Repeated = "\0repeated";
+    private const string Malformed = "\0malformed";
 
     /// <summary>
-    /// The key in the header's value: the draft's structured-field string (<c>"8e03…"</c>), or the bare value most
-    /// clients send; <see cref="Repeated"/> for a list (two headers folded into one line by a proxy or client).
+    /// The key in the header's value: the draft's structured-field string (RFC 8941: <c>"8e03…"</c>, where <c>\</c>
+    /// escapes only <c>"</c> and <c>\</c>), or the bare token most clients send. <see cref="Repeated"/> for a list (two
+    /// headers folded into one line); <see cref="Malformed"/> for anything else.
     /// </summary>
     private static string? KeyValue(string? value)
     {
         value = value?.Trim();
-        if (value is { Length: >= 2 } && value[0] == '"' && value[^1] == '"')
+        if (string.IsNullOrEmpty(value) || value[0] != '"')
         {
-            return value[1..^1].Replace("\\\"", "\"", StringComparison.Ordinal).Replace("\\\\", "\\", StringComparison.Ordinal);
+            return value is not null && value.Contains(',', StringComparison.Ordinal) ? Repeated
+                : value is not null && (value.Contains('"', StringComparison.Ordinal) || value.Any(c => c < 0x21 || c > 0x7E)) ? Malformed
+                : value;
         }
 
-        return value is not null && value.Contains(',', StringComparison.Ordinal) ? Repeated : value;
+        var key = new System.Text.StringBuilder(value.Length);
+        for (var i = 1; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == '\\')
+            {
+                if (++i == value.Length || value[i] is not ('"' or '\\'))
+                {
+                    return Malformed;
+                }
+
+                key.Append(value[i]);
+            }
+            else if (c == '"')
+            {
+                var rest = value[(i + 1)..].TrimStart();
+                return rest.Length == 0 ? key.ToString() : rest[0] == ',' ? Repeated : Malformed;
+            }
+            else if (c < 0x20 || c > 0x7E)
+            {
+                return Malformed;
+            }
+            else
+            {
+                key.Append(c);
+            }
+        }
+
+        return Malformed; // no closing quote
     }
 
     private static async Task<IResult> RunAsync<TRequest>(
@@ -171,7 +209,7 @@ internal static partial class AcceptedRequest
             return Results.Problem(refused.Detail, statusCode: refused.StatusCode, title: refused.Message, type: refused.Type);
         }
 
-        var accepted = new AcceptedBody(resource.Id, "accepted", resource.Location, services.GetRequiredService<ResourceTokens>().For(scope, resource.Id));
+        var accepted = new AcceptedBody(resource.Id, "accepted", resource.Location, services.GetRequiredService<ResourceTokens>().For(scope, resource.Location));
         var json = JsonSerializer.SerializeToUtf8Bytes(accepted, JsonSerializerOptions.Web);
         if (keyStore is not null)
         {
@@ -184,8 +222,10 @@ internal static partial class AcceptedRequest
             catch (IdempotencyKeyTakenException)
             {
                 // Another request with the key committed first (a store that cannot claim keys): its response is the
-                // answer, which a retry gets; this one's work rolls back.
-                return Problems.InFlight(options.IdempotencyKeyHeader);
+                // answer; this one's work rolls back.
+                return await keyStore.FindAsync(session.StoreTransaction, scope, key!, CancellationToken.None).ConfigureAwait(false) is { } first
+                    ? first.Fingerprint == fingerprint ? new StoredResponse(first, options.RetryAfter) : Problems.KeyReused(options.IdempotencyKeyHeader)
+                    : Problems.InFlight(options.IdempotencyKeyHeader);
             }
         }
 

@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Http;
 namespace Tidings.AspNetCore;
 
 /// <summary>
-/// The token that lets the caller of an accepted request read its status and events: the caller's scope and the
-/// resource's id, protected with ASP.NET Core Data Protection for a limited time (so every instance that shares the key
+/// The token that lets the caller of an accepted request read its status and events: the caller's scope and the path
+/// of the status resource (the 202's <c>Location</c>), protected with ASP.NET Core Data Protection for a limited time (so every instance that shares the key
 /// ring can check it, and no table is needed). A request must carry it and come from the same caller scope. Sent back
 /// as the <c>Resource-Token</c> header, or the <c>token</c> query parameter where a header cannot be set (a browser's
 /// EventSource); a query string can end up in access logs, so prefer the header.
@@ -18,11 +18,16 @@ internal sealed class ResourceTokens(IDataProtectionProvider protection, Microso
 
     private readonly ITimeLimitedDataProtector _protector = protection.CreateProtector("Tidings.AspNetCore.ResourceToken.v1").ToTimeLimitedDataProtector();
 
-    public string For(string scope, string resourceId) => _protector.Protect(Payload(scope, resourceId), options.Value.ResourceTokenLifetime);
+    /// <summary>The token for the caller <paramref name="scope"/> to read the resource whose status is at <paramref name="location"/>.</summary>
+    public string For(string scope, string location) => _protector.Protect(Payload(scope, PathOf(location)), options.Value.ResourceTokenLifetime);
 
-    /// <summary>True if the request carries the token of <paramref name="resourceId"/>, and comes from the caller it was given to.</summary>
-    public bool Allows(HttpContext context, string resourceId)
+    /// <summary>
+    /// True if the request carries a token given to its caller for this path (the status resource, or a resource under
+    /// it, such as its events); <paramref name="issuedAt"/> is when the token was given.
+    /// </summary>
+    public bool Allows(HttpContext context, out DateTimeOffset issuedAt)
     {
+        issuedAt = default;
         var request = context.Request;
         var token = request.Headers[Header].FirstOrDefault() ?? request.Query[Query].FirstOrDefault();
         if (string.IsNullOrEmpty(token))
@@ -30,15 +35,31 @@ internal sealed class ResourceTokens(IDataProtectionProvider protection, Microso
             return false;
         }
 
+        string payload;
+        DateTimeOffset expiration;
         try
         {
-            return _protector.Unprotect(token, out _) == Payload(options.Value.CallerIdentity(context), resourceId);
+            payload = _protector.Unprotect(token, out expiration);
         }
         catch (CryptographicException)
         {
             return false;
         }
+
+        var path = request.Path.Value ?? "";
+        var scope = options.Value.CallerIdentity(context);
+        var allowed = payload == Payload(scope, path) || (path.Length > 1 && path.LastIndexOf('/') is > 0 and var cut
+            && payload == Payload(scope, path[..cut]) && path[(cut + 1)..] is "events");
+        if (allowed)
+        {
+            issuedAt = expiration - options.Value.ResourceTokenLifetime;
+        }
+
+        return allowed;
     }
 
-    private static string Payload(string scope, string resourceId) => scope.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + scope + resourceId;
+    private static string Payload(string scope, string path) => scope.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + scope + path;
+
+    private static string PathOf(string location) =>
+        Uri.TryCreate(location, UriKind.Absolute, out var absolute) ? absolute.AbsolutePath : location.Split('?', 2)[0];
 }

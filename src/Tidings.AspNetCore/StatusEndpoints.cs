@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace Tidings.AspNetCore;
 
@@ -33,45 +34,61 @@ public static class StatusEndpoints
     private static async Task<IResult> ReadAsync(HttpContext http, string id, Func<string, HttpContext, Task<ResourceStatus?>> status)
     {
         var services = http.RequestServices;
-        if (!services.GetRequiredService<ResourceTokens>().Allows(http, id))
+
+        // For its caller only: no shared cache may keep any answer (the token travels in a header a cache does not key on).
+        http.Response.Headers.CacheControl = "no-store";
+        var options = services.GetRequiredService<IOptions<TidingsAspNetCoreOptions>>().Value;
+        var current = services.GetRequiredService<ResourceTokens>().Allows(http, out var issuedAt)
+            ? await status(id, http).ConfigureAwait(false)
+            : null;
+
+        // The token proves the work was accepted: until its first step shows (its message is on its way), it is just
+        // that, for a while. After that, an unknown resource is gone (or was never kept), like one without a token.
+        if (current is null && issuedAt != default && (services.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow() - issuedAt < options.AcceptedGracePeriod)
+        {
+            current = new ResourceStatus(id, "accepted", ResourceOutcome.InProgress, issuedAt, 0);
+        }
+
+        if (current is null)
         {
             // Whether it exists is none of the business of someone without its token.
             return Results.Problem("There is no such resource, or this request may not read it.", statusCode: StatusCodes.Status404NotFound,
                 title: "Not found.", type: "https://tidings.dev/problems/not-found");
         }
 
-        // For its caller only: no shared cache may keep it (the token travels in a header a cache does not key on).
-        http.Response.Headers.CacheControl = "no-store";
-        var options = services.GetRequiredService<IOptions<TidingsAspNetCoreOptions>>().Value;
-
-        // The token proves the work was accepted; until its first step shows (the message is on its way), it is just that.
-        var current = await status(id, http).ConfigureAwait(false)
-            ?? new ResourceStatus(id, "accepted", ResourceOutcome.InProgress, DateTimeOffset.MinValue, 0);
-        var etag = $"\"{current.Version.ToString(CultureInfo.InvariantCulture)}\"";
-        http.Response.Headers.ETag = etag;
+        var etag = new EntityTagHeaderValue($"\"{current.Version.ToString(CultureInfo.InvariantCulture)}\"");
+        http.Response.Headers.ETag = etag.ToString();
         if (current.Outcome == ResourceOutcome.InProgress)
         {
             http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(options.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         }
 
-        if (http.Request.Headers.IfNoneMatch.Contains(etag))
+        if (current.Outcome == ResourceOutcome.Succeeded && current.ResultLocation is { } result)
+        {
+            // Done: a precondition never turns the redirect to the result into a 304.
+            http.Response.Headers.Location = result;
+            return Results.StatusCode(StatusCodes.Status303SeeOther);
+        }
+
+        if (NotModified(http.Request, etag))
         {
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        switch (current.Outcome)
+        if (current.Outcome == ResourceOutcome.Failed)
         {
-            case ResourceOutcome.Succeeded when current.ResultLocation is { } result:
-                http.Response.Headers.Location = result;
-                return Results.StatusCode(StatusCodes.Status303SeeOther);
-            case ResourceOutcome.Failed:
-                var failure = current.Failure ?? new ResourceFailure("The work failed.");
-                return Results.Problem(failure.Detail, statusCode: StatusCodes.Status200OK, title: failure.Title, type: failure.Type,
-                    extensions: new Dictionary<string, object?> { ["id"] = current.Id, ["state"] = current.Status, ["version"] = current.Version });
-            default:
-                return Results.Json(StatusBody.From(current), JsonSerializerOptions.Web);
+            var failure = current.Failure ?? new ResourceFailure("The work failed.");
+            return Results.Problem(failure.Detail, statusCode: StatusCodes.Status200OK, title: failure.Title, type: failure.Type,
+                extensions: new Dictionary<string, object?> { ["id"] = current.Id, ["state"] = current.Status, ["version"] = current.Version });
         }
+
+        return Results.Json(StatusBody.From(current), JsonSerializerOptions.Web);
     }
+
+    /// <summary>If-None-Match, compared weakly (RFC 9110, 13.1.2): any of its tags, or <c>*</c>.</summary>
+    private static bool NotModified(HttpRequest request, EntityTagHeaderValue etag) =>
+        EntityTagHeaderValue.TryParseList(request.Headers.IfNoneMatch, out var tags)
+        && tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(etag, useStrongComparison: false));
 }
 
 /// <summary>The status resource's body while work is in progress (or done without a separate result).</summary>

@@ -34,6 +34,12 @@ public sealed class TidingsAspNetCoreOptions
     /// <summary>How long the token in a 202 lets its caller read the resource's status and events. Seven days.</summary>
     public TimeSpan ResourceTokenLifetime { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long after its 202 a resource the status does not know yet reads as <c>accepted</c> (its first message is on
+    /// its way); after that it is 404. Five minutes.
+    /// </summary>
+    public TimeSpan AcceptedGracePeriod { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>The <c>Retry-After</c> a 202 suggests before the client looks at the status. One second.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 

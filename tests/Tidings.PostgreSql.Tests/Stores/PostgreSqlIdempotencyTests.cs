@@ -16,17 +16,21 @@ public sealed class PostgreSqlIdempotencyTests : IAsyncDisposable
     public async Task A_key_claimed_by_an_open_transaction_is_refused_to_another_until_the_first_ends()
     {
         var first = await _fixture.Store.BeginAsync(Ct);
-        Assert.True(await _fixture.Idempotency.TryClaimAsync(first, "user:ada", "key-1", Ct));
-        Assert.True(await _fixture.Idempotency.TryClaimAsync(first, "user:ada", "x:y", Ct));
-
-        await using (var second = await _fixture.Store.BeginAsync(Ct))
+        try
         {
+            Assert.True(await _fixture.Idempotency.TryClaimAsync(first, "user:ada", "key-1", Ct));
+            Assert.True(await _fixture.Idempotency.TryClaimAsync(first, "user:ada", "x:y", Ct));
+
+            await using var second = await _fixture.Store.BeginAsync(Ct);
             Assert.False(await _fixture.Idempotency.TryClaimAsync(second, "user:ada", "key-1", Ct));
             Assert.True(await _fixture.Idempotency.TryClaimAsync(second, "user:eve", "key-1", Ct)); // another caller's key
             Assert.True(await _fixture.Idempotency.TryClaimAsync(second, "user:ada:x", "y", Ct)); // not the same key by concatenation
         }
+        finally
+        {
+            await first.DisposeAsync(); // rolled back: the claim is gone with it
+        }
 
-        await first.DisposeAsync(); // rolled back: the claim is gone with it
         await using var third = await _fixture.Store.BeginAsync(Ct);
         Assert.True(await _fixture.Idempotency.TryClaimAsync(third, "user:ada", "key-1", Ct));
     }
