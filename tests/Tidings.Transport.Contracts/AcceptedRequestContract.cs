@@ -104,6 +104,18 @@ public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
         _app = builder.Build();
         _app.UseExceptionHandler();
         _app.MapAccepted<PlaceHttpOrder>("/orders", PlaceAsync);
+        _app.MapAcceptedCancel("/orders/{id}", async (id, cancel) =>
+        {
+            // The counter refuses what is served already; the rest is the saga's to undo.
+            var order = await _app!.Services.GetRequiredService<ISagaInspector>().GetAsync("http-order", id, cancel.CancellationToken);
+            if (order is null || order.Summary.Status != SagaStatus.Active)
+            {
+                return false;
+            }
+
+            await cancel.SendAsync(_counter, new HttpOrderRefused(id), cancellationToken: cancel.CancellationToken);
+            return true;
+        });
         _app.MapAcceptedStatus("/orders/{id}", SagaResourceStatus.For(
             "http-order", resultLocation: i => $"/receipts/{i.Summary.CorrelationId}", describe: i => i.State.GetProperty("stage").GetString()!));
         await _app.StartAsync(Ct);
@@ -276,6 +288,35 @@ public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
         await Effects.WaitForAsync(async () => condition(last = await GetStatusAsync(resource.Location, resource.Token)), TimeSpan.FromSeconds(20),
             () => $"the status stayed {last?.StatusCode}");
         return last!;
+    }
+
+    [Fact]
+    public async Task Delete_cancels_work_in_progress_for_its_caller_only_and_is_refused_once_it_is_done()
+    {
+        var placed = await (await PostAsync("ada", "key-21", new PlaceHttpOrder("latte", "ada"))).Content.ReadFromJsonAsync<AcceptedBody>(Ct);
+        Assert.NotNull(placed);
+        await WaitForStatusAsync(placed, r => r.StatusCode == HttpStatusCode.OK && r.Headers.ETag?.Tag != "\"0\"");
+
+        Assert.Equal(HttpStatusCode.NotFound, (await DeleteAsync(placed.Location, token: null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await DeleteAsync(placed.Location, placed.Token, caller: "eve")).StatusCode);
+        var cancelled = await DeleteAsync(placed.Location, placed.Token);
+        Assert.Equal(HttpStatusCode.Accepted, cancelled.StatusCode);
+
+        var undone = await WaitForStatusAsync(placed, r => r.Content.Headers.ContentType?.MediaType == "application/problem+json");
+        Assert.Equal("refused", (await undone.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("state").GetString());
+        await AssertProblemAsync(await DeleteAsync(placed.Location, placed.Token), HttpStatusCode.Conflict, "not-cancellable");
+    }
+
+    private Task<HttpResponseMessage> DeleteAsync(string location, string? token, string caller = "ada")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Delete, location);
+        request.Headers.Add("X-Caller", caller);
+        if (token is not null)
+        {
+            request.Headers.Add("Resource-Token", token);
+        }
+
+        return _statusClient!.SendAsync(request, Ct);
     }
 
     [Fact]
