@@ -15,53 +15,12 @@ using Xunit;
 
 namespace Tidings.Transport.Contracts;
 
-[MessageName("contract.http.order-placed")]
-public sealed record HttpOrderPlaced(string OrderId, string Drink);
-
-public sealed record PlaceHttpOrder([property: System.ComponentModel.DataAnnotations.MinLength(1)] string Drink, string Customer);
-
-[MessageName("contract.http.order-served")]
-public sealed record HttpOrderServed(string OrderId);
-
-[MessageName("contract.http.order-refused")]
-public sealed record HttpOrderRefused(string OrderId);
-
-public sealed class HttpOrderState
-{
-    public string Stage { get; set; } = "";
-}
-
-/// <summary>The order behind the status resource: brewing once placed, then served (done) or refused (undone).</summary>
-public sealed class HttpOrderSaga : Saga<HttpOrderState>
-{
-    public HttpOrderSaga()
-    {
-        StartedBy<HttpOrderPlaced>(m => m.OrderId, (_, saga) =>
-        {
-            saga.State.Stage = "brewing";
-            return Task.CompletedTask;
-        });
-        Handles<HttpOrderServed>(m => m.OrderId, (_, saga) =>
-        {
-            saga.State.Stage = "served";
-            saga.Complete();
-            return Task.CompletedTask;
-        });
-        Handles<HttpOrderRefused>(m => m.OrderId, (_, saga) =>
-        {
-            saga.State.Stage = "refused";
-            saga.Compensate("the barista refused it");
-            return Task.CompletedTask;
-        });
-    }
-}
-
 /// <summary>
 /// Accepted requests with an Idempotency-Key, on a real Kestrel on loopback, on every store: the draft's four cases, a
 /// concurrent pair, callers kept apart, and a failed request that leaves no key. The order, its message and the key's
 /// response commit together in the service's own database.
 /// </summary>
-public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
+public abstract partial class AcceptedRequestContract<TFixture> : IAsyncLifetime
     where TFixture : IEffectivelyOnceFixture, new()
 {
     private readonly string _announced = "http-announced-" + Guid.NewGuid().ToString("N")[..8];
@@ -250,76 +209,6 @@ public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_status_is_200_while_in_progress_303_when_done_problem_details_when_undone_and_404_to_anyone_else()
-    {
-        var placed = await (await PostAsync("ada", "key-7", new PlaceHttpOrder("latte", "ada"))).Content.ReadFromJsonAsync<AcceptedBody>(Ct);
-        var other = await (await PostAsync("ada", "key-8", new PlaceHttpOrder("mocha", "ada"))).Content.ReadFromJsonAsync<AcceptedBody>(Ct);
-
-        Assert.NotNull(placed);
-        var brewing = await WaitForStatusAsync(placed, r => r.StatusCode == HttpStatusCode.OK && r.Headers.ETag?.Tag != "\"0\"");
-        var body = await brewing.Content.ReadFromJsonAsync<StatusBody>(Ct);
-        Assert.Equal(("brewing", "in-progress"), (body!.Status, body.Outcome));
-        Assert.NotNull(brewing.Headers.RetryAfter);
-        Assert.True(brewing.Headers.CacheControl?.NoStore);
-
-        // It exists, and still: without its token, with another resource's, a forged one, or from another caller, it does not.
-        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(placed!.Location, token: null)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(placed.Location, other!.Token)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(placed.Location, "forged")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(placed.Location, placed.Token, caller: "eve")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotModified, (await GetStatusAsync(placed.Location, placed.Token, ifNoneMatch: brewing.Headers.ETag!.Tag)).StatusCode);
-
-        await Transport.SendAsync([Message(new HttpOrderServed(placed.Id), "contract.http.order-served")], Ct);
-        var served = await WaitForStatusAsync(placed, r => r.StatusCode == HttpStatusCode.SeeOther);
-        Assert.Equal($"/receipts/{placed.Id}", served.Headers.Location?.ToString());
-
-        await WaitForStatusAsync(other, r => r.StatusCode == HttpStatusCode.OK && r.Headers.ETag?.Tag != "\"0\"");
-        await Transport.SendAsync([Message(new HttpOrderRefused(other.Id), "contract.http.order-refused")], Ct);
-        var refused = await WaitForStatusAsync(other, r => r.Content.Headers.ContentType?.MediaType == "application/problem+json");
-        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        Assert.EndsWith("compensated", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
-        Assert.Equal("refused", problem.GetProperty("state").GetString());
-        Assert.Equal(200, problem.GetProperty("status").GetInt32());
-    }
-
-    private async Task<HttpResponseMessage> WaitForStatusAsync(AcceptedBody resource, Func<HttpResponseMessage, bool> condition)
-    {
-        HttpResponseMessage? last = null;
-        await Effects.WaitForAsync(async () => condition(last = await GetStatusAsync(resource.Location, resource.Token)), TimeSpan.FromSeconds(20),
-            () => $"the status stayed {last?.StatusCode}");
-        return last!;
-    }
-
-    [Fact]
-    public async Task Delete_cancels_work_in_progress_for_its_caller_only_and_is_refused_once_it_is_done()
-    {
-        var placed = await (await PostAsync("ada", "key-21", new PlaceHttpOrder("latte", "ada"))).Content.ReadFromJsonAsync<AcceptedBody>(Ct);
-        Assert.NotNull(placed);
-        await WaitForStatusAsync(placed, r => r.StatusCode == HttpStatusCode.OK && r.Headers.ETag?.Tag != "\"0\"");
-
-        Assert.Equal(HttpStatusCode.NotFound, (await DeleteAsync(placed.Location, token: null)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await DeleteAsync(placed.Location, placed.Token, caller: "eve")).StatusCode);
-        var cancelled = await DeleteAsync(placed.Location, placed.Token);
-        Assert.Equal(HttpStatusCode.Accepted, cancelled.StatusCode);
-
-        var undone = await WaitForStatusAsync(placed, r => r.Content.Headers.ContentType?.MediaType == "application/problem+json");
-        Assert.Equal("refused", (await undone.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("state").GetString());
-        await AssertProblemAsync(await DeleteAsync(placed.Location, placed.Token), HttpStatusCode.Conflict, "not-cancellable");
-    }
-
-    private Task<HttpResponseMessage> DeleteAsync(string location, string? token, string caller = "ada")
-    {
-        var request = new HttpRequestMessage(HttpMethod.Delete, location);
-        request.Headers.Add("X-Caller", caller);
-        if (token is not null)
-        {
-            request.Headers.Add("Resource-Token", token);
-        }
-
-        return _statusClient!.SendAsync(request, Ct);
-    }
-
-    [Fact]
     public async Task A_requests_trace_goes_on_through_the_outbox_to_the_handler_of_its_message()
     {
         var spans = new List<Activity>();
@@ -402,23 +291,6 @@ public abstract class AcceptedRequestContract<TFixture> : IAsyncLifetime
     }
 
     private ITransport Transport => _transport ??= Fixture.Connect();
-
-    private Task<HttpResponseMessage> GetStatusAsync(string location, string? token, string caller = "ada", string? ifNoneMatch = null)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, location);
-        request.Headers.Add("X-Caller", caller);
-        if (token is not null)
-        {
-            request.Headers.Add("Resource-Token", token);
-        }
-
-        if (ifNoneMatch is not null)
-        {
-            request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
-        }
-
-        return _statusClient!.SendAsync(request, Ct);
-    }
 
     private OutgoingMessage Message<T>(T message, string name) => new(Destination.Queue(_counter), new Envelope
     {
