@@ -43,6 +43,16 @@ public sealed class TidingsAspNetCoreOptions
     /// <summary>The <c>Retry-After</c> a 202 suggests before the client looks at the status. One second.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a live stream may stay quiet before it sends a comment, so that proxies keep it open. 15 seconds.</summary>
+    public TimeSpan EventsHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How often live streams look in the store for changes of the resources they watch (one query for all of them), so
+    /// that a change made by another instance of the service shows within it. This instance's own changes show at once.
+    /// 100 milliseconds.
+    /// </summary>
+    public TimeSpan EventsPollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
     private static string DefaultCallerIdentity(HttpContext context)
     {
         var user = context.User;

@@ -29,6 +29,7 @@ public static class TidingsAspNetCoreServiceCollectionExtensions
             .Validate(o => o.CallerIdentity is not null, "CallerIdentity must be set.")
             .Validate(o => o.RetryAfter >= TimeSpan.Zero && o.ResourceTokenLifetime > TimeSpan.Zero, "RetryAfter must not be negative, ResourceTokenLifetime must be positive.")
             .Validate(o => o.IdempotencyCleanupInterval > TimeSpan.Zero, "IdempotencyCleanupInterval must be positive.")
+            .Validate(o => o.EventsHeartbeatInterval > TimeSpan.Zero && o.EventsPollInterval > TimeSpan.Zero, "EventsHeartbeatInterval and EventsPollInterval must be positive.")
             .Validate(o => o.MaxIdempotencyKeyLength > 0 && o.MaxRequestBodyBytes > 0, "The key and body limits must be positive.")
             .ValidateOnStart();
         services.AddProblemDetails();

@@ -156,6 +156,29 @@ public sealed class PostgreSqlSagaStore(PostgreSqlStore store) : ISagaStore
     }
 
     /// <inheritdoc />
+    /// <remarks>One query, on the primary key.</remarks>
+    public async Task<IReadOnlyDictionary<string, long>> ReadVersionsAsync(string sagaName, IReadOnlyCollection<string> correlationIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sagaName);
+        ArgumentNullException.ThrowIfNull(correlationIds);
+        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var command = new NpgsqlCommand($"SELECT correlation_id, version FROM {store.QuotedSchema}.sagas WHERE saga_name = $1 AND correlation_id = ANY($2)", connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sagaName });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. correlationIds] });
+        var versions = new Dictionary<string, long>(correlationIds.Count, StringComparer.Ordinal);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            versions[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return versions;
+    }
+
+    /// <inheritdoc />
     public async Task<int> PurgeCompletedAsync(string sagaName, TimeSpan age, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(sagaName);

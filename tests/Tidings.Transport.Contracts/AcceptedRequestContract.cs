@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -27,6 +28,7 @@ public abstract partial class AcceptedRequestContract<TFixture> : IAsyncLifetime
     private readonly string _counter = "http-counter-" + Guid.NewGuid().ToString("N")[..8];
     private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string _keyRing = Path.Combine(Path.GetTempPath(), "tidings-keys-" + Guid.NewGuid().ToString("N"));
     private WebApplication? _app;
     private HttpClient? _client;
     private HttpClient? _statusClient;
@@ -45,6 +47,19 @@ public abstract partial class AcceptedRequestContract<TFixture> : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        (_app, var address) = await StartInstanceAsync(runsTheSaga: true);
+        _client = new HttpClient { BaseAddress = new Uri(address) };
+
+        // A 303 is what the status test looks at, not where it leads.
+        _statusClient = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(address) };
+    }
+
+    /// <summary>
+    /// An instance of the counter service: the one the tests talk to runs the order saga; another, on the same database
+    /// and key ring, only answers HTTP (a client of it sees what the first one's saga does only through the store).
+    /// </summary>
+    private async Task<(WebApplication App, string Address)> StartInstanceAsync(bool runsTheSaga)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -53,20 +68,28 @@ public abstract partial class AcceptedRequestContract<TFixture> : IAsyncLifetime
             Fixture.UseTransport(t);
             Fixture.UseStore(t);
             t.AddMessage<HttpOrderPlaced>();
-            t.AddEndpoint(_counter, e =>
+            if (runsTheSaga)
             {
-                e.Saga<HttpOrderSaga>("http-order", o => o.KeepCompleted = true);
-                e.DeliveryMode = DeliveryMode.EffectivelyOnce;
-            });
+                t.AddEndpoint(_counter, e =>
+                {
+                    e.Saga<HttpOrderSaga>("http-order", o => o.KeepCompleted = true);
+                    e.DeliveryMode = DeliveryMode.EffectivelyOnce;
+                });
+            }
         });
-        builder.Services.AddTidingsAspNetCore(o => o.CallerIdentity = http => http.Request.Headers["X-Caller"].ToString());
-        _app = builder.Build();
-        _app.UseExceptionHandler();
-        _app.MapAccepted<PlaceHttpOrder>("/orders", PlaceAsync);
-        _app.MapAcceptedCancel("/orders/{id}", async (id, cancel) =>
+        builder.Services.AddTidingsAspNetCore(o =>
+        {
+            o.CallerIdentity = http => http.Request.Headers["X-Caller"].ToString();
+            o.EventsHeartbeatInterval = HeartbeatInterval;
+        });
+        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(_keyRing)).SetApplicationName("tidings-contract");
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.MapAccepted<PlaceHttpOrder>("/orders", PlaceAsync);
+        app.MapAcceptedCancel("/orders/{id}", async (id, cancel) =>
         {
             // The counter refuses what is served already; the rest is the saga's to undo.
-            var order = await _app!.Services.GetRequiredService<ISagaInspector>().GetAsync("http-order", id, cancel.CancellationToken);
+            var order = await app.Services.GetRequiredService<ISagaInspector>().GetAsync("http-order", id, cancel.CancellationToken);
             if (order is null || order.Summary.Status != SagaStatus.Active)
             {
                 return false;
@@ -75,14 +98,12 @@ public abstract partial class AcceptedRequestContract<TFixture> : IAsyncLifetime
             await cancel.SendAsync(_counter, new HttpOrderRefused(id), cancellationToken: cancel.CancellationToken);
             return true;
         });
-        _app.MapAcceptedStatus("/orders/{id}", SagaResourceStatus.For(
+        app.MapAcceptedStatus("/orders/{id}", SagaResourceStatus.For(
             "http-order", resultLocation: i => $"/receipts/{i.Summary.CorrelationId}", describe: i => i.State.GetProperty("stage").GetString()!));
-        await _app.StartAsync(Ct);
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        _client = new HttpClient { BaseAddress = new Uri(address) };
-
-        // A 303 is what the status test looks at, not where it leads.
-        _statusClient = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(address) };
+        app.MapAcceptedEvents("/orders/{id}/events", SagaResourceStatus.Events(
+            "http-order", resultLocation: i => $"/receipts/{i.Summary.CorrelationId}", describe: i => i.State.GetProperty("stage").GetString()!));
+        await app.StartAsync(Ct);
+        return (app, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
 
     public async ValueTask DisposeAsync()
@@ -102,6 +123,11 @@ public abstract partial class AcceptedRequestContract<TFixture> : IAsyncLifetime
         }
 
         await Fixture.DeleteQueuesAsync(_announced, _counter);
+        if (Directory.Exists(_keyRing))
+        {
+            Directory.Delete(_keyRing, recursive: true);
+        }
+
         await Fixture.DisposeAsync();
         GC.SuppressFinalize(this);
     }

@@ -125,6 +125,27 @@ public sealed class SqliteSagaStore(SqliteStore store, TimeProvider? timeProvide
     }
 
     /// <inheritdoc />
+    /// <remarks>One query, on the primary key.</remarks>
+    public Task<IReadOnlyDictionary<string, long>> ReadVersionsAsync(string sagaName, IReadOnlyCollection<string> correlationIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sagaName);
+        ArgumentNullException.ThrowIfNull(correlationIds);
+        using var connection = store.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT correlation_id, version FROM tidings_sagas WHERE saga_name = $saga AND correlation_id IN (SELECT value FROM json_each($ids))";
+        command.Parameters.AddWithValue("$saga", sagaName);
+        command.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(correlationIds));
+        var versions = new Dictionary<string, long>(correlationIds.Count, StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            versions[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return Task.FromResult<IReadOnlyDictionary<string, long>>(versions);
+    }
+
+    /// <inheritdoc />
     public Task<int> PurgeCompletedAsync(string sagaName, TimeSpan age, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(sagaName);

@@ -70,6 +70,7 @@ public static class TidingsServiceCollectionExtensions
             }
 
             services.AddSingleton<ScheduleWake>();
+            services.AddSingleton<SagaChanges>();
             services.AddSingleton<ISagaInspector>(sp => new SagaInspector(sp.GetService<ISagaStore>() ??
                 throw new InvalidOperationException("The store keeps no saga state: use a store that does (UseSqliteStore, UsePostgreSqlStore).")));
             services.AddSingleton<IMessageScheduler>(sp => new MessageScheduler(sp.GetRequiredService<BusRuntime>(), sp.GetRequiredService<ITransactionalStore>(),

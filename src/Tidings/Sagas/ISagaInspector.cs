@@ -16,6 +16,12 @@ public interface ISagaInspector
 
     /// <summary>One instance, with its state and history, or null if there is none (or no longer).</summary>
     Task<SagaInstanceDetails?> GetAsync(string sagaName, string correlationId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The stored versions of those of <paramref name="correlationIds"/> that exist: cheap enough to ask several times a
+    /// second, to see which instances changed (any process's change shows, since it reads the store).
+    /// </summary>
+    Task<IReadOnlyDictionary<string, long>> GetVersionsAsync(string sagaName, IReadOnlyCollection<string> correlationIds, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One page of instances.</summary>

@@ -27,7 +27,7 @@ internal abstract class SagaBinding
 }
 
 /// <summary>What running a saga needs from the host.</summary>
-internal sealed record SagaServices(ISagaStore Store, IScheduleStore? Schedules, Pipeline<SendContext> Send, TimeProvider Time, ILogger Logger, ScheduleWake? Wake = null);
+internal sealed record SagaServices(ISagaStore Store, IScheduleStore? Schedules, Pipeline<SendContext> Send, TimeProvider Time, ILogger Logger, ScheduleWake? Wake = null, SagaChanges? Changes = null);
 
 internal sealed partial class SagaBinding<TState, TMessage>(
     Func<TMessage, string>? correlate, Func<TMessage, SagaContext<TState>, Task> handle, bool starts, SagaMissing whenMissing,
@@ -157,6 +157,8 @@ internal sealed partial class SagaBinding<TState, TMessage>(
                     {
                         await services.Store.DeleteAsync(transaction, stored, cancellationToken).ConfigureAwait(false);
                     }
+
+                    TellOnCommit(transaction, services, saga.Name, correlationId);
                 }
 
                 return;
@@ -182,6 +184,17 @@ internal sealed partial class SagaBinding<TState, TMessage>(
         else
         {
             await services.Store.UpdateAsync(transaction, stored, data, cancellationToken).ConfigureAwait(false);
+        }
+
+        TellOnCommit(transaction, services, saga.Name, correlationId);
+    }
+
+    /// <summary>Tells this process's listeners (a live status stream) of the change once it commits, if anyone listens.</summary>
+    private static void TellOnCommit(StoreTransaction transaction, SagaServices services, string sagaName, string correlationId)
+    {
+        if (services.Changes is { HasListeners: true } changes)
+        {
+            transaction.OnCommitted(() => changes.Publish(sagaName, correlationId));
         }
     }
 

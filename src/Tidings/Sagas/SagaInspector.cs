@@ -36,6 +36,15 @@ internal sealed class SagaInspector(ISagaStore store) : ISagaInspector
             document.EarlierEntries);
     }
 
+    public Task<IReadOnlyDictionary<string, long>> GetVersionsAsync(string sagaName, IReadOnlyCollection<string> correlationIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sagaName);
+        ArgumentNullException.ThrowIfNull(correlationIds);
+        return correlationIds.Count == 0
+            ? Task.FromResult<IReadOnlyDictionary<string, long>>(new Dictionary<string, long>())
+            : store.ReadVersionsAsync(sagaName, correlationIds, cancellationToken);
+    }
+
     private static SagaInstanceSummary Summary(SagaState row, SagaDocument<JsonElementState> document) =>
         new(row.SagaName, row.CorrelationId, document.InstanceId, document.Status, document.StartedAt, document.UpdatedAt);
 

@@ -84,6 +84,28 @@ public interface ISagaStore
     Task<IReadOnlyList<SagaState>> ListAsync(string sagaName, SagaQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// For watching instances, outside any unit of work and without locks: the versions of those of
+    /// <paramref name="correlationIds"/> that exist (a changed version is a changed instance). A live status stream asks
+    /// this of every instance it watches several times a second, so a store should answer in one cheap query. By
+    /// default, one <see cref="ListAsync"/> per instance.
+    /// </summary>
+    async Task<IReadOnlyDictionary<string, long>> ReadVersionsAsync(string sagaName, IReadOnlyCollection<string> correlationIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(correlationIds);
+        var versions = new Dictionary<string, long>(correlationIds.Count, StringComparer.Ordinal);
+        foreach (var correlationId in correlationIds)
+        {
+            var found = await ListAsync(sagaName, new SagaQuery(CorrelationId: correlationId, Limit: 1), cancellationToken).ConfigureAwait(false);
+            if (found.Count > 0)
+            {
+                versions[correlationId] = found[0].Version;
+            }
+        }
+
+        return versions;
+    }
+
+    /// <summary>
     /// Removes instances of <paramref name="sagaName"/> kept as completed (their data's <c>status</c> is
     /// <c>completed</c>) whose last change is older than <paramref name="age"/> by the store's clock, in a transaction
     /// of its own; returns how many.

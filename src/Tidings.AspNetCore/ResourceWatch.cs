@@ -1,0 +1,77 @@
+namespace Tidings.AspNetCore;
+
+/// <summary>
+/// One resource as its live streams see it: read once per change, whoever asked (a poll that saw its stamp move, or
+/// this process's commit), and the reading shared by every stream of it. Streams wait on <see cref="Changed"/>.
+/// </summary>
+internal sealed class ResourceWatch(string id, Func<ResourceWatch, Task> read)
+{
+    private const int Idle = 0, Reading = 1, ReadingAgain = 2;
+
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource? _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _state;
+
+    public string Id { get; } = id;
+
+    /// <summary>How many streams watch it (the hub's to count, under its lock).</summary>
+    public int Streams { get; set; }
+
+    /// <summary>The stamp the last poll saw; null until one has, or when the resource is gone.</summary>
+    public long? Stamp { get; set; }
+
+    public bool StampSeen { get; set; }
+
+    /// <summary>The last reading: null if the resource does not exist (yet, or any more).</summary>
+    public ResourceHistory? Latest { get; private set; }
+
+    /// <summary>Completes at the next new reading.</summary>
+    public Task Changed => Volatile.Read(ref _changed).Task;
+
+    /// <summary>Completes once the resource was read once.</summary>
+    public Task Loaded => _loaded?.Task ?? Task.CompletedTask;
+
+    /// <summary>Reads the resource again soon: at once if no reading is under way, else right after the one that is.</summary>
+    public void Refresh()
+    {
+        while (true)
+        {
+            var state = Volatile.Read(ref _state);
+            if (state == ReadingAgain)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _state, state + 1, state) == state)
+            {
+                if (state == Idle)
+                {
+                    _ = Task.Run(ReadUntilCurrentAsync);
+                }
+
+                return;
+            }
+        }
+    }
+
+    public void Publish(ResourceHistory? latest)
+    {
+        Latest = latest;
+        Interlocked.Exchange(ref _loaded, null)?.TrySetResult();
+        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    private async Task ReadUntilCurrentAsync()
+    {
+        while (true)
+        {
+            // A request from here on asks for another reading after this one.
+            Volatile.Write(ref _state, Reading);
+            await read(this).ConfigureAwait(false);
+            if (Interlocked.CompareExchange(ref _state, Idle, Reading) == Reading)
+            {
+                return;
+            }
+        }
+    }
+}
