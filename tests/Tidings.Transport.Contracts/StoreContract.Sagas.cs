@@ -114,6 +114,36 @@ public abstract partial class StoreContract<TFixture>
     }
 
     [Fact]
+    public async Task The_versions_of_watched_instances_are_read_together_outside_any_unit_of_work_and_only_committed_changes_show()
+    {
+        SagaState first;
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            first = await Fixture.Sagas.InsertAsync(transaction, "order", "cup-40", "{}", Ct);
+            await Fixture.Sagas.InsertAsync(transaction, "order", "cup-41", "{}", Ct);
+            await Fixture.Sagas.InsertAsync(transaction, "refund", "cup-42", "{}", Ct); // another saga's
+            await transaction.CommitAsync(Ct);
+        }
+
+        var versions = await Fixture.Sagas.ReadVersionsAsync("order", ["cup-40", "cup-41", "cup-42", "cup-43"], Ct);
+        Assert.Equal([("cup-40", 1L), ("cup-41", 1L)], versions.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => (v.Key, v.Value)));
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            await Fixture.Sagas.UpdateAsync(transaction, first, """{"n":1}""", Ct); // and rolled back
+        }
+
+        Assert.Equal(1, (await Fixture.Sagas.ReadVersionsAsync("order", ["cup-40"], Ct))["cup-40"]);
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            await Fixture.Sagas.UpdateAsync(transaction, first, """{"n":1}""", Ct);
+            await transaction.CommitAsync(Ct);
+        }
+
+        Assert.Equal(2, (await Fixture.Sagas.ReadVersionsAsync("order", ["cup-40"], Ct))["cup-40"]);
+    }
+
+    [Fact]
     public async Task An_idempotency_record_exists_only_if_its_transaction_commits_and_only_for_its_own_caller()
     {
         var now = DateTimeOffset.UtcNow;
