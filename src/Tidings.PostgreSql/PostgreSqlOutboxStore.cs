@@ -262,6 +262,20 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
     }
 
     /// <inheritdoc />
+    public async Task<OutboxBacklog> MeasureBacklogAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var command = new NpgsqlCommand($"SELECT count(*), min(sent_at) FROM {store.QuotedSchema}.outbox", connection);
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var count = reader.GetInt64(0);
+        return new OutboxBacklog(count, count == 0 ? null : reader.GetFieldValue<DateTimeOffset>(1));
+    }
+
+    /// <inheritdoc />
     /// <remarks>PostgreSQL's LISTEN/NOTIFY, on a connection of its own opened when a relay first asks.</remarks>
     public WakeSignal? Released => store.OutboxReleases.Released;
 

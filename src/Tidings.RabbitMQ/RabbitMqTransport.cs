@@ -14,7 +14,7 @@ namespace Tidings.RabbitMQ;
 /// publisher confirms with mandatory routing for commands, manual acks after the handler, automatic recovery, and
 /// delays through expiring tier queues (no broker plugin). See docs/rabbitmq-transport.md for the topology.
 /// </summary>
-public sealed class RabbitMqTransport : ITransport
+public sealed class RabbitMqTransport : ITransport, ITransportHealth
 {
     private readonly RabbitMqTransportOptions _options;
     private readonly ILoggerFactory _loggers;
@@ -47,6 +47,35 @@ public sealed class RabbitMqTransport : ITransport
     internal RabbitMqPublisher Publisher { get; }
 
     internal TimeProvider Time => _time;
+
+    /// <inheritdoc />
+    /// <remarks>The publishing connection is open (not recovering), and the broker answers on it.</remarks>
+    public async Task CheckConnectionAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await Connections.PublishingAsync(cancellationToken).ConfigureAwait(false);
+        if (!connection.IsOpen)
+        {
+            throw new InvalidOperationException(
+                $"The connection to RabbitMQ at {Connections.Address} is down ({connection.CloseReason?.ReplyText ?? "closed"}); it is being recovered.");
+        }
+
+        // An open socket is not yet an answering broker.
+        await Topology.PingAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A passive declare of each dead-letter queue, which counts its ready messages.</remarks>
+    public async Task<long> CountDeadLettersAsync(IReadOnlyCollection<string> queues, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queues);
+        long total = 0;
+        foreach (var queue in queues)
+        {
+            total += await Topology.CountMessagesAsync(DeadLetterQueues.For(queue), cancellationToken).ConfigureAwait(false) ?? 0;
+        }
+
+        return total;
+    }
 
     /// <inheritdoc />
     public Task DeclareAsync(QueueDeclaration queue, CancellationToken cancellationToken = default)

@@ -190,6 +190,27 @@ internal sealed class RabbitMqTopology(RabbitMqConnections connections, RabbitMq
     }
 
     /// <summary>Runs declarations one at a time on the topology channel, opening a new one if the broker closed it (a failed check does).</summary>
+    /// <summary>Asks the broker something it always answers (that <c>amq.direct</c>, which every virtual host has, exists).</summary>
+    public Task PingAsync(CancellationToken cancellationToken) =>
+        RunAsync(channel => channel.ExchangeDeclarePassiveAsync("amq.direct", cancellationToken), cancellationToken);
+
+    /// <summary>How many messages <paramref name="queue"/> holds (ready ones, not those out for delivery); null if there is no such queue.</summary>
+    public async Task<uint?> CountMessagesAsync(string queue, CancellationToken cancellationToken)
+    {
+        uint? count = null;
+        try
+        {
+            await RunAsync(async channel => count = (await channel.QueueDeclarePassiveAsync(queue, cancellationToken).ConfigureAwait(false)).MessageCount,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationInterruptedException ex) when (ex.Is(BrokerErrors.NotFound))
+        {
+            // The broker closed the channel; the next use opens another.
+        }
+
+        return count;
+    }
+
     private async Task RunAsync(Func<IChannel, Task> declare, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -139,6 +139,18 @@ public sealed class SqliteOutboxStore(SqliteStore store, TimeProvider? timeProvi
             : new ParkedMessages(count, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
     }
 
+    /// <inheritdoc />
+    public Task<OutboxBacklog> MeasureBacklogAsync(CancellationToken cancellationToken = default)
+    {
+        using var connection = store.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*), MIN(sent_at) FROM tidings_outbox";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        var count = reader.GetInt64(0);
+        return Task.FromResult(new OutboxBacklog(count, count == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
+    }
+
     private const string Delete = "DELETE FROM tidings_outbox WHERE sequence IN (SELECT value FROM json_each($sequences))";
 
     private static string Sequences(IReadOnlyList<OutboxEntry> entries) =>

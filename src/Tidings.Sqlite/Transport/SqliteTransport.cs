@@ -10,7 +10,7 @@ namespace Tidings.Sqlite;
 /// messages wait in the same table; each queue has a dead-letter queue <c>{queue}.deadletter</c>. Temporary queues
 /// (reply queues) go when their process stops, or <see cref="SqliteTransportOptions.TemporaryQueueExpiry"/> after it died.
 /// </summary>
-public sealed class SqliteTransport : ITransport
+public sealed class SqliteTransport : ITransport, ITransportHealth
 {
     private static readonly TimeSpan DropPatience = TimeSpan.FromSeconds(5);
     private readonly Lock _opening = new();
@@ -72,6 +72,28 @@ public sealed class SqliteTransport : ITransport
     }
 
     private bool _disposed;
+
+    /// <inheritdoc />
+    /// <remarks>Reads the bus file (on a connection of its own), which fails if it is gone, unreadable or not a bus file.</remarks>
+    public Task CheckConnectionAsync(CancellationToken cancellationToken = default)
+    {
+        using var connection = SqliteConnections.Open(SqliteConnections.ConnectionStringFor(Options.Path), durable: false, TimeSpan.FromSeconds(5));
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM queues";
+        command.ExecuteScalar();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<long> CountDeadLettersAsync(IReadOnlyCollection<string> queues, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queues);
+        using var connection = SqliteConnections.Open(SqliteConnections.ConnectionStringFor(Options.Path), durable: false, TimeSpan.FromSeconds(5));
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM messages WHERE queue IN (SELECT value FROM json_each($queues))";
+        command.Parameters.AddWithValue("$queues", System.Text.Json.JsonSerializer.Serialize(queues.Select(DeadLetterQueues.For)));
+        return Task.FromResult((long)command.ExecuteScalar()!);
+    }
 
     /// <inheritdoc />
     public Task DeclareAsync(QueueDeclaration queue, CancellationToken cancellationToken = default)

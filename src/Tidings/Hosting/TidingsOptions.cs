@@ -47,6 +47,9 @@ public sealed class TidingsOptions
 
     internal IReadOnlyList<EndpointOptions> Endpoints => _endpoints;
 
+    /// <summary>The names of the endpoints (their queues) this service receives on.</summary>
+    public IReadOnlyList<string> EndpointNames => [.. _endpoints.Select(e => e.Name)];
+
     internal EndpointOptions AddEndpoint(string name)
     {
         if (_endpoints.Any(e => e.Name == name))

@@ -24,6 +24,13 @@ public interface IOutboxStore
     /// <summary>How many messages are parked, and since when the oldest of them waits.</summary>
     Task<ParkedMessages> CountParkedAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// How many messages wait in the outbox, parked or not, and since when the oldest (a health check asks every few
+    /// seconds). By default the store cannot tell, and says so.
+    /// </summary>
+    Task<OutboxBacklog> MeasureBacklogAsync(CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} cannot measure its outbox backlog.");
+
     /// <summary>Removes messages the transport has taken, in a transaction of its own.</summary>
     Task RemoveAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default);
 

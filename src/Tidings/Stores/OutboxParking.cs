@@ -29,3 +29,12 @@ public readonly record struct ParkedMessages(long Count, DateTimeOffset? OldestS
     /// <summary>How long the oldest parked message has waited, seen at <paramref name="now"/>.</summary>
     public TimeSpan OldestAge(DateTimeOffset now) => OldestSentAt is { } sentAt && now > sentAt ? now - sentAt : TimeSpan.Zero;
 }
+
+/// <summary>Every message waiting in the outbox (parked or not), as a store counts them: a health check's measure of how far sending lags.</summary>
+/// <param name="Count">How many messages wait.</param>
+/// <param name="OldestSentAt">When the oldest of them was staged; null when none waits.</param>
+public readonly record struct OutboxBacklog(long Count, DateTimeOffset? OldestSentAt)
+{
+    /// <summary>How long the oldest message has waited, seen at <paramref name="now"/>.</summary>
+    public TimeSpan OldestAge(DateTimeOffset now) => OldestSentAt is { } sentAt && now > sentAt ? now - sentAt : TimeSpan.Zero;
+}

@@ -4,7 +4,7 @@ namespace Tidings.Transport.InMemory;
 /// A transport inside one process, with the semantics of the durable ones (leases, delays, dead letters,
 /// competing receivers) but no durability. For unit tests of code built on Tidings.
 /// </summary>
-public sealed class InMemoryTransport(TimeProvider? timeProvider = null) : ITransport
+public sealed class InMemoryTransport(TimeProvider? timeProvider = null) : ITransport, ITransportHealth
 {
     private readonly Dictionary<string, InMemoryQueue> _queues = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _subscribers = new(StringComparer.Ordinal);
@@ -14,6 +14,19 @@ public sealed class InMemoryTransport(TimeProvider? timeProvider = null) : ITran
 
     /// <inheritdoc />
     public string Name => "in-memory";
+
+    /// <inheritdoc />
+    public Task CheckConnectionAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task<long> CountDeadLettersAsync(IReadOnlyCollection<string> queues, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queues);
+        lock (_lock)
+        {
+            return Task.FromResult(queues.Sum(q => _queues.TryGetValue(DeadLetterQueues.For(q), out var dead) ? (long)dead.Count : 0));
+        }
+    }
 
     /// <inheritdoc />
     public Task DeclareAsync(QueueDeclaration queue, CancellationToken cancellationToken = default)
