@@ -24,7 +24,8 @@ public static class CancelEndpoints
         return endpoints.MapDelete(pattern, (Func<HttpContext, string, Task<IResult>>)((http, id) => CancelAsync(http, id, cancel)))
             .Produces(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .DescribeCancel();
     }
 
     private static async Task<IResult> CancelAsync(HttpContext http, string id, Func<string, AcceptContext, Task<bool>> cancel)

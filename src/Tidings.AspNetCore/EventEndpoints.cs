@@ -35,7 +35,8 @@ public static class EventEndpoints
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .DescribeEvents();
     }
 
     private static async Task<IResult> OpenAsync(HttpContext http, string id, ResourceWatchHub hub)

@@ -28,7 +28,8 @@ public static class StatusEndpoints
             .Produces<StatusBody>(StatusCodes.Status200OK)
             .Produces(StatusCodes.Status303SeeOther)
             .Produces(StatusCodes.Status304NotModified)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .DescribeStatus();
     }
 
     private static async Task<IResult> ReadAsync(HttpContext http, string id, Func<string, HttpContext, Task<ResourceStatus?>> status)

@@ -82,6 +82,7 @@ public abstract partial class AcceptedRequestContract<TFixture> : IAsyncLifetime
             o.CallerIdentity = http => http.Request.Headers["X-Caller"].ToString();
             o.EventsHeartbeatInterval = HeartbeatInterval;
         });
+        builder.Services.AddOpenApi();
         builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(_keyRing)).SetApplicationName("tidings-contract");
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -102,6 +103,7 @@ public abstract partial class AcceptedRequestContract<TFixture> : IAsyncLifetime
             "http-order", resultLocation: i => $"/receipts/{i.Summary.CorrelationId}", describe: i => i.State.GetProperty("stage").GetString()!));
         app.MapAcceptedEvents("/orders/{id}/events", SagaResourceStatus.Events(
             "http-order", resultLocation: i => $"/receipts/{i.Summary.CorrelationId}", describe: i => i.State.GetProperty("stage").GetString()!));
+        app.MapOpenApi();
         await app.StartAsync(Ct);
         return (app, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
