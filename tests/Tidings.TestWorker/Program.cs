@@ -8,6 +8,7 @@
 //   relay            --bus B --db D            (a restarted service: its outbox relay runs)
 //   request          --bus B --to Q [--temporary-expiry-ms N]   (makes a request no one answers, so its reply queue exists; prints "ready")
 //   deadline         --bus B --db D            (an effectively-once endpoint "deadlines" with DeadlineSaga: its timeouts write the effects)
+//   http             --bus B --db D            (POST /work accepts a WorkItem with an Idempotency-Key; X-Crash: before-commit|after-commit kills it there; prints "listening URL")
 // A running role stops gracefully when its standard input closes.
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,65 +22,16 @@ using Tidings.TestWorker;
 
 var role = args[0];
 var options = Arguments.Parse(args.Skip(1));
+if (role == "http")
+{
+    await HttpRole.RunAsync(options);
+    return;
+}
 
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-builder.Services.AddTidings(t =>
-{
-    if (options.TryGetValue("rabbitmq", out var rabbitMq))
-    {
-        t.UseRabbitMq(new RabbitMqTransportOptions { ConnectionString = new Uri(rabbitMq), RecoveryInterval = TimeSpan.FromMilliseconds(500) });
-    }
-    else
-    {
-        t.UseSqlite(new SqliteTransportOptions
-        {
-            Path = options["bus"],
-            PollInterval = TimeSpan.FromMilliseconds(20),
-            TemporaryQueueExpiry = TimeSpan.FromMilliseconds(int.Parse(options.GetValueOrDefault("temporary-expiry-ms", "60000"), System.Globalization.CultureInfo.InvariantCulture)),
-        });
-    }
-
-    t.AddMessage<WorkItem>();
-    if (options.TryGetValue("db", out var db))
-    {
-        t.UseSqliteStore(db);
-        t.Configure(o => o.OutboxPollInterval = TimeSpan.FromMilliseconds(100));
-    }
-    else if (options.TryGetValue("postgres", out var postgres))
-    {
-        t.UsePostgreSqlStore(new PostgreSqlStoreOptions
-        {
-            ConnectionString = postgres,
-            Schema = options["schema"],
-            ClaimDuration = TimeSpan.FromMilliseconds(int.Parse(options.GetValueOrDefault("claim-ms", "1000"), System.Globalization.CultureInfo.InvariantCulture)),
-        });
-        t.Configure(o => o.OutboxPollInterval = TimeSpan.FromMilliseconds(100));
-    }
-
-    if (role == "deadline")
-    {
-        t.AddEndpoint("deadlines", e =>
-        {
-            e.Saga<DeadlineSaga>("deadline");
-            e.DeliveryMode = DeliveryMode.EffectivelyOnce;
-        });
-        t.Configure(o => o.SchedulePollInterval = TimeSpan.FromMilliseconds(100));
-    }
-
-    if (role == "consume")
-    {
-        t.AddEndpoint("work", e =>
-        {
-            e.Handle<WorkItem, WorkItemHandler>();
-            e.DeliveryMode = options["mode"] == "effectively-once" ? DeliveryMode.EffectivelyOnce : DeliveryMode.AtLeastOnce;
-            e.LeaseDuration = TimeSpan.FromSeconds(int.Parse(options.GetValueOrDefault("lease-seconds", "2"), System.Globalization.CultureInfo.InvariantCulture));
-            e.Concurrency = 2;
-            e.Prefetch = 10;
-        });
-    }
-});
+builder.Services.AddTidings(t => Bus.Configure(t, role, options));
 builder.Services.AddSingleton(new HandlerSettings(int.Parse(options.GetValueOrDefault("handler-delay-ms", "1"), System.Globalization.CultureInfo.InvariantCulture)));
 
 using var host = builder.Build();
