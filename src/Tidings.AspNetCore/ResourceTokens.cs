@@ -11,7 +11,7 @@ namespace Tidings.AspNetCore;
 /// as the <c>Resource-Token</c> header, or the <c>token</c> query parameter where a header cannot be set (a browser's
 /// EventSource); a query string can end up in access logs, so prefer the header.
 /// </summary>
-internal sealed class ResourceTokens(IDataProtectionProvider protection, Microsoft.Extensions.Options.IOptions<TidingsAspNetCoreOptions> options)
+internal sealed class ResourceTokens(IDataProtectionProvider protection, Microsoft.Extensions.Options.IOptions<TidingsAspNetCoreOptions> options, TimeProvider? time = null)
 {
     public const string Header = "Resource-Token";
     public const string Query = "token";
@@ -19,7 +19,9 @@ internal sealed class ResourceTokens(IDataProtectionProvider protection, Microso
     private readonly ITimeLimitedDataProtector _protector = protection.CreateProtector("Tidings.AspNetCore.ResourceToken.v1").ToTimeLimitedDataProtector();
 
     /// <summary>The token for the caller <paramref name="scope"/> to read the resource whose status is at <paramref name="location"/>.</summary>
-    public string For(string scope, string location) => _protector.Protect(Payload(scope, PathOf(location)), options.Value.ResourceTokenLifetime);
+    public string For(string scope, string location) =>
+        // Its expiry by the service's clock, which is also the one that says how long ago it was issued.
+        _protector.Protect(Payload(scope, PathOf(location)), (time ?? TimeProvider.System).GetUtcNow() + options.Value.ResourceTokenLifetime);
 
     /// <summary>
     /// True if the request carries a token given to its caller for this path (the status resource, or a resource under
