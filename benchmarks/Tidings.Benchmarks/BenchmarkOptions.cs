@@ -63,10 +63,16 @@ internal sealed record BenchmarkOptions
           --transport sqlite|rabbitmq|raw-rabbitmq   raw-rabbitmq: RabbitMQ.Client alone, the yardstick (default sqlite)
           --rabbitmq URI    the broker (default amqp://guest:guest@localhost:5672/)
           --queue-type quorum|classic   RabbitMQ queue type (default quorum)
-          --workload throughput|latency|request-reply|slow-handler|saga|all      default throughput
+          --workload throughput|latency|request-reply|slow-handler|saga|http-accept|sse-fanout|all      default throughput
                             slow-handler: handlers that work --handler-ms before they write; msgs/s shows how many run at once
                             saga: three-step sagas (start, two replies from another endpoint, complete), --in-flight at once
                             (default 100) or started at --rate when given; msgs/s is sagas per second (default 5000 sagas)
+                            http-accept: POST through MapAccepted at --rate (default 200/s) for --duration s with an
+                            Idempotency-Key and as long without, in alternating one-second blocks; one line for each
+                            sse-fanout: --streams live streams (default 1000) of one resource on one instance; --changes
+                            state changes (default 20), each timed from the saga's handler to every stream
+          --streams N       sse-fanout: open event streams (default 1000)
+          --changes N       sse-fanout: state changes (default 20)
           --handler-ms N    how long each handler works (Task.Delay) before its write (default 0; slow-handler: 200)
           --round-trips N   request-reply: sequential round trips (default 2000)
           --store sqlite|postgres   effectively-once: the consumer's database (default sqlite)

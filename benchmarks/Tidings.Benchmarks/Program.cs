@@ -18,6 +18,12 @@ if (options.Role == "consumer")
     return 0;
 }
 
+if (options.Workload == "http-accept")
+{
+    await HttpAcceptWorkload.RunAsync(options);
+    return 0;
+}
+
 var workloads = options.Workload == "all" ? new[] { "throughput", "latency", "request-reply" } : [options.Workload];
 foreach (var workload in workloads)
 {

@@ -187,12 +187,13 @@ internal static partial class AcceptedRequest
         await using var sessionScope = session.ConfigureAwait(false);
         if (keyStore is not null)
         {
-            if (!await keyStore.TryClaimAsync(session.StoreTransaction, scope, key!, cancellationToken).ConfigureAwait(false))
+            var claim = await keyStore.ClaimAsync(session.StoreTransaction, scope, key!, cancellationToken).ConfigureAwait(false);
+            if (!claim.Claimed)
             {
                 return Problems.InFlight(options.IdempotencyKeyHeader);
             }
 
-            if (await keyStore.FindAsync(session.StoreTransaction, scope, key!, cancellationToken).ConfigureAwait(false) is { } done)
+            if (claim.Record is { } done)
             {
                 return done.Fingerprint == fingerprint ? new StoredResponse(done, options.RetryAfter) : Problems.KeyReused(options.IdempotencyKeyHeader);
             }

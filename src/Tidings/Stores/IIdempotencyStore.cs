@@ -14,6 +14,16 @@ public interface IIdempotencyStore
     /// </summary>
     Task<bool> TryClaimAsync(StoreTransaction transaction, string scope, string key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="TryClaimAsync"/>, then <see cref="FindAsync"/> if the key was claimed: a store that can does both in
+    /// one round trip. A record that committed between the two is then found by <see cref="RecordAsync"/> instead, which
+    /// refuses the key (<see cref="IdempotencyKeyTakenException"/>).
+    /// </summary>
+    async Task<IdempotencyClaim> ClaimAsync(StoreTransaction transaction, string scope, string key, CancellationToken cancellationToken = default) =>
+        await TryClaimAsync(transaction, scope, key, cancellationToken).ConfigureAwait(false)
+            ? new IdempotencyClaim(true, await FindAsync(transaction, scope, key, cancellationToken).ConfigureAwait(false))
+            : new IdempotencyClaim(false, null);
+
     /// <summary>The record of <paramref name="key"/> for <paramref name="scope"/>, if one committed and has not expired.</summary>
     Task<IdempotencyRecord?> FindAsync(StoreTransaction transaction, string scope, string key, CancellationToken cancellationToken = default);
 
@@ -26,6 +36,11 @@ public interface IIdempotencyStore
     /// <summary>Removes expired records (by the store's clock, as <see cref="FindAsync"/> judges them), in a transaction of its own; returns how many.</summary>
     Task<int> PurgeExpiredAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>What claiming a key found.</summary>
+/// <param name="Claimed">False if another transaction holds the key (its request is still being handled).</param>
+/// <param name="Record">The key's committed response, if it has one.</param>
+public readonly record struct IdempotencyClaim(bool Claimed, IdempotencyRecord? Record);
 
 /// <summary>A request's response, kept under its idempotency key to be given again to a retry.</summary>
 /// <param name="Scope">Whose key it is (the caller's identity): another caller's same key is another key.</param>
