@@ -24,6 +24,10 @@ internal sealed record BenchmarkOptions
     public string Store { get; init; } = "sqlite";
     public string Postgres { get; init; } = "Host=127.0.0.1;Username=tidings;Password=tidings;Database=tidings_bench;SSL Mode=Disable";
     public int HandlerMs { get; init; }
+    public int Streams { get; init; } = 1000;
+    public int Changes { get; init; } = 20;
+    public string? Url { get; init; }
+    public string? Token { get; init; }
 
     /// <summary>Which options the command line gave, so a workload can pick its own defaults for the others.</summary>
     public IReadOnlySet<string> Given { get; init; } = new HashSet<string>();
@@ -125,6 +129,10 @@ internal sealed record BenchmarkOptions
                 "--store" => options with { Store = value is "sqlite" or "postgres" ? value : throw new ArgumentException("--store is sqlite or postgres.") },
                 "--postgres" => options with { Postgres = value },
                 "--handler-ms" => options with { HandlerMs = Int(value) },
+                "--streams" => options with { Streams = Int(value) > 0 ? Int(value) : throw new ArgumentException("--streams is positive.") },
+                "--changes" => options with { Changes = Int(value) is > 0 and <= 45 ? Int(value) : throw new ArgumentException("--changes is 1 to 45 (a saga keeps its last 50 history entries).") },
+                "--url" => options with { Url = value },
+                "--token" => options with { Token = value },
                 "--processes" => options with { Processes = Int(value) is 1 or 2 ? Int(value) : throw new ArgumentException("--processes is 1 or 2.") },
                 "--role" => options with { Role = value },
                 "--directory" => options with { Directory = value },

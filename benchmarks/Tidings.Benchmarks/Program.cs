@@ -18,6 +18,18 @@ if (options.Role == "consumer")
     return 0;
 }
 
+if (options.Role == "sse-clients")
+{
+    await SseClientProcess.RunClientsAsync(options);
+    return 0;
+}
+
+if (options.Workload == "sse-fanout")
+{
+    await SseFanoutWorkload.RunAsync(options);
+    return 0;
+}
+
 if (options.Workload == "http-accept")
 {
     await HttpAcceptWorkload.RunAsync(options);

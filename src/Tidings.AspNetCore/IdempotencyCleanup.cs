@@ -16,7 +16,7 @@ internal sealed partial class IdempotencyCleanup(IIdempotencyStore? store, Tidin
         }
 
         using var timer = new PeriodicTimer(options.IdempotencyCleanupInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        while (await NextTickAsync(timer, stoppingToken).ConfigureAwait(false))
         {
             try
             {
@@ -33,6 +33,19 @@ internal sealed partial class IdempotencyCleanup(IIdempotencyStore? store, Tidin
             {
                 LogPurgeFailed(logger, ex);
             }
+        }
+    }
+
+    /// <summary>False once the service stops, however it stops (a host disposed without being stopped cancels too).</summary>
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 
