@@ -27,6 +27,8 @@ public sealed record BenchOrder(string Drink, string Customer);
 /// </summary>
 internal static class HttpAcceptWorkload
 {
+    private static readonly string? Only = Environment.GetEnvironmentVariable("TIDINGS_BENCH_ONLY");
+
     public static async Task RunAsync(BenchmarkOptions options)
     {
         var rate = options.Given.Contains("--rate") ? options.Rate : 200;
@@ -80,7 +82,8 @@ internal static class HttpAcceptWorkload
                 await Task.Delay(1);
             }
 
-            var keyed = i / rate % 2 == 0;
+            // TIDINGS_BENCH_ONLY=key|none: every block of one kind, to profile each alone.
+            var keyed = Only switch { "key" => true, "none" => false, _ => i / rate % 2 == 0 };
             requests.Add(SendAsync(client, keyed, due, keyed ? withKey : withoutKey, errors));
         }
 
@@ -106,7 +109,7 @@ internal static class HttpAcceptWorkload
                 return;
             }
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             Interlocked.Increment(ref errors[keyed ? 1 : 0]);
             return;
@@ -116,7 +119,7 @@ internal static class HttpAcceptWorkload
         {
             lock (histogram)
             {
-                histogram.RecordValue(Stopwatch.GetTimestamp() - due);
+                histogram.RecordValue(Math.Min(Stopwatch.GetTimestamp() - due, histogram.HighestTrackableValue));
             }
         }
     }

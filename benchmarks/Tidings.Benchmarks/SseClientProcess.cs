@@ -193,7 +193,13 @@ internal sealed class SseClientProcess : IDisposable
                 }
                 catch (Exception ex)
                 {
+                    // Its slot goes to the next stream; the run then never says "open", and the parent gives up.
                     Console.Error.WriteLine($"a stream failed: {ex.GetType().Name}: {ex.Message}");
+                    if (Interlocked.Exchange(ref released, 1) == 0)
+                    {
+                        opening.Release();
+                    }
+
                     throw;
                 }
             }));

@@ -12,12 +12,16 @@ namespace Tidings.AspNetCore;
 /// <summary>Maps the live updates of accepted work, as server-sent events.</summary>
 public static class EventEndpoints
 {
+    /// <summary>How long a new stream waits for the first reading of its resource before it tells the client to come back.</summary>
+    private static readonly TimeSpan FirstReadPatience = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// Maps <c>GET <paramref name="pattern"/></c> (with an <c>{id}</c> route value; the status resource's path and
     /// <c>/events</c>) as a stream of server-sent events: an <c>update</c> event for each event of the resource, with its id,
-    /// then a <c>status</c> event with where it stands; at a final state an <c>end</c> event, and the stream ends. A
-    /// reconnect with <c>Last-Event-ID</c> gets exactly the events after it (of those the resource keeps), and one to a
-    /// finished resource with nothing left to tell gets 204, which tells an <c>EventSource</c> to stop. A comment every
+    /// then a <c>status</c> event with where it stands; at a final state an <c>end</c> event (its id the last event's
+    /// and <c>.end</c>), and the stream ends. A reconnect with <c>Last-Event-ID</c> gets exactly the events after it (of
+    /// those the resource keeps), and one after the <c>end</c> gets 204, which tells an <c>EventSource</c> to stop. While
+    /// the resource cannot be read, or the service stops, the answer is a stream that only says when to come back. A comment every
     /// <see cref="TidingsAspNetCoreOptions.EventsHeartbeatInterval"/> keeps proxies from closing a quiet stream. Changes
     /// made by other instances of the service show within <see cref="TidingsAspNetCoreOptions.EventsPollInterval"/>.
     /// Only the holder of the resource's token may listen: anyone else gets 404.
@@ -27,11 +31,13 @@ public static class EventEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(source);
         var services = endpoints.ServiceProvider;
-        var hub = new Lazy<ResourceWatchHub>(() => new ResourceWatchHub(
+        // Made now, not at the first request: it listens to this process's saga changes from the start, so that a
+        // change a saga commits while the first stream opens is never missed.
+        var hub = new ResourceWatchHub(
             source, services, services.GetRequiredService<IOptions<TidingsAspNetCoreOptions>>().Value.EventsPollInterval,
             services.GetService<TimeProvider>() ?? TimeProvider.System, services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EventEndpoints).FullName!),
-            services.GetService<IHostApplicationLifetime>()));
-        return endpoints.MapGet(pattern, (Func<HttpContext, string, Task<IResult>>)((http, id) => OpenAsync(http, id, hub.Value)))
+            services.GetService<IHostApplicationLifetime>());
+        return endpoints.MapGet(pattern, (Func<HttpContext, string, Task<IResult>>)((http, id) => OpenAsync(http, id, hub)))
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -49,34 +55,59 @@ public static class EventEndpoints
             return NotFound();
         }
 
+        // "N": the client had event N; "N.end": it had the end as well.
         long after = 0;
-        if (http.Request.Headers["Last-Event-ID"].FirstOrDefault() is { Length: > 0 } last
-            && (!long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out after)))
+        var endSeen = false;
+        if (http.Request.Headers["Last-Event-ID"].FirstOrDefault() is { Length: > 0 } last)
         {
-            return Results.Problem("Last-Event-ID must be the id of an event of this stream.", statusCode: StatusCodes.Status400BadRequest,
-                title: "The Last-Event-ID is not one of this stream's.", type: "https://tidings.dev/problems/invalid-last-event-id");
+            endSeen = last.EndsWith(ResourceEventStream.EndSuffix, StringComparison.Ordinal);
+            if (!long.TryParse(endSeen ? last[..^ResourceEventStream.EndSuffix.Length] : last, NumberStyles.None, CultureInfo.InvariantCulture, out after))
+            {
+                return Results.Problem("Last-Event-ID must be the id of an event of this stream.", statusCode: StatusCodes.Status400BadRequest,
+                    title: "The Last-Event-ID is not one of this stream's.", type: "https://tidings.dev/problems/invalid-last-event-id");
+            }
         }
 
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        var stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
         var watch = hub.Acquire(id);
         try
         {
-            await watch.Loaded.WaitAsync(http.RequestAborted).ConfigureAwait(false);
+            using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping))
+            {
+                try
+                {
+                    await watch.Loaded.WaitAsync(FirstReadPatience, time, waiting.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && !http.RequestAborted.IsCancellationRequested))
+                {
+                    // Stopping, or the database is slow: come back soon (to this instance or another).
+                    await ResourceEventStream.ReconnectAsync(http, options.RetryAfter).ConfigureAwait(false);
+                    return Results.Empty;
+                }
+            }
+
             var latest = watch.Latest;
+            if (latest is null && watch.Failure is not null)
+            {
+                // It could not be read: not "not found", which would be a lie; the client tries again shortly.
+                await ResourceEventStream.ReconnectAsync(http, options.RetryAfter).ConfigureAwait(false);
+                return Results.Empty;
+            }
+
             var accepted = issuedAt != default && time.GetUtcNow() - issuedAt < options.AcceptedGracePeriod;
             if (latest is null && !accepted)
             {
                 return NotFound();
             }
 
-            if (latest is { Status.Outcome: not ResourceOutcome.InProgress } && !latest.Events.Any(e => e.Id > after))
+            if (latest is { Status.Outcome: not ResourceOutcome.InProgress } && endSeen)
             {
-                // Nothing left to tell: 204 is what makes an EventSource stop reconnecting.
+                // It had everything, the end included: 204 is what makes an EventSource stop reconnecting.
                 return Results.NoContent();
             }
 
-            var stream = new ResourceEventStream(http, watch, after, options.EventsHeartbeatInterval, time,
-                issuedAt + options.AcceptedGracePeriod, services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None);
+            var stream = new ResourceEventStream(http, watch, after, options.EventsHeartbeatInterval, time, issuedAt + options.AcceptedGracePeriod, stopping);
             await stream.RunAsync().ConfigureAwait(false);
             return Results.Empty;
         }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -14,6 +15,9 @@ namespace Tidings.AspNetCore;
 internal sealed class ResourceEventStream(
     HttpContext http, ResourceWatch watch, long after, TimeSpan heartbeat, TimeProvider time, DateTimeOffset acceptedUntil, CancellationToken stopping)
 {
+    /// <summary>What ends the id of the <c>end</c> event (<c>3.end</c>).</summary>
+    public const string EndSuffix = ".end";
+
     private static readonly byte[] Heartbeat = ": heartbeat\n\n"u8.ToArray();
 
     private long _after = after;
@@ -23,12 +27,12 @@ internal sealed class ResourceEventStream(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         var cancellationToken = linked.Token;
         var response = http.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers["X-Accel-Buffering"] = "no";
-        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await response.StartAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            Prepare(http);
+            await response.StartAsync(cancellationToken).ConfigureAwait(false);
+            var lastWrite = time.GetTimestamp();
+            var seen = false;
             while (true)
             {
                 // Taken before the reading it follows, so that no change slips between them.
@@ -36,28 +40,47 @@ internal sealed class ResourceEventStream(
                 var latest = watch.Latest;
                 if (latest is null)
                 {
-                    // Not there yet (its first message is on its way), or gone: a stream waits for it only as long as
-                    // the status says "accepted".
-                    if (time.GetUtcNow() >= acceptedUntil)
+                    // Not there yet (its first message is on its way): waited for as long as the status says
+                    // "accepted". Gone after it was there (not kept once completed): nothing more to tell.
+                    if (seen || time.GetUtcNow() >= acceptedUntil)
                     {
                         return;
                     }
                 }
-                else if (await WriteAsync(latest, cancellationToken).ConfigureAwait(false))
+                else
                 {
-                    return;
+                    seen = true;
+                    var (wrote, final) = await WriteAsync(latest, cancellationToken).ConfigureAwait(false);
+                    if (final)
+                    {
+                        return;
+                    }
+
+                    if (wrote)
+                    {
+                        lastWrite = time.GetTimestamp();
+                    }
                 }
 
-                using var quiet = new CancellationTokenSource(heartbeat, time);
-                using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, quiet.Token);
+                // A heartbeat when nothing was written for a whole interval, however often the resource was read.
+                var quiet = heartbeat - time.GetElapsedTime(lastWrite);
+                if (quiet <= TimeSpan.Zero)
+                {
+                    await response.Body.WriteAsync(Heartbeat, cancellationToken).ConfigureAwait(false);
+                    await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    lastWrite = time.GetTimestamp();
+                    continue;
+                }
+
+                using var timer = new CancellationTokenSource(quiet, time);
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
                 try
                 {
                     await changed.WaitAsync(either.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (quiet.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
-                    await response.Body.WriteAsync(Heartbeat, cancellationToken).ConfigureAwait(false);
-                    await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    // Quiet for the interval: the loop writes the heartbeat.
                 }
             }
         }
@@ -67,20 +90,42 @@ internal sealed class ResourceEventStream(
         }
     }
 
-    /// <summary>Writes the events after the client's last, and the status; true at a final state (the stream then ends).</summary>
-    private async Task<bool> WriteAsync(ResourceHistory latest, CancellationToken cancellationToken)
+    /// <summary>
+    /// Answers with a stream that only tells the client to come back after <paramref name="after"/>: what an
+    /// <c>EventSource</c> does with it (any status but 200 would make it give up for good).
+    /// </summary>
+    public static async Task ReconnectAsync(HttpContext http, TimeSpan after)
+    {
+        Prepare(http);
+        var retry = System.Text.Encoding.UTF8.GetBytes($"retry: {(long)after.TotalMilliseconds}\n\n");
+        await http.Response.Body.WriteAsync(retry, http.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static void Prepare(HttpContext http)
+    {
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+    }
+
+    /// <summary>Writes the events after the client's last, and the status; says whether it wrote, and whether the state is final (the stream then ends).</summary>
+    private async Task<(bool Wrote, bool Final)> WriteAsync(ResourceHistory latest, CancellationToken cancellationToken)
     {
         var fresh = latest.Events.Where(e => e.Id > _after).ToList();
         var status = latest.Status;
         var final = status.Outcome != ResourceOutcome.InProgress;
         if (fresh.Count == 0 && !final)
         {
-            return false;
+            return (false, false);
         }
 
         var items = new List<SseItem<object?>>(fresh.Count + 1);
-        items.AddRange(fresh.Select(e => new SseItem<object?>(e.Data, e.Type) { EventId = e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
-        items.Add(new SseItem<object?>(StatusEvent.From(status), final ? "end" : "status"));
+        items.AddRange(fresh.Select(e => new SseItem<object?>(e.Data, e.Type) { EventId = e.Id.ToString(CultureInfo.InvariantCulture) }));
+
+        // The end has an id of its own: a client that reconnects after it is told 204 (stop); one that missed it gets it.
+        items.Add(final
+            ? new SseItem<object?>(StatusEvent.From(status), "end") { EventId = status.Version.ToString(CultureInfo.InvariantCulture) + EndSuffix }
+            : new SseItem<object?>(StatusEvent.From(status), "status"));
         await SseFormatter.WriteAsync(Items(items), http.Response.Body, Format, cancellationToken).ConfigureAwait(false);
         await http.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (fresh.Count > 0)
@@ -88,7 +133,7 @@ internal sealed class ResourceEventStream(
             _after = fresh[^1].Id;
         }
 
-        return final;
+        return (true, final);
     }
 
     private static void Format(SseItem<object?> item, IBufferWriter<byte> buffer)

@@ -25,10 +25,13 @@ internal sealed class ResourceWatch(string id, Func<ResourceWatch, Task> read)
     /// <summary>The last reading: null if the resource does not exist (yet, or any more).</summary>
     public ResourceHistory? Latest { get; private set; }
 
+    /// <summary>Why the last read failed; null once one succeeds. A failed read is tried again at the next poll.</summary>
+    public Exception? Failure { get; private set; }
+
     /// <summary>Completes at the next new reading.</summary>
     public Task Changed => Volatile.Read(ref _changed).Task;
 
-    /// <summary>Completes once the resource was read once.</summary>
+    /// <summary>Completes once the resource was read once, or its first read failed.</summary>
     public Task Loaded => _loaded?.Task ?? Task.CompletedTask;
 
     /// <summary>Reads the resource again soon: at once if no reading is under way, else right after the one that is.</summary>
@@ -57,8 +60,16 @@ internal sealed class ResourceWatch(string id, Func<ResourceWatch, Task> read)
     public void Publish(ResourceHistory? latest)
     {
         Latest = latest;
+        Failure = null;
         Interlocked.Exchange(ref _loaded, null)?.TrySetResult();
         Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>The read failed: its streams keep what they have, and a stream still waiting for the first reading is told.</summary>
+    public void Fail(Exception failure)
+    {
+        Failure = failure;
+        Interlocked.Exchange(ref _loaded, null)?.TrySetResult();
     }
 
     private async Task ReadUntilCurrentAsync()

@@ -9,7 +9,9 @@ namespace Tidings.AspNetCore;
 /// through the shared database, shows within it) and reads again those whose stamp moved; a change this process commits
 /// is read at once. However many streams watch a resource, it is read once per change.
 /// </summary>
+#pragma warning disable CA1001 // Lives as long as the application; its semaphore holds no wait handle (AvailableWaitHandle is never asked for).
 internal sealed partial class ResourceWatchHub
+#pragma warning restore CA1001
 {
     private readonly ResourceEventSource _source;
     private readonly IServiceProvider _services;
@@ -19,6 +21,7 @@ internal sealed partial class ResourceWatchHub
     private readonly CancellationToken _stopping;
     private readonly Dictionary<string, ResourceWatch> _watches = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _reads = new(8);
     private Task? _polling;
     private int _failures;
 
@@ -82,18 +85,35 @@ internal sealed partial class ResourceWatchHub
 
     private async Task ReadAsync(ResourceWatch watch)
     {
+        // However many resources changed at once, only a few reads run at a time: they share the database's pool
+        // with the service's own work.
+        try
+        {
+            await _reads.WaitAsync(_stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            watch.Fail(new OperationCanceledException("The service is stopping."));
+            return;
+        }
+
         try
         {
             watch.Publish(await _source.ReadAsync(watch.Id, _services, _stopping).ConfigureAwait(false));
         }
-        catch (Exception ex) when (!_stopping.IsCancellationRequested)
+        catch (Exception ex)
         {
-            // The streams keep what they have; the next poll tries again (the stamp is forgotten so that it does).
-            watch.StampSeen = false;
-            LogReadFailed(_logger, ex, watch.Id);
+            // The streams keep what they have; the next poll tries again. Logged once per run of failures.
+            var first = watch.Failure is null;
+            watch.Fail(ex);
+            if (first && !_stopping.IsCancellationRequested)
+            {
+                LogReadFailed(_logger, ex, watch.Id);
+            }
         }
-        catch (OperationCanceledException)
+        finally
         {
+            _reads.Release();
         }
     }
 
@@ -116,8 +136,9 @@ internal sealed partial class ResourceWatchHub
                 }
             }
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        catch (Exception) when (_stopping.IsCancellationRequested)
         {
+            // Stopping: whatever the source threw on its way out (a disposed pool) ends the loop quietly.
         }
     }
 
@@ -148,12 +169,13 @@ internal sealed partial class ResourceWatchHub
         foreach (var watch in watched)
         {
             long? stamp = stamps.TryGetValue(watch.Id, out var s) ? s : null;
-            if (!watch.StampSeen || watch.Stamp != stamp)
+            var failed = watch.Failure is not null;
+            if (failed || !watch.StampSeen || watch.Stamp != stamp)
             {
-                var first = !watch.StampSeen && watch.Latest is null;
+                var first = !watch.StampSeen && watch.Latest is null && !failed;
                 (watch.Stamp, watch.StampSeen) = (stamp, true);
 
-                // The first stamp of a resource not there yet changes nothing.
+                // The first stamp of a resource not there yet changes nothing; a failed read is tried again.
                 if (!(first && stamp is null))
                 {
                     watch.Refresh();
@@ -162,7 +184,7 @@ internal sealed partial class ResourceWatchHub
         }
     }
 
-    [LoggerMessage(1, LogLevel.Warning, "Reading resource '{Id}' for its live stream failed; its streams keep what they have and it is read again at the next poll.")]
+    [LoggerMessage(1, LogLevel.Warning, "Reading resource '{Id}' for its live stream failed; its streams keep what they have and it is read again at every poll until it works.")]
     private static partial void LogReadFailed(ILogger logger, Exception exception, string id);
 
     [LoggerMessage(2, LogLevel.Warning, "Looking for changes of {Count} watched resources failed; their live streams wait until it works again.")]

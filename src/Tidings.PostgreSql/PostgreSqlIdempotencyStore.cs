@@ -24,34 +24,46 @@ public sealed class PostgreSqlIdempotencyStore(PostgreSqlStore store) : IIdempot
 
     /// <inheritdoc />
     /// <remarks>
-    /// One statement: the advisory lock, and the record read beside it (only when the lock was taken). Its snapshot may
-    /// predate the commit of a request that held the key a moment earlier; <see cref="RecordAsync"/> then finds that
-    /// record and refuses the key, and the request answers with the first one's response.
+    /// Two statements in one round trip: the advisory lock, then the record. Each statement of a READ COMMITTED
+    /// transaction reads its own snapshot, so the record's read sees a request that held the key and committed just
+    /// before the lock was taken (one statement would read from before the lock, and run the handler again).
     /// </remarks>
     public async Task<IdempotencyClaim> ClaimAsync(StoreTransaction transaction, string scope, string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        var command = (NpgsqlCommand)transaction.CreateCommand($"""
-            SELECT claim.taken, k.fingerprint, k.status_code, k.location, k.content_type, k.body, k.created_at, k.expires_at
-            FROM (SELECT pg_try_advisory_xact_lock(hashtextextended('tidings-idempotency:' || length($1) || ':' || $1 || $2, 0)) AS taken) AS claim
-            LEFT JOIN {store.QuotedSchema}.idempotency_keys k ON claim.taken AND k.scope = $1 AND k.key = $2 AND k.expires_at > now()
-            """);
-        await using var commandScope = command.ConfigureAwait(false);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = scope });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var batch = new NpgsqlBatch((NpgsqlConnection)transaction.Connection, (NpgsqlTransaction)transaction.Transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT pg_try_advisory_xact_lock(hashtextextended('tidings-idempotency:' || length($1) || ':' || $1 || $2, 0))")
+                {
+                    Parameters = { new NpgsqlParameter<string> { TypedValue = scope }, new NpgsqlParameter<string> { TypedValue = key } },
+                },
+                new NpgsqlBatchCommand($"""
+                    SELECT fingerprint, status_code, location, content_type, body, created_at, expires_at FROM {store.QuotedSchema}.idempotency_keys
+                    WHERE scope = $1 AND key = $2 AND expires_at > now()
+                    """)
+                {
+                    Parameters = { new NpgsqlParameter<string> { TypedValue = scope }, new NpgsqlParameter<string> { TypedValue = key } },
+                },
+            },
+        };
+        await using var batchScope = batch.ConfigureAwait(false);
+        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         if (!reader.GetBoolean(0))
         {
+            // Held by another transaction: what it left is not this request's to read.
             return new IdempotencyClaim(false, null);
         }
 
-        return new IdempotencyClaim(true, reader.IsDBNull(1)
-            ? null
-            : new IdempotencyRecord(scope, key, reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4), (byte[])reader.GetValue(5),
-                reader.GetFieldValue<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7)));
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        return new IdempotencyClaim(true, await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new IdempotencyRecord(scope, key, reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), (byte[])reader.GetValue(4),
+                reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6))
+            : null);
     }
 
     /// <inheritdoc />

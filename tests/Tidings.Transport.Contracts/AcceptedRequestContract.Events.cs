@@ -38,10 +38,18 @@ public abstract partial class AcceptedRequestContract<TFixture>
 
             Assert.Equal(["update 2 handled", "update 3 completed", "end"], missed.Select(Describe));
             Assert.Equal(("served", "succeeded", $"/receipts/{placed.Id}"), (Field(missed[^1], "status"), Field(missed[^1], "outcome"), Field(missed[^1], "location")));
+            Assert.Equal("3.end", missed[^1].Id);
+        }
+
+        // Cut off after the last update, before the end: the end again, alone.
+        using (var lastOnly = await OpenEventsAsync(_statusClient!, placed, lastEventId: "3"))
+        {
+            Assert.Equal("end", (await lastOnly.ReadEventAsync())!.Type);
+            Assert.Null(await lastOnly.ReadEventAsync());
         }
 
         // Nothing left to tell: 204 tells an EventSource to stop reconnecting.
-        using var done = await OpenEventsAsync(_statusClient!, placed, lastEventId: "3");
+        using var done = await OpenEventsAsync(_statusClient!, placed, lastEventId: "3.end");
         Assert.Equal(HttpStatusCode.NoContent, done.Response.StatusCode);
     }
 
@@ -101,6 +109,13 @@ public abstract partial class AcceptedRequestContract<TFixture>
             Assert.True(refused.Response.Headers.CacheControl?.NoStore);
         }
 
+        // Where a header cannot be set (a browser's EventSource), the token comes in the query.
+        using (var byQuery = await OpenEventsAsync(_statusClient!, placed with { Location = placed.Location + "/events?token=" + Uri.EscapeDataString(placed.Token), Token = null! }, path: ""))
+        {
+            Assert.Equal(HttpStatusCode.OK, byQuery.Response.StatusCode);
+            Assert.Equal("update 1 started", Describe((await byQuery.ReadEventAsync())!));
+        }
+
         using var badResume = await OpenEventsAsync(_statusClient!, placed, lastEventId: "yesterday");
         Assert.Equal(HttpStatusCode.BadRequest, badResume.Response.StatusCode);
         Assert.EndsWith("invalid-last-event-id", (await badResume.Response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("type").GetString(), StringComparison.Ordinal);
@@ -113,9 +128,9 @@ public abstract partial class AcceptedRequestContract<TFixture>
         return (await response.Content.ReadFromJsonAsync<AcceptedBody>(Ct))!;
     }
 
-    private static async Task<EventsConnection> OpenEventsAsync(HttpClient client, AcceptedBody resource, string? lastEventId = null, string caller = "ada")
+    private static async Task<EventsConnection> OpenEventsAsync(HttpClient client, AcceptedBody resource, string? lastEventId = null, string caller = "ada", string path = "/events")
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, resource.Location + "/events");
+        var request = new HttpRequestMessage(HttpMethod.Get, resource.Location + path);
         request.Headers.Add("X-Caller", caller);
         request.Headers.Accept.ParseAdd("text/event-stream");
         if (resource.Token is not null)

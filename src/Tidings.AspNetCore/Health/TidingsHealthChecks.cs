@@ -27,14 +27,17 @@ internal sealed class TransportHealthCheck(ITransport transport) : IHealthCheck
     }
 }
 
-/// <summary>The store's database answers: a transaction begins and commits.</summary>
+/// <summary>
+/// The store's database answers: a transaction begins and commits. An optimistic one, which on SQLite takes no write
+/// lock, so the probe never waits behind the service's own writes.
+/// </summary>
 internal sealed class StoreHealthCheck(ITransactionalStore store) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            var transaction = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
+            var transaction = await store.BeginOptimisticAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

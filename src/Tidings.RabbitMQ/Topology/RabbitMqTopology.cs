@@ -189,7 +189,6 @@ internal sealed class RabbitMqTopology(RabbitMqConnections connections, RabbitMq
         }
     }
 
-    /// <summary>Runs declarations one at a time on the topology channel, opening a new one if the broker closed it (a failed check does).</summary>
     /// <summary>Asks the broker something it always answers (that <c>amq.direct</c>, which every virtual host has, exists).</summary>
     public Task PingAsync(CancellationToken cancellationToken) =>
         RunAsync(channel => channel.ExchangeDeclarePassiveAsync("amq.direct", cancellationToken), cancellationToken);
@@ -211,6 +210,7 @@ internal sealed class RabbitMqTopology(RabbitMqConnections connections, RabbitMq
         return count;
     }
 
+    /// <summary>Runs declarations one at a time on the topology channel, opening a new one if the broker closed it (a failed check does).</summary>
     private async Task RunAsync(Func<IChannel, Task> declare, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);

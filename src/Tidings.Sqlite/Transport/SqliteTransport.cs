@@ -77,7 +77,7 @@ public sealed class SqliteTransport : ITransport, ITransportHealth
     /// <remarks>Reads the bus file (on a connection of its own), which fails if it is gone, unreadable or not a bus file.</remarks>
     public Task CheckConnectionAsync(CancellationToken cancellationToken = default)
     {
-        using var connection = SqliteConnections.Open(SqliteConnections.ConnectionStringFor(Options.Path), durable: false, TimeSpan.FromSeconds(5));
+        using var connection = OpenExisting();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT COUNT(*) FROM queues";
         command.ExecuteScalar();
@@ -88,12 +88,17 @@ public sealed class SqliteTransport : ITransport, ITransportHealth
     public Task<long> CountDeadLettersAsync(IReadOnlyCollection<string> queues, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queues);
-        using var connection = SqliteConnections.Open(SqliteConnections.ConnectionStringFor(Options.Path), durable: false, TimeSpan.FromSeconds(5));
+        using var connection = OpenExisting();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT COUNT(*) FROM messages WHERE queue IN (SELECT value FROM json_each($queues))";
         command.Parameters.AddWithValue("$queues", System.Text.Json.JsonSerializer.Serialize(queues.Select(DeadLetterQueues.For)));
         return Task.FromResult((long)command.ExecuteScalar()!);
     }
+
+    /// <summary>A connection to the bus file as it is: a check must not create the file it checks.</summary>
+    private Microsoft.Data.Sqlite.SqliteConnection OpenExisting() => SqliteConnections.Open(
+        new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(SqliteConnections.ConnectionStringFor(Options.Path)) { Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadWrite }.ToString(),
+        durable: false, TimeSpan.FromSeconds(5));
 
     /// <inheritdoc />
     public Task DeclareAsync(QueueDeclaration queue, CancellationToken cancellationToken = default)

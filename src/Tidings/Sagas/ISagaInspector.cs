@@ -19,9 +19,23 @@ public interface ISagaInspector
 
     /// <summary>
     /// The stored versions of those of <paramref name="correlationIds"/> that exist: cheap enough to ask several times a
-    /// second, to see which instances changed (any process's change shows, since it reads the store).
+    /// second, to see which instances changed (any process's change shows, since it reads the store). By default, the
+    /// length of each instance's history (which grows with every change), one <see cref="GetAsync"/> at a time.
     /// </summary>
-    Task<IReadOnlyDictionary<string, long>> GetVersionsAsync(string sagaName, IReadOnlyCollection<string> correlationIds, CancellationToken cancellationToken = default);
+    async Task<IReadOnlyDictionary<string, long>> GetVersionsAsync(string sagaName, IReadOnlyCollection<string> correlationIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(correlationIds);
+        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var id in correlationIds)
+        {
+            if (await GetAsync(sagaName, id, cancellationToken).ConfigureAwait(false) is { } instance)
+            {
+                versions[id] = instance.EarlierEntries + instance.History.Count;
+            }
+        }
+
+        return versions;
+    }
 }
 
 /// <summary>One page of instances.</summary>

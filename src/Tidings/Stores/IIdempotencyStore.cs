@@ -16,8 +16,7 @@ public interface IIdempotencyStore
 
     /// <summary>
     /// <see cref="TryClaimAsync"/>, then <see cref="FindAsync"/> if the key was claimed: a store that can does both in
-    /// one round trip. A record that committed between the two is then found by <see cref="RecordAsync"/> instead, which
-    /// refuses the key (<see cref="IdempotencyKeyTakenException"/>).
+    /// one round trip, the read seeing everything committed before the claim.
     /// </summary>
     async Task<IdempotencyClaim> ClaimAsync(StoreTransaction transaction, string scope, string key, CancellationToken cancellationToken = default) =>
         await TryClaimAsync(transaction, scope, key, cancellationToken).ConfigureAwait(false)
