@@ -24,6 +24,7 @@ internal static class Bus
         }
 
         t.AddMessage<WorkItem>();
+        t.AddMessage<HttpWorkAccepted>();
         if (options.TryGetValue("db", out var db))
         {
             t.UseSqliteStore(db);
