@@ -222,19 +222,34 @@ internal static partial class AcceptedRequest
             }
             catch (IdempotencyKeyTakenException)
             {
-                // Another request with the key committed first (a store that cannot claim keys): its response is the
-                // answer; this one's work rolls back.
-                return await keyStore.FindAsync(session.StoreTransaction, scope, key!, CancellationToken.None).ConfigureAwait(false) is { } first
-                    ? first.Fingerprint == fingerprint ? new StoredResponse(first, options.RetryAfter) : Problems.KeyReused(options.IdempotencyKeyHeader)
-                    : Problems.InFlight(options.IdempotencyKeyHeader);
+                return await AnswerTakenAsync(keyStore, session, options, scope, key!, fingerprint!).ConfigureAwait(false);
             }
         }
 
         // Past this point the work is done: a client that went away must not roll it back.
-        await session.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await session.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (IdempotencyKeyTakenException) when (keyStore is not null)
+        {
+            // Refused at the commit, by a store that writes the record there: nothing committed.
+            return await AnswerTakenAsync(keyStore, session, options, scope, key!, fingerprint!).ConfigureAwait(false);
+        }
+
         LogAccepted(services.GetRequiredService<ILoggerFactory>().CreateLogger("Tidings.AspNetCore"), http.Request.Path, resource.Id, key is not null);
         return new StoredResponse(StatusCodes.Status202Accepted, resource.Location, "application/json", json, options.RetryAfter);
     }
+
+    /// <summary>
+    /// Another request with the key committed first (a store that cannot claim keys, or a claim that raced its commit):
+    /// its response is the answer; this one's work rolls back with the session.
+    /// </summary>
+    private static async Task<IResult> AnswerTakenAsync(
+        IIdempotencyStore keyStore, ITransactionalSession session, TidingsAspNetCoreOptions options, string scope, string key, string fingerprint) =>
+        await keyStore.FindAsync(session.StoreTransaction, scope, key, CancellationToken.None).ConfigureAwait(false) is { } first
+            ? first.Fingerprint == fingerprint ? new StoredResponse(first, options.RetryAfter) : Problems.KeyReused(options.IdempotencyKeyHeader)
+            : Problems.InFlight(options.IdempotencyKeyHeader);
 
     [LoggerMessage(LogLevel.Debug, "Accepted {Path}: resource {ResourceId} (idempotency key: {HasKey}).")]
     private static partial void LogAccepted(ILogger logger, string path, string resourceId, bool hasKey);

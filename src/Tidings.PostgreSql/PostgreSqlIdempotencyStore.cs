@@ -87,32 +87,38 @@ public sealed class PostgreSqlIdempotencyStore(PostgreSqlStore store) : IIdempot
     }
 
     /// <inheritdoc />
-    /// <remarks>The record keeps the span from creation to expiry on the database's clock.</remarks>
-    public async Task RecordAsync(StoreTransaction transaction, IdempotencyRecord record, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// The record keeps the span from creation to expiry on the database's clock. Its insert is deferred to the commit,
+    /// where it rides in the outbox's round trip; a key whose record another request committed first fails the commit
+    /// with <see cref="IdempotencyKeyTakenException"/> (the transaction is then still open, to read that record).
+    /// </remarks>
+    public Task RecordAsync(StoreTransaction transaction, IdempotencyRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(record);
-        var command = (NpgsqlCommand)transaction.CreateCommand($"""
+        var command = new NpgsqlBatchCommand($"""
             INSERT INTO {store.QuotedSchema}.idempotency_keys (scope, key, fingerprint, status_code, location, content_type, body, created_at, expires_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now() + $8)
             ON CONFLICT (scope, key) DO UPDATE SET
                 fingerprint = excluded.fingerprint, status_code = excluded.status_code, location = excluded.location,
                 content_type = excluded.content_type, body = excluded.body, created_at = excluded.created_at, expires_at = excluded.expires_at
             WHERE {store.QuotedSchema}.idempotency_keys.expires_at <= now()
-            """);
-        await using var commandScope = command.ConfigureAwait(false);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = record.Scope });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = record.Key });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = record.Fingerprint });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = record.StatusCode });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)record.Location ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)record.ContentType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = record.Body });
-        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = record.ExpiresAt - record.CreatedAt });
-        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            """)
         {
-            throw new IdempotencyKeyTakenException($"Idempotency key '{record.Key}' has a response already.");
-        }
+            Parameters =
+            {
+                new NpgsqlParameter<string> { TypedValue = record.Scope },
+                new NpgsqlParameter<string> { TypedValue = record.Key },
+                new NpgsqlParameter<string> { TypedValue = record.Fingerprint },
+                new NpgsqlParameter<int> { TypedValue = record.StatusCode },
+                new NpgsqlParameter { Value = (object?)record.Location ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                new NpgsqlParameter { Value = (object?)record.ContentType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                new NpgsqlParameter<byte[]> { TypedValue = record.Body },
+                new NpgsqlParameter<TimeSpan> { TypedValue = record.ExpiresAt - record.CreatedAt },
+            },
+        };
+        DeferredWrites.Add(transaction, command, () => new IdempotencyKeyTakenException($"Idempotency key '{record.Key}' has a response already."));
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />

@@ -35,7 +35,9 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
             batch.BatchCommands.Add(InsertAll(messages));
         }
 
-        // Last, so the reader meets the inserts' results first.
+        // After the insert, so the reader meets its results first: what other stores deferred to the commit, and the
+        // delete of the sent messages.
+        var deferred = DeferredWrites.MoveInto(transaction, batch);
         if (sent.Count > 0)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand(Delete) { Parameters = { new NpgsqlParameter<long[]> { TypedValue = Sequences(sent) } } });
@@ -48,11 +50,20 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlStore store) : IOutboxStore
 
         var sequences = new List<long>(messages.Count);
         var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        while (messages.Count > 0 && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        await using (reader.ConfigureAwait(false))
         {
-            sequences.Add(reader.GetInt64(0));
+            while (messages.Count > 0 && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                sequences.Add(reader.GetInt64(0));
+            }
+
+            // Through every statement's results, so that each one's count of changed rows is known.
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            {
+            }
         }
+
+        DeferredWrites.Check(deferred);
 
         // One statement numbers its rows in the order it inserts them, which ORDER BY ord makes the order given;
         // RETURNING promises no order, so the numbers are sorted back into it.

@@ -168,7 +168,17 @@ public abstract partial class StoreContract<TFixture>
             Assert.Equal((202, "/orders/7", "application/json", "fp-1"), (found.StatusCode, found.Location, found.ContentType, found.Fingerprint));
             Assert.Equal(record.Body, found.Body);
             Assert.Null(await Fixture.Idempotency.FindAsync(transaction, "bob", "key-1", Ct)); // another caller's key is another key
-            await Assert.ThrowsAsync<IdempotencyKeyTakenException>(() => Fixture.Idempotency.RecordAsync(transaction, record with { Fingerprint = "fp-2" }, Ct));
+            // Refused when recorded, or when committed by a store that defers the write to the commit.
+            await Assert.ThrowsAsync<IdempotencyKeyTakenException>(async () =>
+            {
+                await Fixture.Idempotency.RecordAsync(transaction, record with { Fingerprint = "fp-2" }, Ct);
+                await transaction.CommitAsync(Ct);
+            });
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            Assert.Equal("fp-1", (await Fixture.Idempotency.FindAsync(transaction, "ada", "key-1", Ct))?.Fingerprint);
         }
 
         // An expired record is not found, is replaced by a new request, and is purged.

@@ -28,7 +28,8 @@ public interface IIdempotencyStore
 
     /// <summary>
     /// Records the response in <paramref name="transaction"/>. Throws <see cref="IdempotencyKeyTakenException"/> if the
-    /// key has a record already (an expired one is replaced).
+    /// key has a record already (an expired one is replaced): here, or from the transaction's commit where the store
+    /// defers the write to ride along with the commit's other writes (the transaction then stays open, uncommitted).
     /// </summary>
     Task RecordAsync(StoreTransaction transaction, IdempotencyRecord record, CancellationToken cancellationToken = default);
 

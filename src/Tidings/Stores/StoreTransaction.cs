@@ -71,9 +71,17 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
     /// <summary>The saga instances an optimistic batch read together, and its writes of them, made together just before the commit.</summary>
     internal SagaSession? Sagas { get; set; }
 
-    /// <summary>Commits.</summary>
+    /// <summary>Commits: first what stores deferred to the commit (<see cref="OnCommitting"/>), then the transaction.</summary>
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
+        if (Interlocked.Exchange(ref _committing, null) is { } committing)
+        {
+            foreach (var write in committing)
+            {
+                await write(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         await Transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         Finish();
         if (Interlocked.Exchange(ref _committed, null) is { } committed)
@@ -84,6 +92,19 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
             }
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> inside the transaction just before it commits, after the unit of work wrote what it
+    /// staged: a store that defers a write so that it rides along with another (in one round trip) makes it here if
+    /// nothing took it. If it throws, the transaction does not commit.
+    /// </summary>
+    public void OnCommitting(Func<CancellationToken, Task> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        (_committing ??= []).Add(write);
+    }
+
+    private List<Func<CancellationToken, Task>>? _committing;
 
     /// <summary>Runs <paramref name="action"/> once the transaction has committed (a wake-up of a relay, say); never if it rolls back.</summary>
     internal void OnCommitted(Action action) => (_committed ??= []).Add(action);
