@@ -128,27 +128,27 @@ public sealed class SqliteOutboxStore(SqliteStore store, TimeProvider? timeProvi
     /// <inheritdoc />
     public Task<ParkedMessages> CountParkedAsync(CancellationToken cancellationToken = default)
     {
-        using var connection = store.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*), MIN(sent_at) FROM tidings_outbox WHERE attempts > 0";
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        var count = reader.GetInt64(0);
-        return Task.FromResult(count == 0
-            ? ParkedMessages.None
-            : new ParkedMessages(count, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
+        var (count, oldest) = CountAndOldest("WHERE attempts > 0");
+        return Task.FromResult(count == 0 ? ParkedMessages.None : new ParkedMessages(count, oldest));
     }
 
     /// <inheritdoc />
     public Task<OutboxBacklog> MeasureBacklogAsync(CancellationToken cancellationToken = default)
     {
+        var (count, oldest) = CountAndOldest("");
+        return Task.FromResult(new OutboxBacklog(count, oldest));
+    }
+
+    /// <summary>How many outbox rows match <paramref name="where"/>, and when the oldest of them was staged.</summary>
+    private (long Count, DateTimeOffset? Oldest) CountAndOldest(string where)
+    {
         using var connection = store.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*), MIN(sent_at) FROM tidings_outbox";
+        command.CommandText = $"SELECT COUNT(*), MIN(sent_at) FROM tidings_outbox {where}";
         using var reader = command.ExecuteReader();
         reader.Read();
         var count = reader.GetInt64(0);
-        return Task.FromResult(new OutboxBacklog(count, count == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
+        return (count, count == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)));
     }
 
     private const string Delete = "DELETE FROM tidings_outbox WHERE sequence IN (SELECT value FROM json_each($sequences))";

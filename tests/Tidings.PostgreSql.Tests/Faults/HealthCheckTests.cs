@@ -40,27 +40,16 @@ public sealed class HealthCheckTests : IAsyncDisposable
         await _host.StartAsync(Ct);
         var health = _host.Services.GetRequiredService<HealthCheckService>();
         var report = await health.CheckHealthAsync(Ct);
-        Assert.True(report.Status == HealthStatus.Healthy, Describe(report));
+        Assert.True(report.Status == HealthStatus.Healthy, HealthReports.Describe(report));
 
         await Server.StopAsync();
-        report = await WaitForAsync(health, r => r.Entries["tidings-store"].Status == HealthStatus.Unhealthy);
+        report = await HealthReports.WaitForAsync(health, r => r.Entries["tidings-store"].Status == HealthStatus.Unhealthy);
         Assert.Equal(HealthStatus.Unhealthy, report.Status);
         Assert.Equal(HealthStatus.Degraded, report.Entries["tidings-outbox"].Status); // it cannot be read, which is the store's failure
         Assert.Equal(HealthStatus.Healthy, report.Entries["tidings-transport"].Status);
 
         await Server.StartAsync();
-        report = await WaitForAsync(health, r => r.Status == HealthStatus.Healthy);
+        report = await HealthReports.WaitForAsync(health, r => r.Status == HealthStatus.Healthy);
         Assert.All(report.Entries.Values, e => Assert.Equal(HealthStatus.Healthy, e.Status));
     }
-
-    private static async Task<HealthReport> WaitForAsync(HealthCheckService health, Func<HealthReport, bool> condition)
-    {
-        HealthReport? report = null;
-        await Effects.WaitForAsync(async () => condition(report = await health.CheckHealthAsync(Ct)), TimeSpan.FromSeconds(60),
-            () => report is null ? "no report" : Describe(report));
-        return report!;
-    }
-
-    private static string Describe(HealthReport report) =>
-        string.Join("; ", report.Entries.Select(e => $"{e.Key}: {e.Value.Status} ({e.Value.Description})"));
 }

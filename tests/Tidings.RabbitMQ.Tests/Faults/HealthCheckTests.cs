@@ -38,12 +38,12 @@ public sealed class HealthCheckTests : IAsyncDisposable
             s => s.AddHealthChecks().AddTidingsHealthChecks(o => o.OutboxMaxAge = TimeSpan.FromMilliseconds(200)));
         var health = host.Services.GetRequiredService<HealthCheckService>();
         var report = await health.CheckHealthAsync(Ct);
-        Assert.True(report.Status == HealthStatus.Healthy, Describe(report));
+        Assert.True(report.Status == HealthStatus.Healthy, HealthReports.Describe(report));
         Assert.All(report.Entries.Values, e => Assert.Contains("ready", e.Tags));
         Assert.Equal(["tidings-dead-letters", "tidings-outbox", "tidings-store", "tidings-transport"], report.Entries.Keys.Order(StringComparer.Ordinal));
 
         await Broker.Ctl("stop_app");
-        await WaitForAsync(health, r => r.Entries["tidings-transport"].Status == HealthStatus.Unhealthy);
+        await HealthReports.WaitForAsync(health, r => r.Entries["tidings-transport"].Status == HealthStatus.Unhealthy);
 
         // Committed while the broker is away: it waits in the outbox, which lags.
         await using (var session = await host.Services.GetRequiredService<ITransactionalSessionFactory>().BeginAsync(Ct))
@@ -52,28 +52,17 @@ public sealed class HealthCheckTests : IAsyncDisposable
             await session.CommitAsync(Ct);
         }
 
-        report = await WaitForAsync(health, r => r.Entries["tidings-outbox"].Status == HealthStatus.Degraded);
+        report = await HealthReports.WaitForAsync(health, r => r.Entries["tidings-outbox"].Status == HealthStatus.Degraded);
         Assert.Equal(HealthStatus.Unhealthy, report.Status);
         Assert.Equal(HealthStatus.Healthy, report.Entries["tidings-store"].Status);
 
         // Back: connected, the outbox drains, and the message it held fails into the dead-letter queue, which a person must see.
         await Broker.Ctl("start_app");
-        report = await WaitForAsync(health, r => r.Entries["tidings-dead-letters"].Status == HealthStatus.Degraded && r.Entries["tidings-outbox"].Status == HealthStatus.Healthy);
+        report = await HealthReports.WaitForAsync(health, r => r.Entries["tidings-dead-letters"].Status == HealthStatus.Degraded && r.Entries["tidings-outbox"].Status == HealthStatus.Healthy);
         Assert.Equal(HealthStatus.Healthy, report.Entries["tidings-transport"].Status);
         Assert.Equal(HealthStatus.Degraded, report.Status);
         Assert.Equal(1L, report.Entries["tidings-dead-letters"].Data["dead_letters"]);
     }
-
-    private static async Task<HealthReport> WaitForAsync(HealthCheckService health, Func<HealthReport, bool> condition)
-    {
-        HealthReport? report = null;
-        await Effects.WaitForAsync(async () => condition(report = await health.CheckHealthAsync(Ct)), TimeSpan.FromSeconds(60),
-            () => report is null ? "no report" : Describe(report));
-        return report!;
-    }
-
-    private static string Describe(HealthReport report) =>
-        string.Join("; ", report.Entries.Select(e => $"{e.Key}: {e.Value.Status} ({e.Value.Description})"));
 
     private sealed class PoisonHandler : IHandleMessages<Numbered>
     {
