@@ -218,7 +218,7 @@ internal static partial class AcceptedRequest
             var record = new IdempotencyRecord(scope, key!, fingerprint!, StatusCodes.Status202Accepted, resource.Location, "application/json", json, now, now + options.IdempotencyKeyExpiry);
             try
             {
-                await keyStore.RecordAsync(session.StoreTransaction, record, cancellationToken).ConfigureAwait(false);
+                await keyStore.RecordAtCommitAsync(session.StoreTransaction, record, cancellationToken).ConfigureAwait(false);
             }
             catch (IdempotencyKeyTakenException)
             {

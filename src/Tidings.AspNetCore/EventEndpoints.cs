@@ -87,8 +87,8 @@ public static class EventEndpoints
                 }
             }
 
-            var latest = watch.Latest;
-            if (latest is null && watch.Failure is not null)
+            var (latest, failure) = watch.Current;
+            if (latest is null && failure is not null)
             {
                 // It could not be read: not "not found", which would be a lie; the client tries again shortly.
                 await ResourceEventStream.ReconnectAsync(http, options.RetryAfter).ConfigureAwait(false);
@@ -101,7 +101,7 @@ public static class EventEndpoints
                 return NotFound();
             }
 
-            if (latest is { Status.Outcome: not ResourceOutcome.InProgress } && endSeen)
+            if (latest is { Status.Outcome: not ResourceOutcome.InProgress } && endSeen && !latest.Events.Any(e => e.Id > after))
             {
                 // It had everything, the end included: 204 is what makes an EventSource stop reconnecting.
                 return Results.NoContent();

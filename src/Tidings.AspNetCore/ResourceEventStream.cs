@@ -97,7 +97,8 @@ internal sealed class ResourceEventStream(
     public static async Task ReconnectAsync(HttpContext http, TimeSpan after)
     {
         Prepare(http);
-        var retry = System.Text.Encoding.UTF8.GetBytes($"retry: {(long)after.TotalMilliseconds}\n\n");
+        // Never sooner than a second: a retry of 0 would have every client hammer the service through an outage.
+        var retry = System.Text.Encoding.UTF8.GetBytes($"retry: {Math.Max(1000, (long)after.TotalMilliseconds)}\n\n");
         await http.Response.Body.WriteAsync(retry, http.RequestAborted).ConfigureAwait(false);
     }
 

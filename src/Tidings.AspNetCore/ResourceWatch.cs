@@ -22,11 +22,20 @@ internal sealed class ResourceWatch(string id, Func<ResourceWatch, Task> read)
 
     public bool StampSeen { get; set; }
 
-    /// <summary>The last reading: null if the resource does not exist (yet, or any more).</summary>
-    public ResourceHistory? Latest { get; private set; }
+    /// <summary>The last reading and the last read's failure, together: read once, they never disagree.</summary>
+    public ResourceReading Current => Volatile.Read(ref _current);
 
-    /// <summary>Why the last read failed; null once one succeeds. A failed read is tried again at the next poll.</summary>
-    public Exception? Failure { get; private set; }
+    /// <summary>The last reading: null if the resource does not exist (yet, or any more).</summary>
+    public ResourceHistory? Latest => Current.Latest;
+
+    /// <summary>Why the last read failed; null once one succeeds.</summary>
+    public Exception? Failure => Current.Failure;
+
+    /// <summary>When the failing reads may be tried again (they back off, up to a few seconds).</summary>
+    public long RetryAt { get; private set; }
+
+    private ResourceReading _current = new(null, null);
+    private int _failures;
 
     /// <summary>Completes at the next new reading.</summary>
     public Task Changed => Volatile.Read(ref _changed).Task;
@@ -59,16 +68,18 @@ internal sealed class ResourceWatch(string id, Func<ResourceWatch, Task> read)
 
     public void Publish(ResourceHistory? latest)
     {
-        Latest = latest;
-        Failure = null;
+        Volatile.Write(ref _current, new ResourceReading(latest, null));
+        _failures = 0;
         Interlocked.Exchange(ref _loaded, null)?.TrySetResult();
         Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     /// <summary>The read failed: its streams keep what they have, and a stream still waiting for the first reading is told.</summary>
-    public void Fail(Exception failure)
+    public void Fail(Exception failure, TimeProvider time, TimeSpan firstRetry)
     {
-        Failure = failure;
+        Volatile.Write(ref _current, Current with { Failure = failure });
+        var backoff = TimeSpan.FromTicks(Math.Min(firstRetry.Ticks << Math.Min(_failures++, 6), TimeSpan.FromSeconds(5).Ticks));
+        RetryAt = time.GetTimestamp() + (long)(backoff.TotalSeconds * time.TimestampFrequency);
         Interlocked.Exchange(ref _loaded, null)?.TrySetResult();
     }
 
@@ -86,3 +97,6 @@ internal sealed class ResourceWatch(string id, Func<ResourceWatch, Task> read)
         }
     }
 }
+
+/// <summary>A watch's last reading (null: no such resource) and, if the last read failed, why.</summary>
+internal sealed record ResourceReading(ResourceHistory? Latest, Exception? Failure);

@@ -22,6 +22,7 @@ internal sealed partial class ResourceWatchHub
     private readonly Dictionary<string, ResourceWatch> _watches = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _reads = new(8);
+    private long _lastFailureLog = long.MinValue / 2;
     private Task? _polling;
     private int _failures;
 
@@ -93,7 +94,7 @@ internal sealed partial class ResourceWatchHub
         }
         catch (OperationCanceledException)
         {
-            watch.Fail(new OperationCanceledException("The service is stopping."));
+            watch.Fail(new OperationCanceledException("The service is stopping."), _time, _pollInterval);
             return;
         }
 
@@ -103,11 +104,13 @@ internal sealed partial class ResourceWatchHub
         }
         catch (Exception ex)
         {
-            // The streams keep what they have; the next poll tries again. Logged once per run of failures.
-            var first = watch.Failure is null;
-            watch.Fail(ex);
-            if (first && !_stopping.IsCancellationRequested)
+            // The streams keep what they have; a later poll tries again, backing off. Logged at most twice a minute,
+            // however many resources fail or clients reconnect.
+            watch.Fail(ex, _time, _pollInterval);
+            var now = _time.GetTimestamp();
+            if (!_stopping.IsCancellationRequested && _time.GetElapsedTime(Interlocked.Read(ref _lastFailureLog), now) >= TimeSpan.FromSeconds(30))
             {
+                Interlocked.Exchange(ref _lastFailureLog, now);
                 LogReadFailed(_logger, ex, watch.Id);
             }
         }
@@ -170,6 +173,11 @@ internal sealed partial class ResourceWatchHub
         {
             long? stamp = stamps.TryGetValue(watch.Id, out var s) ? s : null;
             var failed = watch.Failure is not null;
+            if (failed && _time.GetTimestamp() < watch.RetryAt)
+            {
+                continue;
+            }
+
             if (failed || !watch.StampSeen || watch.Stamp != stamp)
             {
                 var first = !watch.StampSeen && watch.Latest is null && !failed;
@@ -184,7 +192,7 @@ internal sealed partial class ResourceWatchHub
         }
     }
 
-    [LoggerMessage(1, LogLevel.Warning, "Reading resource '{Id}' for its live stream failed; its streams keep what they have and it is read again at every poll until it works.")]
+    [LoggerMessage(1, LogLevel.Warning, "Reading resource '{Id}' for its live stream failed; its streams keep what they have and it is read again, backing off, until it works (this is said at most twice a minute).")]
     private static partial void LogReadFailed(ILogger logger, Exception exception, string id);
 
     [LoggerMessage(2, LogLevel.Warning, "Looking for changes of {Count} watched resources failed; their live streams wait until it works again.")]

@@ -25,8 +25,8 @@ internal sealed class DeferredWrites
     /// <summary>Moves the deferred statements into <paramref name="batch"/>; check them with <see cref="Check"/> once it ran.</summary>
     public static IReadOnlyList<(NpgsqlBatchCommand Command, Func<Exception> Unchanged)> MoveInto(StoreTransaction transaction, NpgsqlBatch batch)
     {
-        var deferred = transaction.GetOrAdd(Key, _ => new DeferredWrites());
-        if (deferred._writes.Count == 0)
+        // Only Add makes one, and with it the flush at the commit: nothing here can create a list that nobody flushes.
+        if (transaction.Find<DeferredWrites>(Key) is not { _writes.Count: > 0 } deferred)
         {
             return [];
         }

@@ -26,7 +26,9 @@ public sealed class PostgreSqlIdempotencyStore(PostgreSqlStore store) : IIdempot
     /// <remarks>
     /// Two statements in one round trip: the advisory lock, then the record. Each statement of a READ COMMITTED
     /// transaction reads its own snapshot, so the record's read sees a request that held the key and committed just
-    /// before the lock was taken (one statement would read from before the lock, and run the handler again).
+    /// before the lock was taken (one statement would read from before the lock, and run the handler again). This
+    /// needs READ COMMITTED, PostgreSQL's default, in which the store begins its transactions: under REPEATABLE READ
+    /// (a database whose <c>default_transaction_isolation</c> says so) the first statement fixes the snapshot.
     /// </remarks>
     public async Task<IdempotencyClaim> ClaimAsync(StoreTransaction transaction, string scope, string key, CancellationToken cancellationToken = default)
     {
@@ -87,39 +89,53 @@ public sealed class PostgreSqlIdempotencyStore(PostgreSqlStore store) : IIdempot
     }
 
     /// <inheritdoc />
-    /// <remarks>
-    /// The record keeps the span from creation to expiry on the database's clock. Its insert is deferred to the commit,
-    /// where it rides in the outbox's round trip; a key whose record another request committed first fails the commit
-    /// with <see cref="IdempotencyKeyTakenException"/> (the transaction is then still open, to read that record).
-    /// </remarks>
-    public Task RecordAsync(StoreTransaction transaction, IdempotencyRecord record, CancellationToken cancellationToken = default)
+    /// <remarks>The record keeps the span from creation to expiry on the database's clock.</remarks>
+    public async Task RecordAsync(StoreTransaction transaction, IdempotencyRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(record);
-        var command = new NpgsqlBatchCommand($"""
-            INSERT INTO {store.QuotedSchema}.idempotency_keys (scope, key, fingerprint, status_code, location, content_type, body, created_at, expires_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now() + $8)
-            ON CONFLICT (scope, key) DO UPDATE SET
-                fingerprint = excluded.fingerprint, status_code = excluded.status_code, location = excluded.location,
-                content_type = excluded.content_type, body = excluded.body, created_at = excluded.created_at, expires_at = excluded.expires_at
-            WHERE {store.QuotedSchema}.idempotency_keys.expires_at <= now()
-            """)
+        var batch = new NpgsqlBatch((NpgsqlConnection)transaction.Connection, (NpgsqlTransaction)transaction.Transaction) { BatchCommands = { Insert(record) } };
+        await using var batchScope = batch.ConfigureAwait(false);
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        if (batch.BatchCommands[0].RecordsAffected == 0)
         {
-            Parameters =
-            {
-                new NpgsqlParameter<string> { TypedValue = record.Scope },
-                new NpgsqlParameter<string> { TypedValue = record.Key },
-                new NpgsqlParameter<string> { TypedValue = record.Fingerprint },
-                new NpgsqlParameter<int> { TypedValue = record.StatusCode },
-                new NpgsqlParameter { Value = (object?)record.Location ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-                new NpgsqlParameter { Value = (object?)record.ContentType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-                new NpgsqlParameter<byte[]> { TypedValue = record.Body },
-                new NpgsqlParameter<TimeSpan> { TypedValue = record.ExpiresAt - record.CreatedAt },
-            },
-        };
-        DeferredWrites.Add(transaction, command, () => new IdempotencyKeyTakenException($"Idempotency key '{record.Key}' has a response already."));
+            throw Taken(record);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Deferred to the commit, where the insert rides in the outbox's round trip.</remarks>
+    public Task RecordAtCommitAsync(StoreTransaction transaction, IdempotencyRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(record);
+        DeferredWrites.Add(transaction, Insert(record), () => Taken(record));
         return Task.CompletedTask;
     }
+
+    private static IdempotencyKeyTakenException Taken(IdempotencyRecord record) => new($"Idempotency key '{record.Key}' has a response already.");
+
+    private NpgsqlBatchCommand Insert(IdempotencyRecord record) => new($"""
+        INSERT INTO {store.QuotedSchema}.idempotency_keys (scope, key, fingerprint, status_code, location, content_type, body, created_at, expires_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now() + $8)
+        ON CONFLICT (scope, key) DO UPDATE SET
+            fingerprint = excluded.fingerprint, status_code = excluded.status_code, location = excluded.location,
+            content_type = excluded.content_type, body = excluded.body, created_at = excluded.created_at, expires_at = excluded.expires_at
+        WHERE {store.QuotedSchema}.idempotency_keys.expires_at <= now()
+        """)
+    {
+        Parameters =
+        {
+            new NpgsqlParameter<string> { TypedValue = record.Scope },
+            new NpgsqlParameter<string> { TypedValue = record.Key },
+            new NpgsqlParameter<string> { TypedValue = record.Fingerprint },
+            new NpgsqlParameter<int> { TypedValue = record.StatusCode },
+            new NpgsqlParameter { Value = (object?)record.Location ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+            new NpgsqlParameter { Value = (object?)record.ContentType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+            new NpgsqlParameter<byte[]> { TypedValue = record.Body },
+            new NpgsqlParameter<TimeSpan> { TypedValue = record.ExpiresAt - record.CreatedAt },
+        },
+    };
 
     /// <inheritdoc />
     public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken = default)

@@ -168,10 +168,15 @@ public abstract partial class StoreContract<TFixture>
             Assert.Equal((202, "/orders/7", "application/json", "fp-1"), (found.StatusCode, found.Location, found.ContentType, found.Fingerprint));
             Assert.Equal(record.Body, found.Body);
             Assert.Null(await Fixture.Idempotency.FindAsync(transaction, "bob", "key-1", Ct)); // another caller's key is another key
-            // Refused when recorded, or when committed by a store that defers the write to the commit.
+            await Assert.ThrowsAsync<IdempotencyKeyTakenException>(() => Fixture.Idempotency.RecordAsync(transaction, record with { Fingerprint = "fp-2" }, Ct));
+        }
+
+        await using (var transaction = await Fixture.Store.BeginAsync(Ct))
+        {
+            // Recorded at the commit: refused there by a store that defers the write to it, and nothing commits.
             await Assert.ThrowsAsync<IdempotencyKeyTakenException>(async () =>
             {
-                await Fixture.Idempotency.RecordAsync(transaction, record with { Fingerprint = "fp-2" }, Ct);
+                await Fixture.Idempotency.RecordAtCommitAsync(transaction, record with { Fingerprint = "fp-3" }, Ct);
                 await transaction.CommitAsync(Ct);
             });
         }
@@ -200,7 +205,8 @@ public abstract partial class StoreContract<TFixture>
         await using (var transaction = await Fixture.Store.BeginAsync(Ct))
         {
             Assert.Equal("fp-new", (await Fixture.Idempotency.FindAsync(transaction, "ada", "old", Ct))?.Fingerprint);
-            await Fixture.Idempotency.RecordAsync(transaction, record with { Key = "gone", CreatedAt = now, ExpiresAt = now.AddMilliseconds(1) }, Ct);
+            // Written by the commit, where a store may defer it (and no outbox message rides along here).
+            await Fixture.Idempotency.RecordAtCommitAsync(transaction, record with { Key = "gone", CreatedAt = now, ExpiresAt = now.AddMilliseconds(1) }, Ct);
             await transaction.CommitAsync(Ct);
         }
 

@@ -28,10 +28,18 @@ public interface IIdempotencyStore
 
     /// <summary>
     /// Records the response in <paramref name="transaction"/>. Throws <see cref="IdempotencyKeyTakenException"/> if the
-    /// key has a record already (an expired one is replaced): here, or from the transaction's commit where the store
-    /// defers the write to ride along with the commit's other writes (the transaction then stays open, uncommitted).
+    /// key has a record already (an expired one is replaced).
     /// </summary>
     Task RecordAsync(StoreTransaction transaction, IdempotencyRecord record, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="RecordAsync"/>, for a transaction that commits next with nothing else in between: a store may defer
+    /// the write to ride along with the commit's other writes (one round trip fewer). Then a taken key throws
+    /// <see cref="IdempotencyKeyTakenException"/> from the commit, which leaves the transaction open, uncommitted, and
+    /// the record cannot be read back before the commit. By default, <see cref="RecordAsync"/>.
+    /// </summary>
+    Task RecordAtCommitAsync(StoreTransaction transaction, IdempotencyRecord record, CancellationToken cancellationToken = default) =>
+        RecordAsync(transaction, record, cancellationToken);
 
     /// <summary>Removes expired records (by the store's clock, as <see cref="FindAsync"/> judges them), in a transaction of its own; returns how many.</summary>
     Task<int> PurgeExpiredAsync(CancellationToken cancellationToken = default);

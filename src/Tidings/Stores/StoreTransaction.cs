@@ -120,6 +120,11 @@ public sealed class StoreTransaction(DbConnection connection, DbTransaction tran
         return command;
     }
 
+    /// <summary>Something <see cref="GetOrAdd"/> keeps under <paramref name="key"/>, if anything was added.</summary>
+    public T? Find<T>(object key)
+        where T : class =>
+        _items is not null && _items.TryGetValue(key, out var item) ? (T)item : null;
+
     /// <summary>
     /// Something a store keeps for the life of this transaction (a prepared command reused for every message of a
     /// batch, say); disposed with the transaction.
