@@ -1,0 +1,57 @@
+using CoffeeShop.Contracts;
+using Tidings;
+using Tidings.PostgreSql;
+using Tidings.RabbitMQ;
+using Tidings.Sqlite;
+
+namespace CoffeeShop.Counter.Orders;
+
+/// <summary>
+/// The counter's messaging: on the embedded defaults the SQLite bus file and its own SQLite database under the data
+/// folder (<c>CoffeeShop:Data</c>, default <c>data</c>); with the <c>rabbitmq</c> and <c>counter-db</c> connection
+/// strings, RabbitMQ and its own PostgreSQL database instead.
+/// </summary>
+public static class CounterSetup
+{
+    /// <summary>The counter's endpoint: the order saga's queue.</summary>
+    public const string Queue = "counter";
+
+    public static IServiceCollection AddCounter(this IServiceCollection services, IConfiguration configuration)
+    {
+        var data = configuration["CoffeeShop:Data"] ?? "data";
+        var deadline = TimeSpan.FromSeconds(configuration.GetValue("CoffeeShop:BaristaDeadlineSeconds", 30));
+        Directory.CreateDirectory(data);
+        services.AddSingleton(new CounterOptions(deadline));
+        services.AddTidings(t =>
+        {
+            if (configuration.GetConnectionString("rabbitmq") is { Length: > 0 } rabbitMq)
+            {
+                t.UseRabbitMq(rabbitMq);
+            }
+            else
+            {
+                t.UseSqlite(Path.Combine(data, "bus.db"));
+            }
+
+            if (configuration.GetConnectionString("counter-db") is { Length: > 0 } postgres)
+            {
+                t.UsePostgreSqlStore(new PostgreSqlStoreOptions { ConnectionString = postgres, Schema = "counter" });
+            }
+            else
+            {
+                t.UseSqliteStore(Path.Combine(data, "counter.db"));
+            }
+
+            t.AddMessage<OrderPlaced>().AddMessage<OrderCompleted>().AddMessage<OrderCancelled>()
+                .AddMessage<RefundPayment>().AddMessage<WriteOffDrink>().AddMessage<BaristaDeadline>();
+            t.AddEndpoint(Queue, e =>
+            {
+                e.DeliveryMode = DeliveryMode.EffectivelyOnce;
+                e.Saga<OrderSaga>("order", o => o.KeepCompleted = true);
+            });
+        });
+        services.AddTidingsAspNetCore();
+        services.AddHealthChecks().AddTidingsHealthChecks();
+        return services;
+    }
+}
