@@ -153,8 +153,11 @@ public abstract class EffectivelyOnceContract<TFixture> : IAsyncLifetime
 
         await SendAsync(duplicate, duplicate, Charge(8, 100));
 
+        // Sent after the endpoint started, the three may be taken in two batches, whose messages each leave right after
+        // their own commit: in order within a transaction, not across them (docs/postgresql-store.md). What counts here
+        // is that the duplicate's effects and messages exist once.
         var received = await downstream.DrainAsync(4, TimeSpan.FromSeconds(15));
-        Assert.Equal([7, 7, 8, 8], received.Select(OrderId));
+        Assert.Equal([7, 7, 8, 8], received.Select(OrderId).Order());
         Assert.Equal(1, await Fixture.ScalarAsync("SELECT COUNT(*) FROM payments WHERE order_id = 7"));
         Assert.Equal(2, await Fixture.ScalarAsync("SELECT COUNT(*) FROM payments"));
     }
