@@ -42,6 +42,7 @@ public sealed class Gateway(GatewayOptions options)
             return Results.Problem("Charges need an Idempotency-Key.", statusCode: StatusCodes.Status400BadRequest);
         }
 
+        // The fake's configured latency: what a real processor's network and work cost the caller.
         await Task.Delay(options.Latency);
         if (_charges.TryGetValue(key, out var done))
         {
