@@ -1,8 +1,6 @@
 using CoffeeShop.Contracts;
+using CoffeeShop.ServiceDefaults;
 using Tidings;
-using Tidings.PostgreSql;
-using Tidings.RabbitMQ;
-using Tidings.Sqlite;
 
 namespace CoffeeShop.Counter.Orders;
 
@@ -18,30 +16,11 @@ public static class CounterSetup
 
     public static IServiceCollection AddCounter(this IServiceCollection services, IConfiguration configuration)
     {
-        var data = configuration["CoffeeShop:Data"] ?? "data";
         var deadline = TimeSpan.FromSeconds(configuration.GetValue("CoffeeShop:BaristaDeadlineSeconds", 30));
-        Directory.CreateDirectory(data);
         services.AddSingleton(new CounterOptions(deadline));
         services.AddTidings(t =>
         {
-            if (configuration.GetConnectionString("rabbitmq") is { Length: > 0 } rabbitMq)
-            {
-                t.UseRabbitMq(rabbitMq);
-            }
-            else
-            {
-                t.UseSqlite(Path.Combine(data, "bus.db"));
-            }
-
-            if (configuration.GetConnectionString("counter-db") is { Length: > 0 } postgres)
-            {
-                t.UsePostgreSqlStore(new PostgreSqlStoreOptions { ConnectionString = postgres, Schema = "counter" });
-            }
-            else
-            {
-                t.UseSqliteStore(Path.Combine(data, "counter.db"));
-            }
-
+            t.UseShopInfrastructure(configuration, "counter");
             t.AddMessage<OrderPlaced>().AddMessage<OrderCompleted>().AddMessage<OrderCancelled>()
                 .AddMessage<RefundPayment>().AddMessage<WriteOffDrink>().AddMessage<BaristaDeadline>();
             t.AddEndpoint(Queue, e =>
