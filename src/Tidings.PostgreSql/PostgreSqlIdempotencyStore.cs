@@ -11,14 +11,22 @@ namespace Tidings.PostgreSql;
 /// </summary>
 public sealed class PostgreSqlIdempotencyStore(PostgreSqlStore store) : IIdempotencyStore
 {
+    /// <summary>
+    /// The key's advisory lock, which is the database's and not the schema's: it names the schema too, so that two
+    /// services in one database (a schema each) never hold each other's keys. Each part is length-prefixed.
+    /// </summary>
+    private const string ClaimSql =
+        "SELECT pg_try_advisory_xact_lock(hashtextextended('tidings-idempotency:' || length($3) || ':' || $3 || length($1) || ':' || $1 || $2, 0))";
+
     /// <inheritdoc />
     public async Task<bool> TryClaimAsync(StoreTransaction transaction, string scope, string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        var command = (NpgsqlCommand)transaction.CreateCommand("SELECT pg_try_advisory_xact_lock(hashtextextended('tidings-idempotency:' || length($1) || ':' || $1 || $2, 0))");
+        var command = (NpgsqlCommand)transaction.CreateCommand(ClaimSql);
         await using var commandScope = command.ConfigureAwait(false);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = scope });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = store.Options.Schema });
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -37,9 +45,14 @@ public sealed class PostgreSqlIdempotencyStore(PostgreSqlStore store) : IIdempot
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand("SELECT pg_try_advisory_xact_lock(hashtextextended('tidings-idempotency:' || length($1) || ':' || $1 || $2, 0))")
+                new NpgsqlBatchCommand(ClaimSql)
                 {
-                    Parameters = { new NpgsqlParameter<string> { TypedValue = scope }, new NpgsqlParameter<string> { TypedValue = key } },
+                    Parameters =
+                    {
+                        new NpgsqlParameter<string> { TypedValue = scope },
+                        new NpgsqlParameter<string> { TypedValue = key },
+                        new NpgsqlParameter<string> { TypedValue = store.Options.Schema },
+                    },
                 },
                 new NpgsqlBatchCommand($"""
                     SELECT fingerprint, status_code, location, content_type, body, created_at, expires_at FROM {store.QuotedSchema}.idempotency_keys

@@ -34,4 +34,18 @@ public sealed class PostgreSqlIdempotencyTests : IAsyncDisposable
         await using var third = await _fixture.Store.BeginAsync(Ct);
         Assert.True(await _fixture.Idempotency.TryClaimAsync(third, "user:ada", "key-1", Ct));
     }
+
+    [Fact]
+    public async Task Two_services_in_one_database_never_hold_each_others_keys()
+    {
+        // Advisory locks belong to the database; each service keeps its tables in a schema of its own.
+        await using var other = new PostgreSqlStoreFixture();
+        await using var mine = await _fixture.Store.BeginAsync(Ct);
+        await using var theirs = await other.Store.BeginAsync(Ct);
+        Assert.True(await _fixture.Idempotency.TryClaimAsync(mine, "user:ada", "key-1", Ct));
+        Assert.True(await other.Idempotency.TryClaimAsync(theirs, "user:ada", "key-1", Ct));
+        Assert.True((await other.Idempotency.ClaimAsync(theirs, "user:ada", "key-2", Ct)).Claimed);
+        await using var mineAgain = await _fixture.Store.BeginAsync(Ct);
+        Assert.False((await _fixture.Idempotency.ClaimAsync(mineAgain, "user:ada", "key-1", Ct)).Claimed); // still held in its own schema
+    }
 }
