@@ -69,6 +69,15 @@ internal static class AcceptedOpenApi
             return Task.CompletedTask;
         });
 
+    public static RouteHandlerBuilder DescribeResult(this RouteHandlerBuilder builder) =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            AddToken(operation);
+            Describe(operation, "200", "The result of the finished work.");
+            Describe(operation, "404", "There is no result (not done, or not done well), or the request does not carry the work's token, from its caller.");
+            return Task.CompletedTask;
+        });
+
     public static RouteHandlerBuilder DescribeCancel(this RouteHandlerBuilder builder) =>
         builder.AddOpenApiOperationTransformer((operation, _, _) =>
         {

@@ -50,7 +50,7 @@ public static class EventEndpoints
         var services = http.RequestServices;
         http.Response.Headers.CacheControl = "no-store";
         var options = services.GetRequiredService<IOptions<TidingsAspNetCoreOptions>>().Value;
-        if (!services.GetRequiredService<ResourceTokens>().Allows(http, out var issuedAt))
+        if (!services.GetRequiredService<ResourceTokens>().Allows(http, out var issuedAt, subresource: true))
         {
             return NotFound();
         }

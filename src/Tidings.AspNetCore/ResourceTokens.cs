@@ -24,10 +24,11 @@ internal sealed class ResourceTokens(IDataProtectionProvider protection, Microso
         _protector.Protect(Payload(scope, PathOf(location)), (time ?? TimeProvider.System).GetUtcNow() + options.Value.ResourceTokenLifetime);
 
     /// <summary>
-    /// True if the request carries a token given to its caller for this path (the status resource, or a resource under
-    /// it, such as its events); <paramref name="issuedAt"/> is when the token was given.
+    /// True if the request carries a token given to its caller for this path (the status resource), or, for a
+    /// <paramref name="subresource"/> (its events, its result), for the path one segment up; <paramref name="issuedAt"/>
+    /// is when the token was given.
     /// </summary>
-    public bool Allows(HttpContext context, out DateTimeOffset issuedAt)
+    public bool Allows(HttpContext context, out DateTimeOffset issuedAt, bool subresource = false)
     {
         issuedAt = default;
         var request = context.Request;
@@ -50,8 +51,9 @@ internal sealed class ResourceTokens(IDataProtectionProvider protection, Microso
 
         var path = request.Path.Value ?? "";
         var scope = options.Value.CallerIdentity(context);
-        var allowed = payload == Payload(scope, path) || (path.Length > 1 && path.LastIndexOf('/') is > 0 and var cut
-            && payload == Payload(scope, path[..cut]) && path[(cut + 1)..] is "events");
+        var allowed = subresource
+            ? path.TrimEnd('/') is var trimmed && trimmed.LastIndexOf('/') is > 0 and var cut && payload == Payload(scope, trimmed[..cut])
+            : payload == Payload(scope, path);
         if (allowed)
         {
             issuedAt = expiration - options.Value.ResourceTokenLifetime;

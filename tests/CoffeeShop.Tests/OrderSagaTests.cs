@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using CoffeeShop.Contracts;
 
 namespace CoffeeShop.Tests;
@@ -29,13 +32,23 @@ public sealed class OrderSagaTests : IAsyncLifetime
     {
         var (counter, address) = await ServiceProcess.StartAsync("CoffeeShop.Counter", Shop.Data);
         using var _ = counter;
-        var order = await PlaceAsync(address, "Ada");
-        await Shop.PublishAsync("coffeeshop.drink-ready", new DrinkReady(order, "barista-1"));
-        await Shop.PublishAsync("coffeeshop.payment-accepted", new PaymentAccepted(order, "pay-1", 532));
+        using var customer = new CounterClient(address);
+        var order = await PlaceAsync(customer, "Ada");
+        await Shop.PublishAsync("coffeeshop.drink-ready", new DrinkReady(order.Id, "barista-1"));
+        await Shop.PublishAsync("coffeeshop.payment-accepted", new PaymentAccepted(order.Id, "pay-1", 532));
 
         var outcome = await Shop.NextAsync("outcomes", "coffeeshop.order-completed");
-        Assert.Equal(order, outcome.GetProperty("orderId").GetString());
+        Assert.Equal(order.Id, outcome.GetProperty("orderId").GetString());
         Assert.Equal(532, outcome.GetProperty("amountCents").GetInt64());
+
+        // Done: the status sends the customer to the receipt, which only they may read.
+        var done = await customer.WaitForStatusAsync(order, r => r.StatusCode == HttpStatusCode.SeeOther);
+        Assert.Equal($"/orders/{order.Id}/receipt", done.Headers.Location?.ToString());
+        var receipt = await (await customer.GetAsync(done.Headers.Location!.ToString(), order)).Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal((order.Id, "Ada", "pay-1", 532L), (receipt.GetProperty("orderId").GetString(), receipt.GetProperty("customer").GetString(),
+            receipt.GetProperty("paymentId").GetString(), receipt.GetProperty("amountCents").GetInt64()));
+        Assert.Equal("latte", receipt.GetProperty("drinks")[0].GetProperty("name").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await customer.GetAsync(done.Headers.Location.ToString(), order with { Token = "forged" })).StatusCode);
     }
 
     [Fact]
@@ -43,11 +56,29 @@ public sealed class OrderSagaTests : IAsyncLifetime
     {
         var (counter, address) = await ServiceProcess.StartAsync("CoffeeShop.Counter", Shop.Data);
         using var _ = counter;
-        var order = await PlaceAsync(address, "Bob");
-        await Shop.PublishAsync("coffeeshop.payment-declined", new PaymentDeclined(order, "insufficient funds"));
+        using var customer = new CounterClient(address);
+        var order = await PlaceAsync(customer, "Bob");
+        await Shop.PublishAsync("coffeeshop.payment-declined", new PaymentDeclined(order.Id, "insufficient funds"));
 
-        Assert.Equal(order, (await Shop.NextAsync("barista", "coffeeshop.write-off-drink")).GetProperty("orderId").GetString());
+        Assert.Equal(order.Id, (await Shop.NextAsync("barista", "coffeeshop.write-off-drink")).GetProperty("orderId").GetString());
         Assert.Equal("payment-declined", (await Shop.NextAsync("outcomes", "coffeeshop.order-cancelled")).GetProperty("reason").GetString());
+        var cancelled = await customer.WaitForStatusAsync(order, IsProblem);
+        Assert.EndsWith("/payment-declined", (await ProblemAsync(cancelled)).GetProperty("type").GetString(), StringComparison.Ordinal);
+
+        // The drink the barista had started comes after the write-off: recorded (the version moves on), not a failure,
+        // and the order stays written off.
+        await Shop.PublishAsync("coffeeshop.drink-ready", new DrinkReady(order.Id, "barista-1"));
+        var later = await customer.WaitForStatusAsync(order, r => r.Headers.ETag?.Tag != cancelled.Headers.ETag?.Tag);
+        var problem = await ProblemAsync(later);
+        Assert.Equal(("written-off", 200), (problem.GetProperty("state").GetString(), problem.GetProperty("status").GetInt32()));
+    }
+
+    private static bool IsProblem(HttpResponseMessage response) => response.Content.Headers.ContentType?.MediaType == "application/problem+json";
+
+    private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
+    {
+        Assert.True(IsProblem(response), $"{response.StatusCode}: not problem details");
+        return await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
     }
 
     [Fact]
@@ -55,7 +86,8 @@ public sealed class OrderSagaTests : IAsyncLifetime
     {
         var (counter, address) = await ServiceProcess.StartAsync("CoffeeShop.Counter", Shop.Data);
         using var _ = counter;
-        var order = await PlaceAsync(address, "Cy");
+        using var customer = new CounterClient(address);
+        var order = (await PlaceAsync(customer, "Cy")).Id;
         await Shop.PublishAsync("coffeeshop.payment-accepted", new PaymentAccepted(order, "pay-3", 532));
         await Shop.PublishAsync("coffeeshop.drink-failed", new DrinkFailed(order, "barista-2", "the machine broke"));
 
@@ -69,19 +101,20 @@ public sealed class OrderSagaTests : IAsyncLifetime
     {
         var (counter, address) = await ServiceProcess.StartAsync("CoffeeShop.Counter", Shop.Data, ("CoffeeShop__BaristaDeadlineSeconds", "1"));
         using var _ = counter;
-        var order = await PlaceAsync(address, "Di");
+        using var customer = new CounterClient(address);
+        var order = (await PlaceAsync(customer, "Di")).Id;
         await Shop.PublishAsync("coffeeshop.payment-accepted", new PaymentAccepted(order, "pay-4", 532));
 
         Assert.Equal("pay-4", (await Shop.NextAsync("cashier", "coffeeshop.refund-payment")).GetProperty("paymentId").GetString());
         Assert.Equal("barista-timeout", (await Shop.NextAsync("outcomes", "coffeeshop.order-cancelled")).GetProperty("reason").GetString());
     }
 
-    /// <summary>Places an order; returns its id once cashier and barista (the test) have heard of it, as the counter's saga does.</summary>
-    private async Task<string> PlaceAsync(Uri counter, string customer)
+    /// <summary>Places an order; returns it once cashier and barista (the test) have heard of it, as the counter's saga does.</summary>
+    private async Task<PlacedOrder> PlaceAsync(CounterClient counter, string customer)
     {
-        var id = await ShopBus.PlaceAsync(counter, customer);
-        Assert.Equal(id, (await Shop.NextAsync("cashier", "coffeeshop.order-placed")).GetProperty("orderId").GetString());
-        Assert.Equal(id, (await Shop.NextAsync("barista", "coffeeshop.order-placed")).GetProperty("orderId").GetString());
-        return id;
+        var placed = await counter.PlaceAsync(customer);
+        Assert.Equal(placed.Id, (await Shop.NextAsync("cashier", "coffeeshop.order-placed")).GetProperty("orderId").GetString());
+        Assert.Equal(placed.Id, (await Shop.NextAsync("barista", "coffeeshop.order-placed")).GetProperty("orderId").GetString());
+        return placed;
     }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Tidings;
 using Tidings.Sqlite;
@@ -37,20 +35,6 @@ public sealed class ShopBus : IAsyncDisposable
         }
 
         return shop;
-    }
-
-    /// <summary>Places an order at the counter; returns its id (the name on the cup).</summary>
-    public static async Task<string> PlaceAsync(Uri counter, string customer, string card = "tok_visa")
-    {
-        using var http = new HttpClient { BaseAddress = counter };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/orders")
-        {
-            Content = JsonContent.Create(new { customer, drinks = new[] { new { name = "latte", size = "large" } }, cardToken = card }),
-        };
-        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
-        using var response = await http.SendAsync(request, Ct);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetString()!;
     }
 
     /// <summary>Publishes <paramref name="message"/> as event <paramref name="name"/>, as the service that owns it would.</summary>

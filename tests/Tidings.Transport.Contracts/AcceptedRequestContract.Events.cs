@@ -37,7 +37,7 @@ public abstract partial class AcceptedRequestContract<TFixture>
             }
 
             Assert.Equal(["update 2 handled", "update 3 completed", "end"], missed.Select(Describe));
-            Assert.Equal(("served", "succeeded", $"/receipts/{placed.Id}"), (Field(missed[^1], "status"), Field(missed[^1], "outcome"), Field(missed[^1], "location")));
+            Assert.Equal(("served", "succeeded", $"/orders/{placed.Id}/receipt"), (Field(missed[^1], "status"), Field(missed[^1], "outcome"), Field(missed[^1], "location")));
             Assert.Equal("3.end", missed[^1].Id);
         }
 

@@ -13,6 +13,9 @@ public sealed record HttpOrderServed(string OrderId);
 [MessageName("contract.http.order-refused")]
 public sealed record HttpOrderRefused(string OrderId);
 
+/// <summary>What the result resource of a served order shows.</summary>
+public sealed record HttpReceipt(string OrderId, string Stage);
+
 public sealed class HttpOrderState
 {
     public string Stage { get; set; } = "";

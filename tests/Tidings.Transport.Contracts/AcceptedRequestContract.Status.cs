@@ -31,7 +31,16 @@ public abstract partial class AcceptedRequestContract<TFixture>
 
         await Transport.SendAsync([Message(new HttpOrderServed(placed.Id), "contract.http.order-served")], Ct);
         var served = await WaitForStatusAsync(placed, r => r.StatusCode == HttpStatusCode.SeeOther);
-        Assert.Equal($"/receipts/{placed.Id}", served.Headers.Location?.ToString());
+        Assert.Equal($"/orders/{placed.Id}/receipt", served.Headers.Location?.ToString());
+
+        // The result is read with the same token, by the same caller, and by nobody else.
+        var receipt = await GetStatusAsync(served.Headers.Location!.ToString(), placed.Token);
+        Assert.Equal(new HttpReceipt(placed.Id, "served"), await receipt.Content.ReadFromJsonAsync<HttpReceipt>(Ct));
+        Assert.True(receipt.Headers.CacheControl?.NoStore);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(served.Headers.Location.ToString(), token: null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(served.Headers.Location.ToString(), other!.Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync(served.Headers.Location.ToString(), placed.Token, caller: "eve")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetStatusAsync($"/orders/{other.Id}/receipt", other.Token)).StatusCode); // not done: no result
 
         await WaitForStatusAsync(other, r => r.StatusCode == HttpStatusCode.OK && r.Headers.ETag?.Tag != "\"0\"");
         await Transport.SendAsync([Message(new HttpOrderRefused(other.Id), "contract.http.order-refused")], Ct);

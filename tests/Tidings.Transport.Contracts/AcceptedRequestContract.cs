@@ -104,9 +104,13 @@ public abstract partial class AcceptedRequestContract<TFixture> : IAsyncLifetime
             return true;
         });
         app.MapAcceptedStatus("/orders/{id}", SagaResourceStatus.For(
-            "http-order", resultLocation: i => $"/receipts/{i.Summary.CorrelationId}", describe: i => i.State.GetProperty("stage").GetString()!));
+            "http-order", resultLocation: i => $"/orders/{i.Summary.CorrelationId}/receipt", describe: i => i.State.GetProperty("stage").GetString()!));
         app.MapAcceptedEvents("/orders/{id}/events", SagaResourceStatus.Events(
-            "http-order", resultLocation: i => $"/receipts/{i.Summary.CorrelationId}", describe: i => i.State.GetProperty("stage").GetString()!));
+            "http-order", resultLocation: i => $"/orders/{i.Summary.CorrelationId}/receipt", describe: i => i.State.GetProperty("stage").GetString()!));
+        app.MapAcceptedResult("/orders/{id}/receipt", async (id, http) =>
+            await http.RequestServices.GetRequiredService<ISagaInspector>().GetAsync("http-order", id, http.RequestAborted) is { Summary.Status: SagaStatus.Completed } order
+                ? new HttpReceipt(id, order.State.GetProperty("stage").GetString()!)
+                : null);
         app.MapOpenApi();
         await app.StartAsync(Ct);
         return (app, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());

@@ -217,8 +217,33 @@ public abstract class SagaContract<TFixture> : IAsyncLifetime
         Assert.Equal("fay", Completed(Assert.Single(await announced.DrainAsync(1, Patience))).Cup);
         await SendAsync(Message("payment-accepted", new CupPaid("fay", 1)));
 
-        Assert.Equal("saga-not-found", (await DeadLetterAsync()).Envelope.Headers[TidingsHeaders.DeadLetterReason]);
+        // Final, so no retry can help: dead-lettered at once, with a reason that says so.
+        var late = await DeadLetterAsync();
+        Assert.Equal("saga-completed", late.Envelope.Headers[TidingsHeaders.DeadLetterReason]);
+        Assert.Equal("1", late.Envelope.Headers[TidingsHeaders.Attempts]);
         Assert.Equal(1, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Sagas}"));
+    }
+
+    [Fact]
+    public async Task A_kept_completed_instance_that_records_late_messages_notes_them_and_stays_completed()
+    {
+        await using var announced = await ListenAsync();
+        await StartCounterAsync(keepCompleted: true, late: SagaLateMessages.Record);
+        var inspector = _hosts[0].Services.GetRequiredService<ISagaInspector>();
+
+        await SendAsync(Message("order-placed", new CupOrdered("uma", "cortado")), Message("payment-accepted", new CupPaid("uma", 380)), Message("drink-ready", new CupReady("uma")));
+        Assert.Equal("uma", Completed(Assert.Single(await announced.DrainAsync(1, Patience))).Cup);
+        var lateDrink = Message("drink-ready", new CupReady("uma"));
+        await SendAsync(lateDrink);
+
+        // Recorded in the same unit of work as its acknowledgement: once it shows, the message is done with.
+        await Effects.WaitForAsync(async () => (await inspector.GetAsync(SagaName, "uma", Ct))!.History[^1].Kind == "late", Patience,
+            () => "the late message was not recorded");
+        var uma = (await inspector.GetAsync(SagaName, "uma", Ct))!;
+        Assert.Equal(SagaStatus.Completed, uma.Summary.Status);
+        Assert.Equal(lateDrink.MessageId, uma.History[^1].MessageId);
+        Assert.Equal(["started", "handled", "handled", "completed", "late"], uma.History.Select(h => h.Kind));
+        Assert.Equal("cortado", uma.State.GetProperty("drink").GetString());
     }
 
     [Fact]
@@ -298,7 +323,8 @@ public abstract class SagaContract<TFixture> : IAsyncLifetime
         Assert.Equal(1, await Fixture.ScalarAsync($"SELECT COUNT(*) FROM {Fixture.Tables.Sagas} WHERE correlation_id = 'lee'"));
     }
 
-    private async Task StartCounterAsync(int concurrency = 1, int prefetch = 32, bool keepCompleted = false, TimeSpan? retention = null)
+    private async Task StartCounterAsync(int concurrency = 1, int prefetch = 32, bool keepCompleted = false, TimeSpan? retention = null,
+        SagaLateMessages late = SagaLateMessages.DeadLetter)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -317,6 +343,7 @@ public abstract class SagaContract<TFixture> : IAsyncLifetime
                 e.Saga<CupSaga>(SagaName, s =>
                 {
                     s.KeepCompleted = keepCompleted;
+                    s.LateMessages = late;
                     s.CompletedRetention = retention ?? s.CompletedRetention;
                 });
                 e.Saga<TripSaga>("contract-trip");

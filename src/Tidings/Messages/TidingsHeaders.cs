@@ -14,7 +14,8 @@ public static class TidingsHeaders
     /// <summary>
     /// Why the message was dead-lettered: <c>unreadable</c> (the transport could not read it into an envelope),
     /// <c>abandoned-too-often</c>, <c>too-large</c>, <c>unknown-message-name</c>, <c>no-handler</c>,
-    /// <c>deserialization-failed</c>, <c>handler-failed</c>.
+    /// <c>deserialization-failed</c>, <c>handler-failed</c>; for sagas, <c>saga-correlation-missing</c>,
+    /// <c>saga-not-found</c> and <c>saga-completed</c>.
     /// </summary>
     public const string DeadLetterReason = "tidings-dead-letter-reason";
     /// <summary>The exception type of the last failure.</summary>

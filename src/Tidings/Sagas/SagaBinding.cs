@@ -96,13 +96,13 @@ internal sealed partial class SagaBinding<TState, TMessage>(
         var live = document is { Status: not SagaStatus.Completed };
         if (document is { Status: SagaStatus.Completed } && !IsTimeout)
         {
-            if (starts)
+            if (starts && saga.Options.LateMessages != SagaLateMessages.Record)
             {
                 LogCompletedKept(services.Logger, saga.Name, correlationId, envelope.MessageName, envelope.MessageId);
                 return;
             }
 
-            await MissingAsync(saga, context, handlerContext, message, correlationId, services.Logger).ConfigureAwait(false);
+            await LateAsync(saga, context, stored!, document, correlationId, services).ConfigureAwait(false);
             return;
         }
 
@@ -340,6 +340,33 @@ internal sealed partial class SagaBinding<TState, TMessage>(
             .ConfigureAwait(false);
     }
 
+    /// <summary>A message (not a timeout, not a starter) for an instance that completed and is kept: final, so never retried.</summary>
+    private static async Task LateAsync(
+        SagaRegistration saga, ReceiveContext context, SagaState stored, SagaDocument<TState> document, string correlationId, SagaServices services)
+    {
+        var envelope = context.Envelope;
+        if (saga.Options.LateMessages != SagaLateMessages.Record)
+        {
+            throw new DeadLetterException("saga-completed",
+                $"Saga {saga.Name} '{correlationId}' has completed; message '{envelope.MessageName}' {envelope.MessageId} came after it.");
+        }
+
+        LogLate(services.Logger, saga.Name, correlationId, envelope.MessageName, envelope.MessageId);
+        document.Record(new SagaHistoryEntry(services.Time.GetUtcNow(), "late", envelope.MessageName, envelope.MessageId));
+        var data = document.Write();
+        var transaction = context.BatchTransaction!;
+        if (transaction.Sagas is { } session)
+        {
+            session.Update(stored, data);
+        }
+        else
+        {
+            await services.Store.UpdateAsync(transaction, stored, data, context.CancellationToken).ConfigureAwait(false);
+        }
+
+        TellOnCommit(transaction, services, saga.Name, correlationId);
+    }
+
     private Task MissingAsync(SagaRegistration saga, ReceiveContext context, IMessageContext handlerContext, TMessage message, string correlationId, ILogger logger)
     {
         switch (whenMissing)
@@ -359,6 +386,9 @@ internal sealed partial class SagaBinding<TState, TMessage>(
 
     [LoggerMessage(LogLevel.Information, "Saga {Saga} has no instance '{CorrelationId}'; message '{MessageName}' {MessageId} ignored, as the saga asks.")]
     private static partial void LogIgnored(ILogger logger, string saga, string correlationId, string messageName, Guid messageId);
+
+    [LoggerMessage(LogLevel.Information, "Saga {Saga} '{CorrelationId}' has completed: message '{MessageName}' {MessageId} came after it; recorded and dropped, as the saga asks.")]
+    private static partial void LogLate(ILogger logger, string saga, string correlationId, string messageName, Guid messageId);
 
     [LoggerMessage(LogLevel.Information, "Saga {Saga} '{CorrelationId}' completed and is kept: starter '{MessageName}' {MessageId} starts no new instance in its place; ignored.")]
     private static partial void LogCompletedKept(ILogger logger, string saga, string correlationId, string messageName, Guid messageId);

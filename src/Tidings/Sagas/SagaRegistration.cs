@@ -10,6 +10,13 @@ public sealed class SagaOptions
     public bool KeepCompleted { get; set; }
 
     /// <summary>
+    /// What a kept completed instance does with a later message that is not a timeout (a drink that comes after the
+    /// order was written off). Default <see cref="SagaLateMessages.DeadLetter"/>, under which a late starter is
+    /// ignored with a log line (it starts no new instance in the completed one's place).
+    /// </summary>
+    public SagaLateMessages LateMessages { get; set; } = SagaLateMessages.DeadLetter;
+
+    /// <summary>
     /// How long a kept completed instance stays before it is removed (checked every
     /// <see cref="TidingsOptions.InboxCleanupInterval"/>). Default 7 days.
     /// </summary>
@@ -25,6 +32,22 @@ public sealed class SagaOptions
     }
 
     private TimeSpan _completedRetention = TimeSpan.FromDays(7);
+}
+
+/// <summary>What a kept completed saga instance does with a message that comes after it completed.</summary>
+public enum SagaLateMessages
+{
+    /// <summary>
+    /// Dead-letter it at once with the reason <c>saga-completed</c>: the instance is final, so no retry can help, and
+    /// nothing is dropped silently.
+    /// </summary>
+    DeadLetter,
+
+    /// <summary>
+    /// Record it (a starter too) in the instance's history (kind <c>late</c>), log it at information level, and drop
+    /// it: for workflows where late news is expected and harmless. The instance stays completed; its state does not change.
+    /// </summary>
+    Record,
 }
 
 /// <summary>A saga on an endpoint: its registered name (the stored instances' key), its definition and options.</summary>

@@ -26,7 +26,14 @@ public static class CounterSetup
             t.AddEndpoint(Queue, e =>
             {
                 e.DeliveryMode = DeliveryMode.EffectivelyOnce;
-                e.Saga<OrderSaga>("order", o => o.KeepCompleted = true);
+                e.Saga<OrderSaga>("order", o =>
+                {
+                    // The status, the receipt and the live stream read finished orders too.
+                    o.KeepCompleted = true;
+
+                    // A drink that is ready after its order was written off (or refunded) is expected news, not a failure.
+                    o.LateMessages = SagaLateMessages.Record;
+                });
             });
         });
         services.AddTidingsAspNetCore();

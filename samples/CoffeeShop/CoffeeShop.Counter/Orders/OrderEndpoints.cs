@@ -1,4 +1,5 @@
 using CoffeeShop.Contracts;
+using Tidings;
 using Tidings.AspNetCore;
 
 namespace CoffeeShop.Counter.Orders;
@@ -21,10 +22,23 @@ public static class OrderEndpoints
             await accept.PublishAsync(new OrderPlaced(id, order.Customer, order.Drinks, cents, order.CardToken), cancellationToken: accept.CancellationToken);
             return AcceptContext.Resource(id, $"/orders/{Uri.EscapeDataString(id)}");
         });
-        app.MapAcceptedStatus("/orders/{id}", SagaResourceStatus.For("order", describe: Stage));
-        app.MapAcceptedEvents("/orders/{id}/events", SagaResourceStatus.Events("order", describe: Stage));
+        app.MapAcceptedStatus("/orders/{id}", SagaResourceStatus.For("order", ReceiptOf, Stage, WhyNotServed));
+        app.MapAcceptedEvents("/orders/{id}/events", SagaResourceStatus.Events("order", ReceiptOf, Stage, WhyNotServed));
+        app.MapAcceptedResult("/orders/{id}/receipt", async (id, http) =>
+            Receipt.Of(await http.RequestServices.GetRequiredService<ISagaInspector>().GetAsync("order", id, http.RequestAborted)));
         return app;
     }
 
-    private static string Stage(Tidings.SagaInstanceDetails order) => order.State.GetProperty("stage").GetString() ?? "placed";
+    /// <summary>An order that ended without its drinks, in the customer's words; null for one that was served.</summary>
+    private static ResourceFailure? WhyNotServed(SagaInstanceDetails order) => Stage(order) switch
+    {
+        "written-off" => new("The card was declined.", "The payment was declined, so the drinks were not served. Nothing was charged.",
+            "https://coffeeshop.example/problems/payment-declined"),
+        "refunded" => new("The drinks could not be made.", "Your payment was refunded in full.", "https://coffeeshop.example/problems/refunded"),
+        _ => null,
+    };
+
+    private static string ReceiptOf(SagaInstanceDetails order) => $"/orders/{Uri.EscapeDataString(order.Summary.CorrelationId)}/receipt";
+
+    private static string Stage(SagaInstanceDetails order) => order.State.GetProperty("stage").GetString() ?? "placed";
 }

@@ -22,6 +22,8 @@ public sealed class OrderState
 
     public long AmountCents { get; set; }
 
+    public List<DrinkLine> Drinks { get; set; } = [];
+
     public string? PaymentId { get; set; }
 
     /// <summary>null while the payment's outcome is unknown.</summary>
@@ -51,7 +53,7 @@ public sealed class OrderSaga : Saga<OrderState>
     {
         StartedBy<OrderPlaced>(m => m.OrderId, (m, saga) =>
         {
-            (saga.State.Customer, saga.State.AmountCents) = (m.Customer, m.AmountCents);
+            (saga.State.Customer, saga.State.AmountCents, saga.State.Drinks) = (m.Customer, m.AmountCents, [.. m.Drinks]);
             var deadline = saga.Services.GetRequiredService<CounterOptions>().BaristaDeadline;
             saga.RequestTimeout("barista-deadline", deadline, new BaristaDeadline(m.OrderId));
             return Task.CompletedTask;
