@@ -8,6 +8,7 @@ public sealed class ServiceProcess : IDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<string> _output = [];
+    private bool _disposed;
 
     private ServiceProcess(Process process)
     {
@@ -56,14 +57,25 @@ public sealed class ServiceProcess : IDisposable
         }
     }
 
-    public void Dispose()
+    /// <summary>Kills the process as <c>kill -9</c> does (SIGKILL: no shutdown, nothing flushed), and waits for it to be gone.</summary>
+    public void Kill()
     {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit(10_000);
         }
+    }
 
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        Kill();
         _process.Dispose();
     }
 

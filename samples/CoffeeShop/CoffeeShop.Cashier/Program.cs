@@ -1,8 +1,10 @@
 using CoffeeShop.Cashier.Payments;
+using CoffeeShop.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
 builder.Services.AddCashier(builder.Configuration);
 
 var app = builder.Build();
-app.MapHealthChecks("/health");
+app.MapDefaultEndpoints();
 app.Run();

@@ -1,6 +1,8 @@
 using CoffeeShop.Counter.Orders;
+using CoffeeShop.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
 builder.Services.AddCounter(builder.Configuration);
 builder.Services.AddOpenApi();
 
@@ -14,5 +16,5 @@ app.UseSwaggerUI(ui =>
     ui.SwaggerEndpoint("/openapi/v1.json", "counter");
 });
 app.MapOrders();
-app.MapHealthChecks("/health");
+app.MapDefaultEndpoints();
 app.Run();

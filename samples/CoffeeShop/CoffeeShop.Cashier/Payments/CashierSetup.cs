@@ -16,10 +16,10 @@ public static class CashierSetup
 
     public static IServiceCollection AddCashier(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddHttpClient<PaymentGatewayClient>(http => http.BaseAddress = new Uri(configuration["CoffeeShop:PaymentGateway"] ?? "http://127.0.0.1:5205"))
-            // Timeout per attempt, retries with backoff (the same Idempotency-Key each time: the gateway charges once),
-            // and a circuit breaker that stops calling a gateway that keeps failing.
-            .AddStandardResilienceHandler();
+        // Through the service defaults' standard resilience handler: a timeout per attempt, retries with backoff (the
+        // same Idempotency-Key each time: the gateway charges once), and a circuit breaker that stops calling a
+        // gateway that keeps failing.
+        services.AddHttpClient<PaymentGatewayClient>(http => http.BaseAddress = new Uri(configuration["CoffeeShop:PaymentGateway"] ?? "http://127.0.0.1:5205"));
         services.AddTidings(t =>
         {
             t.UseShopInfrastructure(configuration, "cashier");

@@ -31,6 +31,9 @@ public sealed class OrderState
 
     public bool DrinkReady { get; set; }
 
+    /// <summary>Who made the drinks.</summary>
+    public string? Barista { get; set; }
+
     /// <summary>Why the drink will not come (it failed, or the barista was silent past the deadline); null while it may.</summary>
     public string? DrinkProblem { get; set; }
 }
@@ -71,7 +74,7 @@ public sealed class OrderSaga : Saga<OrderState>
         });
         Handles<DrinkReady>(m => m.OrderId, async (m, saga) =>
         {
-            saga.State.DrinkReady = true;
+            (saga.State.DrinkReady, saga.State.Barista) = (true, m.Barista);
             saga.State.Stage = saga.State.Paid == true ? saga.State.Stage : "ready";
             saga.CancelTimeout("barista-deadline");
             await DecideAsync(saga);

@@ -10,8 +10,10 @@ namespace CoffeeShop.Counter.Orders;
 /// <param name="Drinks">What was served.</param>
 /// <param name="AmountCents">What was charged.</param>
 /// <param name="PaymentId">The payment gateway's id of the charge.</param>
+/// <param name="Barista">Who made the drinks.</param>
 /// <param name="ServedAt">When the order was complete: paid and made.</param>
-public sealed record Receipt(string OrderId, string Customer, IReadOnlyList<DrinkLine> Drinks, long AmountCents, string PaymentId, DateTimeOffset ServedAt)
+public sealed record Receipt(
+    string OrderId, string Customer, IReadOnlyList<DrinkLine> Drinks, long AmountCents, string PaymentId, string Barista, DateTimeOffset ServedAt)
 {
     /// <summary>The receipt of a served order; null for one that is not (yet, or ever: written off, refunded).</summary>
     public static Receipt? Of(SagaInstanceDetails? order)
@@ -28,6 +30,6 @@ public sealed record Receipt(string OrderId, string Customer, IReadOnlyList<Drin
         }
 
         var servedAt = order.History.LastOrDefault(h => h.Kind == "completed")?.At ?? order.Summary.UpdatedAt;
-        return new Receipt(order.Summary.CorrelationId, state.Customer, state.Drinks, state.AmountCents, state.PaymentId ?? "", servedAt);
+        return new Receipt(order.Summary.CorrelationId, state.Customer, state.Drinks, state.AmountCents, state.PaymentId ?? "", state.Barista ?? "", servedAt);
     }
 }

@@ -1,0 +1,43 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CoffeeShop.ServiceDefaults;
+
+/// <summary>
+/// The shop's own key for what shows everyone's data (a customer's stars, the board of all orders): the
+/// <c>X-Shop-Key</c> header must match <c>CoffeeShop:ApiKey</c>. With no key configured, only requests from this
+/// machine (loopback) are answered, and anyone else is told why: locked by default, not open.
+/// </summary>
+public static class ShopKey
+{
+    public const string Header = "X-Shop-Key";
+
+    public static TBuilder RequireShopKey<TBuilder>(this TBuilder endpoint)
+        where TBuilder : IEndpointConventionBuilder =>
+        endpoint.AddEndpointFilter(async (context, next) =>
+            Refusal(context.HttpContext) is { } refused ? refused : await next(context));
+
+    /// <summary>Null if the request may read the shop's data; else the problem to answer.</summary>
+    public static IResult? Refusal(HttpContext http)
+    {
+        var key = http.RequestServices.GetRequiredService<IConfiguration>()["CoffeeShop:ApiKey"];
+        if (string.IsNullOrEmpty(key))
+        {
+            return http.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote)
+                ? null
+                : Results.Problem("No CoffeeShop:ApiKey is configured, so this answers requests from this machine only. Configure a key and send it in X-Shop-Key.",
+                    statusCode: StatusCodes.Status403Forbidden, title: "Only from this machine.", type: "https://coffeeshop.example/problems/loopback-only");
+        }
+
+        var given = http.Request.Headers[Header].ToString();
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(key))
+            ? null
+            : Results.Problem($"Send the shop's key in {Header}.", statusCode: StatusCodes.Status401Unauthorized, title: "The shop's key is needed.",
+                type: "https://coffeeshop.example/problems/shop-key");
+    }
+}
