@@ -11,19 +11,52 @@ public sealed record Refund(string PaymentId);
 /// <summary>What the gateway answers to a charge.</summary>
 public sealed record ChargeResult(string PaymentId, string Status, long AmountCents, string? Reason = null);
 
-/// <summary>How the fake behaves: its latency, and how often it declines or fails.</summary>
-/// <param name="Latency">How long each call takes.</param>
-/// <param name="DeclineRate">The share of cards declined (besides <c>tok_declined</c>, always declined).</param>
-/// <param name="FailureRate">The share of calls answered 503, before anything is charged.</param>
-/// <param name="FailFirst">How many calls of each key are answered 503 before one goes through (for tests of retries).</param>
-public sealed record GatewayOptions(TimeSpan Latency, double DeclineRate, double FailureRate, int FailFirst)
+/// <summary>
+/// How the fake behaves: its latency, and how often it declines or fails. Read from configuration at start, and
+/// changed while it runs through <c>PUT /faults</c> (for chaos: a gateway that starts failing, then recovers).
+/// </summary>
+public sealed class GatewayOptions
 {
-    public static GatewayOptions From(IConfiguration configuration) => new(
-        TimeSpan.FromMilliseconds(configuration.GetValue("PaymentGateway:LatencyMs", 20)),
-        configuration.GetValue("PaymentGateway:DeclineRate", 0.0),
-        configuration.GetValue("PaymentGateway:FailureRate", 0.0),
-        configuration.GetValue("PaymentGateway:FailFirst", 0));
+    /// <summary>How long each call takes.</summary>
+    public TimeSpan Latency { get; set; }
+
+    /// <summary>The share of cards declined (besides <c>tok_declined</c>, always declined).</summary>
+    public double DeclineRate { get; set; }
+
+    /// <summary>The share of calls answered 503, before anything is charged.</summary>
+    public double FailureRate { get; set; }
+
+    /// <summary>How many calls of each key are answered 503 before one goes through (for tests of retries).</summary>
+    public int FailFirst { get; set; }
+
+    public static GatewayOptions From(IConfiguration configuration) => new GatewayOptions().Change(new Faults(
+        configuration.GetValue("PaymentGateway:LatencyMs", 20), configuration.GetValue("PaymentGateway:DeclineRate", 0.0),
+        configuration.GetValue("PaymentGateway:FailureRate", 0.0), configuration.GetValue("PaymentGateway:FailFirst", 0)));
+
+    /// <summary>Takes the faults given (null: unchanged), after checking them all.</summary>
+    public GatewayOptions Change(Faults faults)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(faults.LatencyMs ?? 0, "latencyMs");
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(faults.LatencyMs ?? 0, 60_000, "latencyMs");
+        foreach (var (name, rate) in new[] { ("declineRate", faults.DeclineRate), ("failureRate", faults.FailureRate) })
+        {
+            if (rate is < 0 or > 1)
+            {
+                throw new ArgumentOutOfRangeException(name, rate, "A rate is a share from 0 to 1.");
+            }
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(faults.FailFirst ?? 0, "failFirst");
+        Latency = faults.LatencyMs is { } ms ? TimeSpan.FromMilliseconds(ms) : Latency;
+        DeclineRate = faults.DeclineRate ?? DeclineRate;
+        FailureRate = faults.FailureRate ?? FailureRate;
+        FailFirst = faults.FailFirst ?? FailFirst;
+        return this;
+    }
 }
+
+/// <summary>A change to the fake's behaviour; what is null stays as it is.</summary>
+public sealed record Faults(int? LatencyMs = null, double? DeclineRate = null, double? FailureRate = null, int? FailFirst = null);
 
 /// <summary>
 /// The card processor: a charge is kept under its idempotency key, so a retry with the key gets the first answer and
@@ -67,6 +100,8 @@ public sealed class Gateway(GatewayOptions options)
         _refunds.TryAdd(refund.PaymentId, 0);
         return Results.Ok(new { refund.PaymentId, status = "refunded" });
     }
+
+    public object Faults() => new { latencyMs = (int)options.Latency.TotalMilliseconds, options.DeclineRate, options.FailureRate, options.FailFirst };
 
     public object Ledger() => new
     {
