@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test project of Tidings on a fresh machine and ends with one line: "N passed, N failed".
-# Installs and starts what the tests need first (scripts/services.sh): RabbitMQ and PostgreSQL from Debian's packages.
+# Installs and starts what the tests need first (scripts/services.sh): RabbitMQ, PostgreSQL and Chromium (for the
+# browser tests) from Debian's packages.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -13,7 +14,7 @@ fi
 
 # shellcheck source=scripts/services.sh
 . scripts/services.sh
-if ! ensure_rabbitmq || ! ensure_postgres; then
+if ! ensure_rabbitmq || ! ensure_postgres || ! ensure_chromium; then
   echo "0 passed, 1 failed"
   exit 1
 fi

@@ -76,3 +76,14 @@ DO $$ BEGIN
 END $$;
 SQL
 }
+
+# Chromium for the browser tests (Microsoft.Playwright drives Debian's build; it cannot download its own here).
+# The tests find it at /usr/bin/chromium (TIDINGS_CHROMIUM overrides).
+ensure_chromium() {
+  if [ -x "${TIDINGS_CHROMIUM:-/usr/bin/chromium}" ]; then
+    return 0
+  fi
+
+  echo "services: installing chromium (Debian package)..."
+  apt_install chromium || { echo "services: could not install chromium" >&2; return 1; }
+}

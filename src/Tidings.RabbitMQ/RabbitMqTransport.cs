@@ -78,6 +78,14 @@ public sealed class RabbitMqTransport : ITransport, ITransportHealth
     }
 
     /// <inheritdoc />
+    /// <remarks>A passive declare, which counts the ready messages: those delivered and not yet acknowledged are not counted.</remarks>
+    public async Task<long?> CountMessagesAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        return await Topology.CountMessagesAsync(queue, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public Task DeclareAsync(QueueDeclaration queue, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queue);

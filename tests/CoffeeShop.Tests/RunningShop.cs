@@ -36,9 +36,10 @@ public sealed class RunningShop : IAsyncDisposable
         try
         {
             shop.Gateway = await shop.StartAsync("CoffeeShop.PaymentGateway", gatewaySettings ?? []);
-            await shop.StartAsync("CoffeeShop.Cashier", ("CoffeeShop__PaymentGateway", shop.Gateway.ToString()));
-            shop.Counter = await shop.StartAsync("CoffeeShop.Counter", ("CoffeeShop__BaristaDeadlineSeconds", "300"));
+            var cashier = await shop.StartAsync("CoffeeShop.Cashier", ("CoffeeShop__PaymentGateway", shop.Gateway.ToString()));
             shop.Rewards = await shop.StartAsync("CoffeeShop.Rewards");
+            shop.Counter = await shop.StartAsync("CoffeeShop.Counter", ("CoffeeShop__BaristaDeadlineSeconds", "300"),
+                ("CoffeeShop__Services__cashier", cashier.ToString()), ("CoffeeShop__Services__rewards", shop.Rewards.ToString()));
             for (var i = 0; i < baristas; i++)
             {
                 await shop.StartBaristaAsync();

@@ -55,6 +55,21 @@ public abstract class TransportContract<TFixture> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_queue_counts_the_messages_that_wait_in_it_and_an_unknown_queue_counts_none()
+    {
+        var queue = Unique("counted");
+        var health = Assert.IsAssignableFrom<ITransportHealth>(Transport);
+        await Transport.DeclareAsync(new QueueDeclaration(queue, []));
+        Assert.Equal(0, await health.CountMessagesAsync(queue));
+
+        await Transport.SendAsync([.. Enumerable.Range(0, 3).Select(_ => new OutgoingMessage(Destination.Queue(queue), TestMessages.Envelope()))]);
+
+        long? count = null;
+        await Effects.WaitForAsync(async () => (count = await health.CountMessagesAsync(queue)) == 3, Patience, () => $"the queue counted {count}, not 3");
+        Assert.Null(await health.CountMessagesAsync(Unique("nowhere")));
+    }
+
+    [Fact]
     public async Task A_message_given_no_correlation_correlates_with_its_own_id_which_travels_once()
     {
         var queue = Unique("first");

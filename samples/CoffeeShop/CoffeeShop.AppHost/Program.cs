@@ -24,6 +24,7 @@ shop.Apply(builder.AddProject<Projects.CoffeeShop_Counter>("counter"), "counter"
     .WithUrlForEndpoint("http", url => url.DisplayText = "The shop (order here)")
     .WithEnvironment("CoffeeShop__Services__cashier", cashier.GetEndpoint("http"))
     .WithEnvironment("CoffeeShop__Services__rewards", rewards.GetEndpoint("http"))
+    .WithEnvironment("CoffeeShop__Services__barista", barista.GetEndpoint("http"))
     .WithHttpHealthCheck("/health")
     .WaitFor(cashier).WaitFor(barista).WaitFor(rewards);
 

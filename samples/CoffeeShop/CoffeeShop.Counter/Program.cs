@@ -1,3 +1,4 @@
+using CoffeeShop.Counter.Board;
 using CoffeeShop.Counter.Orders;
 using CoffeeShop.ServiceDefaults;
 
@@ -8,13 +9,10 @@ builder.Services.AddOpenApi();
 
 var app = builder.Build();
 app.UseExceptionHandler();
+app.UseShopPages(); // the order page (/) and the board (/board.html)
 app.MapOpenApi();
-app.UseSwaggerUI(ui =>
-{
-    // The browsable API reference, at /api, over the OpenAPI document at /openapi/v1.json.
-    (ui.RoutePrefix, ui.DocumentTitle) = ("api", "CoffeeShop counter API");
-    ui.SwaggerEndpoint("/openapi/v1.json", "counter");
-});
+app.UseApiReference(); // at /api, over the OpenAPI document at /openapi/v1.json
 app.MapOrders();
+app.MapBoard();
 app.MapDefaultEndpoints();
 app.Run();

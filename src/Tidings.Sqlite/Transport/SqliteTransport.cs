@@ -95,6 +95,20 @@ public sealed class SqliteTransport : ITransport, ITransportHealth
         return Task.FromResult((long)command.ExecuteScalar()!);
     }
 
+    /// <inheritdoc />
+    /// <remarks>Counts every row of the queue: waiting, delayed, and leased by a consumer that has not settled it.</remarks>
+    public Task<long?> CountMessagesAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        using var connection = OpenExisting();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT (SELECT COUNT(*) FROM messages WHERE queue = $queue), EXISTS (SELECT 1 FROM queues WHERE name = $queue)";
+        command.Parameters.AddWithValue("$queue", queue);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return Task.FromResult(reader.GetBoolean(1) ? (long?)reader.GetInt64(0) : null);
+    }
+
     /// <summary>A connection to the bus file as it is: a check must not create the file it checks.</summary>
     private Microsoft.Data.Sqlite.SqliteConnection OpenExisting() => SqliteConnections.Open(
         new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(SqliteConnections.ConnectionStringFor(Options.Path)) { Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadWrite }.ToString(),

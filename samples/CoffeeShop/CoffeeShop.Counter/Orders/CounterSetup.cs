@@ -1,5 +1,7 @@
 using CoffeeShop.Contracts;
+using CoffeeShop.Counter.Board;
 using CoffeeShop.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tidings;
 
 namespace CoffeeShop.Counter.Orders;
@@ -26,7 +28,7 @@ public static class CounterSetup
             t.AddEndpoint(Queue, e =>
             {
                 e.DeliveryMode = DeliveryMode.EffectivelyOnce;
-                e.Saga<OrderSaga>("order", o =>
+                e.Saga<OrderSaga>(OrderSaga.Name, o =>
                 {
                     // The status, the receipt and the live stream read finished orders too.
                     o.KeepCompleted = true;
@@ -37,6 +39,8 @@ public static class CounterSetup
             });
         });
         services.AddTidingsAspNetCore();
+        services.AddBoard();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddHealthChecks().AddTidingsHealthChecks();
         return services;
     }

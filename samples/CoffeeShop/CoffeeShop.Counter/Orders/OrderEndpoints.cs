@@ -22,10 +22,10 @@ public static class OrderEndpoints
             await accept.PublishAsync(new OrderPlaced(id, order.Customer, order.Drinks, cents, order.CardToken), cancellationToken: accept.CancellationToken);
             return AcceptContext.Resource(id, $"/orders/{Uri.EscapeDataString(id)}");
         });
-        app.MapAcceptedStatus("/orders/{id}", SagaResourceStatus.For("order", ReceiptOf, Stage, WhyNotServed));
-        app.MapAcceptedEvents("/orders/{id}/events", SagaResourceStatus.Events("order", ReceiptOf, Stage, WhyNotServed));
+        app.MapAcceptedStatus("/orders/{id}", SagaResourceStatus.For(OrderSaga.Name, ReceiptOf, Stage, WhyNotServed));
+        app.MapAcceptedEvents("/orders/{id}/events", SagaResourceStatus.Events(OrderSaga.Name, ReceiptOf, Stage, WhyNotServed));
         app.MapAcceptedResult("/orders/{id}/receipt", async (id, http) =>
-            Receipt.Of(await http.RequestServices.GetRequiredService<ISagaInspector>().GetAsync("order", id, http.RequestAborted)));
+            Receipt.Of(await http.RequestServices.GetRequiredService<ISagaInspector>().GetAsync(OrderSaga.Name, id, http.RequestAborted)));
         return app;
     }
 

@@ -46,6 +46,9 @@ public sealed class OrderState
 /// </summary>
 public sealed class OrderSaga : Saga<OrderState>
 {
+    /// <summary>The saga's registered name: the key of its stored instances.</summary>
+    public const string Name = "order";
+
     /// <summary>The queue of the baristas (competing consumers), for the write-off.</summary>
     public const string Baristas = "barista";
 

@@ -29,6 +29,17 @@ public sealed class InMemoryTransport(TimeProvider? timeProvider = null) : ITran
     }
 
     /// <inheritdoc />
+    /// <remarks>Counts the messages not yet taken by a receiver.</remarks>
+    public Task<long?> CountMessagesAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        lock (_lock)
+        {
+            return Task.FromResult(_queues.TryGetValue(queue, out var waiting) ? (long?)waiting.Count : null);
+        }
+    }
+
+    /// <inheritdoc />
     public Task DeclareAsync(QueueDeclaration queue, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queue);
