@@ -98,7 +98,8 @@ public sealed class ServiceProcess : IDisposable
         }
     }
 
-    private static string PathOf(string name)
+    /// <summary>The built dll of sample <paramref name="name"/>, beside the test's own build.</summary>
+    public static string PathOf(string name)
     {
         // Built beside the test project (a build-order reference): same configuration, same framework.
         var framework = new DirectoryInfo(AppContext.BaseDirectory);

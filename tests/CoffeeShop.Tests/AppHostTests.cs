@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace CoffeeShop.Tests;
+
+/// <summary>
+/// The README's main command, as a person runs it: the AppHost starts every service through Aspire (no containers),
+/// on the embedded defaults, on the fixed ports the README gives; an order placed at the counter is served.
+/// </summary>
+public sealed class AppHostTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_apphost_starts_the_shop_on_its_fixed_ports_and_an_order_is_served()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "coffeeshop-tests", Guid.NewGuid().ToString("N"));
+        var counter = new Uri("http://127.0.0.1:5200");
+        using var http = new HttpClient { BaseAddress = counter, Timeout = TimeSpan.FromSeconds(5) };
+        using var appHost = StartAppHost(data, out var output);
+        try
+        {
+            await Tidings.Transport.Contracts.Effects.WaitForAsync(async () => await IsUpAsync(http, "/health"), TimeSpan.FromSeconds(120),
+                () => $"the counter never answered on 5200: {Tail(output)}");
+
+            using var customer = new CounterClient(counter);
+            var order = await customer.PlaceAsync("Hal");
+            var served = await customer.WaitForStatusAsync(order, r => r.StatusCode == HttpStatusCode.SeeOther);
+            Assert.Equal($"/orders/{order.Id}/receipt", served.Headers.Location?.ToString());
+
+            // The page, the API reference and the dashboard are where the README says.
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/", Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/index.html", Ct)).StatusCode);
+            Assert.True(await IsUpAsync(new HttpClient { BaseAddress = new Uri("http://127.0.0.1:18888") }, "/"), "the Aspire dashboard is not on 18888");
+            Assert.True(await IsUpAsync(new HttpClient { BaseAddress = new Uri("http://127.0.0.1:5203") }, "/health"), "rewards is not on 5203");
+        }
+        finally
+        {
+            await StopAsync(appHost);
+
+            // Aspire's orchestrator stops the services after the AppHost: the ports are free again once they have gone.
+            await Tidings.Transport.Contracts.Effects.WaitForAsync(async () => !await IsUpAsync(http, "/health"), TimeSpan.FromSeconds(60),
+                () => "the counter outlived the AppHost");
+            TryDelete(data);
+        }
+    }
+
+    private static Process StartAppHost(string data, out List<string> output)
+    {
+        // As `dotnet run` does with the AppHost's launch profile (Properties/launchSettings.json).
+        var dll = ServiceProcess.PathOf("CoffeeShop.AppHost");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(dll)! };
+        info.ArgumentList.Add(dll);
+        info.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:18888";
+        info.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = "http://127.0.0.1:18889";
+        info.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = "http://127.0.0.1:18887";
+        info.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        info.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        info.Environment["CoffeeShop__Data"] = data;
+        var process = Process.Start(info)!;
+        var lines = new List<string>();
+        process.OutputDataReceived += (_, e) => { lock (lines) { lines.Add(e.Data ?? ""); } };
+        process.ErrorDataReceived += (_, e) => { lock (lines) { lines.Add(e.Data ?? ""); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        output = lines;
+        return process;
+    }
+
+    private static async Task<bool> IsUpAsync(HttpClient http, string path)
+    {
+        try
+        {
+            using var response = await http.GetAsync(path, Ct);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Stops it as Ctrl+C does (SIGTERM), so Aspire stops every service it started; SIGKILL if it will not.</summary>
+    private static async Task StopAsync(Process appHost)
+    {
+        if (!appHost.HasExited)
+        {
+            using var term = Process.Start("kill", ["-TERM", appHost.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await term.WaitForExitAsync(CancellationToken.None);
+        }
+
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await appHost.WaitForExitAsync(patience.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            appHost.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static string Tail(List<string> output)
+    {
+        lock (output)
+        {
+            return string.Join(Environment.NewLine, output.TakeLast(40));
+        }
+    }
+
+    private static void TryDelete(string data)
+    {
+        try
+        {
+            Directory.Delete(data, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temporary folder.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // A temporary folder.
+        }
+    }
+}
