@@ -35,6 +35,9 @@ public sealed class CounterClient(Uri counter) : IDisposable
         return _http.SendAsync(request, Ct);
     }
 
+    /// <summary>Sends <paramref name="request"/> as it is.</summary>
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => _http.SendAsync(request, Ct);
+
     /// <summary>GET <paramref name="path"/> with the order's token (no redirect is followed).</summary>
     public Task<HttpResponseMessage> GetAsync(string path, PlacedOrder order)
     {

@@ -73,6 +73,40 @@ public sealed class OrderSagaTests : IAsyncLifetime
         Assert.Equal(("written-off", 200), (problem.GetProperty("state").GetString(), problem.GetProperty("status").GetInt32()));
     }
 
+    [Fact]
+    public async Task Bad_orders_get_problem_details_with_the_right_status_and_nothing_is_stored()
+    {
+        var (counter, address) = await ServiceProcess.StartAsync("CoffeeShop.Counter", Shop.Data);
+        using var _ = counter;
+        using var customer = new CounterClient(address);
+        var latte = new[] { new { name = "latte", size = "large" } };
+
+        using var malformed = new HttpRequestMessage(HttpMethod.Post, "/orders") { Content = new StringContent("{\"customer\": \"Ada\", \"drinks\": [", System.Text.Encoding.UTF8, "application/json") };
+        malformed.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        await AssertProblemAsync(await customer.SendAsync(malformed), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await customer.PostAsync(new { customer = "Ada", drinks = new[] { new { name = "beer", size = "large" } }, cardToken = "tok_visa" }, Guid.NewGuid().ToString()),
+            HttpStatusCode.UnprocessableEntity, "not on the menu");
+        await AssertProblemAsync(await customer.PostAsync(new { customer = "Ada", drinks = latte, cardToken = "tok_visa" }, key: null), HttpStatusCode.BadRequest, "Idempotency-Key");
+        await AssertProblemAsync(await customer.PostAsync(new { customer = "", drinks = latte, cardToken = "tok_visa" }, Guid.NewGuid().ToString()), HttpStatusCode.BadRequest, "Customer");
+        await AssertProblemAsync(await customer.PostAsync(new { customer = new string('a', 20_000), drinks = latte, cardToken = "tok_visa" }, Guid.NewGuid().ToString()),
+            HttpStatusCode.RequestEntityTooLarge);
+
+        // Nothing of them was stored: the first order the cashier hears of is the good one placed after them.
+        var good = await customer.PlaceAsync("Ada");
+        Assert.Equal(good.Id, (await Shop.NextAsync("cashier", "coffeeshop.order-placed")).GetProperty("orderId").GetString());
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? mentions = null)
+    {
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == status, $"{response.StatusCode}, not {status}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        if (mentions is not null)
+        {
+            Assert.Contains(mentions, body, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
     private static bool IsProblem(HttpResponseMessage response) => response.Content.Headers.ContentType?.MediaType == "application/problem+json";
 
     private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)

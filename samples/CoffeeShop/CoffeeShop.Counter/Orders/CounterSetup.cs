@@ -38,7 +38,8 @@ public static class CounterSetup
                 });
             });
         });
-        services.AddTidingsAspNetCore();
+        // An order is a few hundred bytes: anything over 16 KiB is refused (413) before it is read.
+        services.AddTidingsAspNetCore(o => o.MaxRequestBodyBytes = 16 * 1024);
         services.AddBoard();
         services.TryAddSingleton(TimeProvider.System);
         services.AddHealthChecks().AddTidingsHealthChecks();
