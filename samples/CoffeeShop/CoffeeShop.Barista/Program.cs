@@ -7,4 +7,5 @@ builder.Services.AddBarista(builder.Configuration);
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapSyncDrinks();
 app.Run();

@@ -7,4 +7,5 @@ builder.Services.AddCashier(builder.Configuration);
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapSyncPayments();
 app.Run();

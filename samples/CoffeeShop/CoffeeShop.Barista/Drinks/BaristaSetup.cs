@@ -5,6 +5,7 @@ using Tidings;
 namespace CoffeeShop.Barista.Drinks;
 
 /// <summary>How a barista works: how long a drink takes, how often the machine breaks, and the name on their apron.</summary>
+/// <remarks>Also <c>Barista:Concurrency</c>, how many orders one process makes at once (default 1).</remarks>
 /// <param name="Name">Who made the drink (<c>Barista:Name</c>; by default the machine and process).</param>
 /// <param name="DrinkTime">How long one drink takes (<c>Barista:DrinkMs</c>, default 200).</param>
 /// <param name="FailureRate">The share of orders whose drinks fail because the machine broke (<c>Barista:FailureRate</c>, 0 to 1, default 0).</param>
@@ -33,10 +34,16 @@ public static class BaristaSetup
             throw new InvalidOperationException($"Barista:DrinkMs is {drinkMs}: give milliseconds from 0 to 600000.");
         }
 
+        var concurrency = configuration.GetValue("Barista:Concurrency", 1);
+        if (concurrency is < 1 or > 256)
+        {
+            throw new InvalidOperationException($"Barista:Concurrency is {concurrency}: give 1 to 256 orders made at once.");
+        }
+
         var name = configuration["Barista:Name"] ?? $"barista-{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}";
         services.AddSingleton(new BaristaOptions(name, TimeSpan.FromMilliseconds(drinkMs), failureRate));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<BaristaMetrics>();
+        services.AddSingleton<BaristaMetrics>().AddSingleton<Brewer>();
         services.AddTidings(t =>
         {
             t.UseShopInfrastructure(configuration, "barista");
@@ -45,8 +52,8 @@ public static class BaristaSetup
             {
                 e.DeliveryMode = DeliveryMode.EffectivelyOnce;
 
-                // Each barista makes one order at a time: the queue shares the orders out between them.
-                e.Concurrency = 1;
+                // A barista makes one order at a time by default (Barista:Concurrency): the queue shares the orders out.
+                e.Concurrency = concurrency;
                 e.Prefetch = 1;
 
                 // A barista's lease is renewed while they work; if they die, their order goes to another in seconds.

@@ -10,22 +10,44 @@ namespace CoffeeShop.Barista.Drinks;
 /// fine, and waiting would slow every customer). The slow part comes first and the one write last, so the unit of work
 /// stays short.
 /// </summary>
-public sealed partial class MakeDrinks(BaristaOptions barista, TimeProvider time, BaristaMetrics metrics, ILogger<MakeDrinks> logger) : IHandleMessages<OrderPlaced>
+public sealed class MakeDrinks(Brewer brewer) : IHandleMessages<OrderPlaced>
 {
     public async Task HandleAsync(OrderPlaced message, IMessageContext context, CancellationToken cancellationToken)
     {
-        // The drinks take their time (the simulated work of the sample, not a wait for anything).
-        await Task.Delay(barista.DrinkTime * message.Drinks.Count, time, cancellationToken);
-        if (MachineBreaks(message.OrderId))
+        var made = await brewer.MakeAsync(message.OrderId, message.Drinks.Count, cancellationToken);
+        if (made.Ready)
         {
-            LogFailed(logger, message.OrderId, barista.Name);
+            await context.PublishAsync(new DrinkReady(message.OrderId, made.Barista), cancellationToken: cancellationToken);
+        }
+        else
+        {
+            await context.PublishAsync(new DrinkFailed(message.OrderId, made.Barista, made.Reason!), cancellationToken: cancellationToken);
+        }
+    }
+}
+
+/// <summary>What came of an order's drinks.</summary>
+/// <param name="Barista">Who made them.</param>
+/// <param name="Ready">Whether they are ready.</param>
+/// <param name="Reason">Why not, if not.</param>
+public sealed record Made(string Barista, bool Ready, string? Reason);
+
+/// <summary>The work itself, the same whether the order came from the queue or (in the suite's sync mode) over HTTP.</summary>
+public sealed partial class Brewer(BaristaOptions barista, TimeProvider time, BaristaMetrics metrics, ILogger<Brewer> logger)
+{
+    public async Task<Made> MakeAsync(string orderId, int drinks, CancellationToken cancellationToken)
+    {
+        // The drinks take their time (the simulated work of the sample, not a wait for anything).
+        await Task.Delay(barista.DrinkTime * drinks, time, cancellationToken);
+        if (MachineBreaks(orderId))
+        {
+            LogFailed(logger, orderId, barista.Name);
             metrics.Failed.Add(1);
-            await context.PublishAsync(new DrinkFailed(message.OrderId, barista.Name, "the espresso machine broke"), cancellationToken: cancellationToken);
-            return;
+            return new Made(barista.Name, false, "the espresso machine broke");
         }
 
-        metrics.Made.Add(message.Drinks.Count);
-        await context.PublishAsync(new DrinkReady(message.OrderId, barista.Name), cancellationToken: cancellationToken);
+        metrics.Made.Add(drinks);
+        return new Made(barista.Name, true, null);
     }
 
     /// <summary>

@@ -34,6 +34,9 @@ public static class CashierSetup
                 // The HTTP pipeline has retried already. While the gateway is down (the circuit open), an order waits
                 // on the queue and comes back later, for about five minutes, before it is dead-lettered for replay.
                 e.Retries = new RetryPolicy { ImmediateRetries = 0, DelayedRedeliveries = 12, BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(30) };
+                // Each charge waits on the gateway; many wait at once (a handler's transaction starts at its first write).
+                e.Concurrency = 16;
+                e.Prefetch = 4;
                 e.Handle<OrderPlaced, ChargeCard>();
                 e.Handle<RefundPayment, GiveMoneyBack>();
             });

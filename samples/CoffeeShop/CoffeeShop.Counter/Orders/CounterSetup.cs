@@ -16,8 +16,16 @@ public static class CounterSetup
     /// <summary>The counter's endpoint: the order saga's queue.</summary>
     public const string Queue = "counter";
 
+    /// <summary>Whether the counter runs as the benchmark's foil (<c>CoffeeShop:Mode=sync</c>) instead of accepting and publishing.</summary>
+    public static bool IsSync(IConfiguration configuration) => string.Equals(configuration["CoffeeShop:Mode"], "sync", StringComparison.OrdinalIgnoreCase);
+
     public static IServiceCollection AddCounter(this IServiceCollection services, IConfiguration configuration)
     {
+        if (IsSync(configuration))
+        {
+            services.AddSyncOrders(configuration);
+        }
+
         var deadline = TimeSpan.FromSeconds(configuration.GetValue("CoffeeShop:BaristaDeadlineSeconds", 30));
         services.AddSingleton(new CounterOptions(deadline));
         services.AddTidings(t =>

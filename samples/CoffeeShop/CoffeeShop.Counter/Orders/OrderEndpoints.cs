@@ -9,6 +9,11 @@ public static class OrderEndpoints
 {
     public static IEndpointRouteBuilder MapOrders(this IEndpointRouteBuilder app)
     {
+        if (CounterSetup.IsSync(app.ServiceProvider.GetRequiredService<IConfiguration>()))
+        {
+            return app.MapSyncOrders();
+        }
+
         app.MapAccepted<PlaceOrder>("/orders", async (order, accept) =>
         {
             var (cents, problem) = Menu.Price(order.Drinks);

@@ -1,0 +1,126 @@
+using System.ComponentModel;
+using System.Text.Json;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace CoffeeShop.Cli;
+
+/// <summary>The shape of the benchmark.</summary>
+public sealed class BenchSettings : CommandSettings
+{
+    [CommandOption("--rate <R>")]
+    [Description("The offered load of both modes, orders a second (default 10).")]
+    public int Rate { get; init; } = 10;
+
+    [CommandOption("--seconds <S>")]
+    [Description("How long the measured load runs (default 20).")]
+    public int Seconds { get; init; } = 20;
+
+    [CommandOption("--drink-ms <MS>")]
+    [Description("How long a drink takes (default 200, the barista's own default).")]
+    public int DrinkMs { get; init; } = 200;
+
+    [CommandOption("--throughput-rate <R>")]
+    [Description("The async throughput run's offered load, with instant drinks (default 300, the target; 0: no throughput run).")]
+    public int ThroughputRate { get; init; } = 300;
+
+    [CommandOption("--throughput-orders <N>")]
+    [Description("Orders of the throughput run (default 4500: fifteen seconds at 300/s).")]
+    public int ThroughputOrders { get; init; } = 4500;
+}
+
+/// <summary>
+/// <c>coffeeshop bench</c>: sync against async at the same offered load. For each mode it starts the suite of its own,
+/// measures POST /orders and the orders' ends, then stops both baristas for five seconds of orders and starts them
+/// again: sync customers get errors or waits, async ones a 202, and their orders end once the baristas are back. Then
+/// one async run at a high rate with instant drinks measures what the messaging sustains end to end. One JSON line per
+/// run on stdout; progress on stderr.
+/// </summary>
+public sealed class BenchCommand : AsyncCommand<BenchSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, BenchSettings settings, CancellationToken cancellationToken)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        foreach (var sync in new[] { true, false })
+        {
+            var mode = sync ? "sync" : "async";
+            await using var suite = await SuiteLauncher.StartAsync(new SuiteOptions(sync, settings.DrinkMs), line => console.MarkupLine($"[grey]{mode}: {line.EscapeMarkup()}[/]"), cancellationToken);
+            using var shop = new ShopClient(suite.Counter.Address);
+            var driver = new LoadDriver(shop, suite.Outcomes);
+            await driver.RunAsync(settings.Rate, settings.Rate, TimeSpan.FromSeconds(30), null, cancellationToken); // warm-up: a second of orders
+            console.MarkupLine($"{mode}: {settings.Rate * settings.Seconds} orders at {settings.Rate}/s");
+            var load = await driver.RunAsync(settings.Rate * settings.Seconds, settings.Rate, TimeSpan.FromSeconds(60), null, cancellationToken);
+
+            // The baristas stop; five seconds of orders; they come back.
+            console.MarkupLine($"{mode}: both baristas stopped, {settings.Rate * 5} orders");
+            suite.Baristas.ForEach(b => b.Kill());
+            var whileDown = Task.Run(() => driver.RunAsync(settings.Rate * 5, settings.Rate, TimeSpan.FromSeconds(90), null, cancellationToken), cancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+            for (var i = 0; i < suite.Baristas.Count; i++)
+            {
+                await suite.StartBaristaAsync(i, null, cancellationToken);
+            }
+
+            var down = await whileDown;
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                mode,
+                orders = load.Orders.Count,
+                rps = settings.Rate,
+                p50_ms = load.AnswerMs(50),
+                p99_ms = load.AnswerMs(99),
+                errors = load.Errors,
+                completed = load.Finished,
+                completed_per_s = Math.Round(load.Finished / load.TotalTime.TotalSeconds, 1),
+                finish_p50_ms = load.FinishMs(50),
+                finish_p99_ms = load.FinishMs(99),
+                drink_ms = settings.DrinkMs,
+                barista_down = new
+                {
+                    orders = down.Orders.Count,
+                    accepted = down.Accepted,
+                    errors = down.Errors,
+                    completed = down.Finished,
+                    answer_p50_ms = down.AnswerMs(50),
+                    answer_p99_ms = down.AnswerMs(99),
+                },
+                date = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            }));
+        }
+
+        if (settings.ThroughputRate > 0)
+        {
+            await ThroughputAsync(settings, console, cancellationToken);
+        }
+
+        return 0;
+    }
+
+    /// <summary>Async at a high offered load with instant drinks: orders that reach their end, per second.</summary>
+    private static async Task ThroughputAsync(BenchSettings settings, IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        await using var suite = await SuiteLauncher.StartAsync(new SuiteOptions(Sync: false, DrinkMs: 0, BaristaConcurrency: 8),
+            line => console.MarkupLine($"[grey]throughput: {line.EscapeMarkup()}[/]"), cancellationToken);
+        using var shop = new ShopClient(suite.Counter.Address);
+        var driver = new LoadDriver(shop, suite.Outcomes);
+        await driver.RunAsync(200, 100, TimeSpan.FromSeconds(30), null, cancellationToken);
+        console.MarkupLine($"throughput: {settings.ThroughputOrders} orders at {settings.ThroughputRate}/s");
+        var run = await driver.RunAsync(settings.ThroughputOrders, settings.ThroughputRate, TimeSpan.FromSeconds(60), null, cancellationToken);
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            mode = "async",
+            workload = "throughput",
+            orders = run.Orders.Count,
+            rps = settings.ThroughputRate,
+            p50_ms = run.AnswerMs(50),
+            p99_ms = run.AnswerMs(99),
+            errors = run.Errors,
+            completed = run.Finished,
+            completed_per_s = Math.Round(run.Finished / run.TotalTime.TotalSeconds, 1),
+            finish_p50_ms = run.FinishMs(50),
+            finish_p99_ms = run.FinishMs(99),
+            drink_ms = 0,
+            date = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        }));
+    }
+}

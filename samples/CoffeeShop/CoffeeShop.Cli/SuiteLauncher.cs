@@ -1,0 +1,200 @@
+using System.Diagnostics;
+
+namespace CoffeeShop.Cli;
+
+/// <summary>One service of the suite as a process the tool started, and where it listens.</summary>
+public sealed class ServiceRun : IDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ServiceRun(string name, Process process)
+    {
+        (Name, _process) = (name, process);
+        _process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Name { get; }
+
+    public Uri Address { get; private set; } = null!;
+
+    /// <summary>Starts built service <paramref name="project"/> with <paramref name="settings"/> as environment variables; returns once it listens.</summary>
+    public static async Task<ServiceRun> StartAsync(string name, string project, int port, IEnumerable<(string Key, string Value)> settings, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(SuiteLauncher.PathOf(project));
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        foreach (var (key, value) in settings)
+        {
+            info.Environment[key] = value;
+        }
+
+        var run = new ServiceRun(name, Process.Start(info) ?? throw new InvalidOperationException($"could not start {project}"));
+        try
+        {
+            run.Address = await run._listening.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            return run;
+        }
+        catch
+        {
+            run.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Kills it as <c>kill -9</c> does: no shutdown, nothing flushed.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private void OnLine(string? line)
+    {
+        const string Marker = "Now listening on: ";
+        if (line?.IndexOf(Marker, StringComparison.Ordinal) is >= 0 and var at)
+        {
+            _listening.TrySetResult(new Uri(line[(at + Marker.Length)..].Trim()));
+        }
+    }
+}
+
+/// <summary>How the tool starts the suite for chaos and bench.</summary>
+/// <param name="Sync">The benchmark's foil: the counter calls cashier and barista over HTTP and waits.</param>
+/// <param name="DrinkMs">How long a drink takes.</param>
+/// <param name="BaristaConcurrency">Orders one barista process makes at once.</param>
+public sealed record SuiteOptions(bool Sync = false, int DrinkMs = 200, int BaristaConcurrency = 1, int GatewayLatencyMs = 20);
+
+/// <summary>
+/// The whole suite as processes of the tool's own, on the embedded defaults in a data folder of its own: payment
+/// gateway, cashier, rewards, two baristas and the counter. A barista can be killed and started again.
+/// </summary>
+public sealed class SuiteLauncher : IAsyncDisposable
+{
+    private readonly List<ServiceRun> _runs = [];
+    private readonly List<int> _baristaPorts = [];
+    private readonly SuiteOptions _options;
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "coffeeshop-cli", Guid.NewGuid().ToString("N"));
+
+    private SuiteLauncher(SuiteOptions options) => _options = options;
+
+    public ServiceRun Counter { get; private set; } = null!;
+
+    /// <summary>Where the orders' ends are heard, on the suite's bus.</summary>
+    public OutcomeFeed Outcomes { get; private set; } = null!;
+
+    public List<ServiceRun> Baristas { get; } = [];
+
+    public static async Task<SuiteLauncher> StartAsync(SuiteOptions options, Action<string>? said, CancellationToken cancellationToken)
+    {
+        var suite = new SuiteLauncher(options);
+        Directory.CreateDirectory(suite._data);
+        try
+        {
+            suite.Outcomes = await OutcomeFeed.StartAsync(Path.Combine(suite._data, "bus.db"), cancellationToken);
+            var gateway = await suite.StartAsync("payment-gateway", "CoffeeShop.PaymentGateway", said, 0, [("PaymentGateway__LatencyMs", $"{options.GatewayLatencyMs}")], cancellationToken);
+            var cashier = await suite.StartAsync("cashier", "CoffeeShop.Cashier", said, 0, [("CoffeeShop__PaymentGateway", gateway.Address.ToString())], cancellationToken);
+            var rewards = await suite.StartAsync("rewards", "CoffeeShop.Rewards", said, 0, [], cancellationToken);
+            for (var i = 0; i < 2; i++)
+            {
+                await suite.StartBaristaAsync(i, said, cancellationToken);
+            }
+
+            suite.Counter = await suite.StartAsync("counter", "CoffeeShop.Counter", said, 0,
+                [("CoffeeShop__Mode", options.Sync ? "sync" : "async"), ("CoffeeShop__BaristaDeadlineSeconds", "600"),
+                 ("CoffeeShop__Services__cashier", cashier.Address.ToString()), ("CoffeeShop__Services__rewards", rewards.Address.ToString()),
+                 ("CoffeeShop__Services__barista", string.Join(';', suite.Baristas.Select(b => b.Address)))], cancellationToken);
+            return suite;
+        }
+        catch
+        {
+            await suite.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts barista <paramref name="index"/> (0-based), again if it ran before: on the same port, so a sync counter finds it.</summary>
+    public async Task<ServiceRun> StartBaristaAsync(int index, Action<string>? said, CancellationToken cancellationToken)
+    {
+        while (_baristaPorts.Count <= index)
+        {
+            _baristaPorts.Add(FreePort());
+        }
+
+        var name = $"barista-{index + 1}";
+        var barista = await StartAsync(name, "CoffeeShop.Barista", said, _baristaPorts[index],
+            [("Barista__Name", name), ("Barista__DrinkMs", $"{_options.DrinkMs}"), ("Barista__Concurrency", $"{_options.BaristaConcurrency}")], cancellationToken);
+        if (index < Baristas.Count)
+        {
+            Baristas[index] = barista;
+        }
+        else
+        {
+            Baristas.Add(barista);
+        }
+
+        return barista;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var run in Enumerable.Reverse(_runs))
+        {
+            run.Dispose();
+        }
+
+        if (Outcomes is not null)
+        {
+            await Outcomes.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temporary folder.
+        }
+    }
+
+    /// <summary>The built dll of service <paramref name="project"/>: built beside the tool, in the same configuration.</summary>
+    public static string PathOf(string project)
+    {
+        var framework = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = framework.Parent!;
+        var suite = configuration.Parent!.Parent!.Parent!;
+        var dll = Path.Combine(suite.FullName, project, "bin", configuration.Name, framework.Name, project + ".dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build samples/CoffeeShop/{project} first (dotnet build samples/CoffeeShop/CoffeeShop.Cli).", dll);
+    }
+
+    private async Task<ServiceRun> StartAsync(
+        string name, string project, Action<string>? said, int port, (string Key, string Value)[] settings, CancellationToken cancellationToken)
+    {
+        said?.Invoke($"starting {name}");
+        var run = await ServiceRun.StartAsync(name, project, port, [("CoffeeShop__Data", _data), .. settings], cancellationToken);
+        _runs.Add(run);
+        return run;
+    }
+}
