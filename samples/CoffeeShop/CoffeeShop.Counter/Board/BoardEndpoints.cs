@@ -43,6 +43,7 @@ public static class BoardEndpoints
 
     private static async Task<BoardSnapshot> SnapshotAsync(OrderBoard board, ShopStatus status, CancellationToken cancellationToken)
     {
+        board.Touch();
         var (cards, finished) = board.Snapshot();
         var (services, queues) = await status.ReadAsync(cancellationToken);
         return new BoardSnapshot(cards, finished, services, queues, DateTimeOffset.UtcNow);
@@ -51,6 +52,7 @@ public static class BoardEndpoints
     private static async IAsyncEnumerable<SseItem<BoardSnapshot>> StreamAsync(
         OrderBoard board, ShopStatus status, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using var watching = board.Watch();
         string? last = null;
         var (services, queues) = await status.ReadAsync(cancellationToken);
         var statusAt = time.GetTimestamp();
