@@ -13,7 +13,10 @@ public sealed class RunningShop : IAsyncDisposable
     private readonly List<ServiceProcess> _services = [];
     private readonly (string Key, string Value)[] _baristaSettings;
 
-    private RunningShop(string data, (string Key, string Value)[] baristaSettings) => (Data, _baristaSettings) = (data, baristaSettings);
+    private readonly Func<string, (string Key, string Value)[]> _infrastructure;
+
+    private RunningShop(string data, (string Key, string Value)[] baristaSettings, Func<string, (string Key, string Value)[]>? infrastructure) =>
+        (Data, _baristaSettings, _infrastructure) = (data, baristaSettings, infrastructure ?? (_ => []));
 
     public string Data { get; }
 
@@ -27,12 +30,17 @@ public sealed class RunningShop : IAsyncDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>Everything, with <paramref name="baristas"/> baristas, each given <paramref name="baristaSettings"/>.</summary>
-    public static async Task<RunningShop> StartAsync(int baristas = 2, (string Key, string Value)[]? baristaSettings = null, (string Key, string Value)[]? gatewaySettings = null)
+    /// <summary>
+    /// Everything, with <paramref name="baristas"/> baristas, each given <paramref name="baristaSettings"/>;
+    /// <paramref name="infrastructure"/> gives each service (by name) its bus and database settings, if not the embedded ones.
+    /// </summary>
+    public static async Task<RunningShop> StartAsync(
+        int baristas = 2, (string Key, string Value)[]? baristaSettings = null, (string Key, string Value)[]? gatewaySettings = null,
+        Func<string, (string Key, string Value)[]>? infrastructure = null)
     {
         var data = Path.Combine(Path.GetTempPath(), "coffeeshop-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
-        var shop = new RunningShop(data, baristaSettings ?? []);
+        var shop = new RunningShop(data, baristaSettings ?? [], infrastructure);
         try
         {
             shop.Gateway = await shop.StartAsync("CoffeeShop.PaymentGateway", gatewaySettings ?? []);
@@ -57,7 +65,7 @@ public sealed class RunningShop : IAsyncDisposable
     public async Task<ServiceProcess> StartBaristaAsync()
     {
         var name = $"barista-{Baristas.Count + 1}";
-        var (service, _) = await ServiceProcess.StartAsync("CoffeeShop.Barista", Data, [.. _baristaSettings, ("Barista__Name", name)]);
+        var (service, _) = await ServiceProcess.StartAsync("CoffeeShop.Barista", Data, [.. _baristaSettings, .. _infrastructure("barista"), ("Barista__Name", name)]);
         _services.Add(service);
         Baristas.Add(service);
         return service;
@@ -112,8 +120,9 @@ public sealed class RunningShop : IAsyncDisposable
 
     private async Task<Uri> StartAsync(string name, params (string Key, string Value)[] settings)
     {
-        var (service, address) = await ServiceProcess.StartAsync(name, Data, settings);
-        _services.Add(service);
+        var service = name["CoffeeShop.".Length..].ToLowerInvariant();
+        var (process, address) = await ServiceProcess.StartAsync(name, Data, [.. settings, .. _infrastructure(service)]);
+        _services.Add(process);
         return address;
     }
 }

@@ -99,13 +99,13 @@ public sealed class ServiceProcess : IDisposable
     }
 
     /// <summary>The built dll of sample <paramref name="name"/>, beside the test's own build.</summary>
-    public static string PathOf(string name)
+    public static string PathOf(string name, string? assembly = null)
     {
         // Built beside the test project (a build-order reference): same configuration, same framework.
         var framework = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = framework.Parent!;
         var root = configuration.Parent!.Parent!.Parent!.Parent!;
-        var dll = Path.Combine(root.FullName, "samples", "CoffeeShop", name, "bin", configuration.Name, framework.Name, name + ".dll");
+        var dll = Path.Combine(root.FullName, "samples", "CoffeeShop", name, "bin", configuration.Name, framework.Name, (assembly ?? name) + ".dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build samples/CoffeeShop/{name} first.", dll);
     }
 }

@@ -60,38 +60,10 @@ public sealed class Broker : IAsyncLifetime
     }
 
     /// <summary>Runs <c>rabbitmqctl</c> and fails with its output if it fails.</summary>
-    public static async Task Ctl(params string[] arguments) => await RunAsync(arguments);
+    public static async Task Ctl(params string[] arguments) => await Tidings.Transport.Contracts.RabbitMqCtl.RunAsync(arguments);
 
     /// <summary>Runs <c>rabbitmqctl</c> and returns what it printed.</summary>
-    public static string Query(params string[] arguments) => RunAsync(arguments).GetAwaiter().GetResult();
-
-    private static async Task<string> RunAsync(string[] arguments)
-    {
-        // rabbitmqctl needs the broker's Erlang cookie, which only root (and the rabbitmq user) can read.
-        var asRoot = Environment.UserName == "root";
-        var start = new ProcessStartInfo(asRoot ? "rabbitmqctl" : "sudo") { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (!asRoot)
-        {
-            start.ArgumentList.Add("-n");
-            start.ArgumentList.Add("rabbitmqctl");
-        }
-
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed ({process.ExitCode}): {await output}{await error}");
-        }
-
-        return await output;
-    }
+    public static string Query(params string[] arguments) => Tidings.Transport.Contracts.RabbitMqCtl.RunAsync(arguments).GetAwaiter().GetResult();
 
     public static RabbitMqTransportOptions Options(QueueType queueType = QueueType.Quorum) => new()
     {
