@@ -64,6 +64,10 @@ internal sealed class ResourceTokens(IDataProtectionProvider protection, Microso
 
     private static string Payload(string scope, string path) => scope.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + scope + path;
 
+    /// <summary>
+    /// The location's path as ASP.NET Core gives a request's path: decoded (an id with a space or a <c>ë</c> is escaped
+    /// in the <c>Location</c>, and arrives unescaped), so the two compare equal.
+    /// </summary>
     private static string PathOf(string location) =>
-        Uri.TryCreate(location, UriKind.Absolute, out var absolute) ? absolute.AbsolutePath : location.Split('?', 2)[0];
+        PathString.FromUriComponent(Uri.TryCreate(location, UriKind.Absolute, out var absolute) ? absolute.AbsolutePath : location.Split('?', 2)[0]).Value ?? "";
 }

@@ -17,6 +17,7 @@ public sealed class AppHostTests
         var data = Path.Combine(Path.GetTempPath(), "coffeeshop-tests", Guid.NewGuid().ToString("N"));
         var counter = new Uri("http://127.0.0.1:5200");
         using var http = new HttpClient { BaseAddress = counter, Timeout = TimeSpan.FromSeconds(5) };
+        Assert.False(await IsUpAsync(http, "/health"), "something already answers on 5200 (a CoffeeShop left running?): stop it first");
         using var appHost = StartAppHost(data, out var output);
         try
         {

@@ -31,7 +31,11 @@ public sealed class BrokerShopTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await RabbitMqCtl.RunAsync("delete_vhost", _virtualHost.Name);
+        if (_virtualHost.Name is not null)
+        {
+            await RabbitMqCtl.RunAsync("delete_vhost", _virtualHost.Name);
+        }
+
         await using var server = new NpgsqlConnection(Server);
         await server.OpenAsync(CancellationToken.None);
         foreach (var service in Services)

@@ -55,6 +55,11 @@ public sealed class ServiceProcess : IDisposable
             service.Dispose();
             throw new TimeoutException($"{name} never said where it listens: {service.Output}");
         }
+        catch
+        {
+            service.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Kills the process as <c>kill -9</c> does (SIGKILL: no shutdown, nothing flushed), and waits for it to be gone.</summary>

@@ -21,7 +21,7 @@ public sealed class DemoCommand : AsyncCommand<CounterSettings>
         var orders = new List<TrackedOrder>();
         foreach (var (customer, card) in new[] { ("Ada", "tok_visa"), ("Bob", "tok_declined"), ("Cy", "tok_visa") })
         {
-            var order = await shop.PlaceAsync(customer, orders.Count, card, cancellationToken);
+            var order = await shop.PlaceAsync(customer, orders.Count, card, cancellationToken: cancellationToken);
             if (order.Answer != 202)
             {
                 AnsiConsole.MarkupLine($"[red]The counter at {settings.Counter.EscapeMarkup()} answered {order.Answer} (is the suite running? dotnet run --project samples/CoffeeShop/CoffeeShop.AppHost)[/]");

@@ -7,6 +7,18 @@ namespace CoffeeShop.Cli;
 /// <summary>What a load run saw.</summary>
 public sealed record LoadReport(IReadOnlyList<TrackedOrder> Orders, TimeSpan SendTime, TimeSpan TotalTime)
 {
+    /// <summary>Orders that reached their end, a second, from the first order's time to the last end seen.</summary>
+    public double FinishedPerSecond
+    {
+        get
+        {
+            var last = Orders.Where(o => o.FinishedAfter is not null).Select(o => o.FinishedAfter!.Value + TimeSpan.FromTicks((o.SentAt - First) * TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency)).DefaultIfEmpty().Max();
+            return last <= TimeSpan.Zero ? 0 : Math.Round(Finished / last.TotalSeconds, 1);
+        }
+    }
+
+    private long First => Orders.Count == 0 ? 0 : Orders.Min(o => o.SentAt);
+
     public int Accepted => Orders.Count(o => o.Answer is 200 or 202);
 
     /// <summary>Orders the shop did not take: a refusal, an error, or no answer at all.</summary>
@@ -61,9 +73,9 @@ public sealed class LoadDriver(ShopClient shop, OutcomeFeed? feed = null)
             sends.Add(Task.Run(async () =>
             {
                 var card = everyNth > 0 && n % everyNth == everyNth - 1 ? "tok_declined" : "tok_visa";
-                var order = await shop.PlaceAsync($"Guest{n % 50}", n, card, cancellationToken);
+                var order = await shop.PlaceAsync($"Guest{n % 50}", n, card, due, cancellationToken);
+                pending.Enqueue(order); // before it counts as placed: the follower never sees all placed and one not yet pending
                 placed.Add(order);
-                pending.Enqueue(order);
             }, cancellationToken));
         }
 

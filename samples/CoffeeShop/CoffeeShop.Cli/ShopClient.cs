@@ -45,9 +45,10 @@ public sealed class ShopClient(Uri counter) : IDisposable
     public Uri Counter => counter;
 
     /// <summary>Places one order (drink <paramref name="n"/> of the menu, with a key of its own); never throws for the shop's answer.</summary>
-    public async Task<TrackedOrder> PlaceAsync(string customer, int n, string card = "tok_visa", CancellationToken cancellationToken = default)
+    /// <remarks>Times are from <paramref name="due"/> (a <see cref="Stopwatch"/> timestamp: when the order was meant to go), or from now.</remarks>
+    public async Task<TrackedOrder> PlaceAsync(string customer, int n, string card = "tok_visa", long? due = null, CancellationToken cancellationToken = default)
     {
-        var order = new TrackedOrder { Customer = customer, SentAt = Stopwatch.GetTimestamp() };
+        var order = new TrackedOrder { Customer = customer, SentAt = due ?? Stopwatch.GetTimestamp() };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/orders")
         {
             Content = JsonContent.Create(new { customer, drinks = new[] { new { name = Drinks[n % Drinks.Length], size = "medium" } }, cardToken = card }),
@@ -98,6 +99,11 @@ public sealed class ShopClient(Uri counter) : IDisposable
         }
 
         using var response = await _http.SendAsync(request, cancellationToken);
+        if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.SeeOther or HttpStatusCode.NotModified))
+        {
+            return false; // a busy or restarting counter says nothing about the order: ask again next time
+        }
+
         order.ETag = response.Headers.ETag?.Tag ?? order.ETag;
         if (response.StatusCode == HttpStatusCode.SeeOther)
         {

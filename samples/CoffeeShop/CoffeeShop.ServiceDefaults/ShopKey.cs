@@ -10,8 +10,10 @@ namespace CoffeeShop.ServiceDefaults;
 
 /// <summary>
 /// The shop's own key for what shows everyone's data (a customer's stars, the board of all orders): the
-/// <c>X-Shop-Key</c> header must match <c>CoffeeShop:ApiKey</c>. With no key configured, only requests from this
-/// machine (loopback) are answered, and anyone else is told why: locked by default, not open.
+/// <c>X-Shop-Key</c> header (or the <c>key</c> query parameter, for a browser's EventSource, which cannot send headers)
+/// must match <c>CoffeeShop:ApiKey</c>. With no key configured, only requests from this machine (loopback) are
+/// answered, and anyone else is told why: locked by default, not open. Behind a reverse proxy on the same machine every
+/// request looks local: configure a key there.
 /// </summary>
 public static class ShopKey
 {
@@ -34,7 +36,7 @@ public static class ShopKey
                     statusCode: StatusCodes.Status403Forbidden, title: "Only from this machine.", type: "https://coffeeshop.example/problems/loopback-only");
         }
 
-        var given = http.Request.Headers[Header].ToString();
+        var given = http.Request.Headers[Header].FirstOrDefault() ?? http.Request.Query["key"].FirstOrDefault() ?? "";
         return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(key))
             ? null
             : Results.Problem($"Send the shop's key in {Header}.", statusCode: StatusCodes.Status401Unauthorized, title: "The shop's key is needed.",

@@ -102,6 +102,13 @@ internal sealed partial class SagaBinding<TState, TMessage>(
                 return;
             }
 
+            // A message's own policy for a missing instance (ignore, or a handler of its own) is kept for a late one.
+            if (saga.Options.LateMessages != SagaLateMessages.Record && whenMissing != SagaMissing.DeadLetter)
+            {
+                await MissingAsync(saga, context, handlerContext, message, correlationId, services.Logger).ConfigureAwait(false);
+                return;
+            }
+
             await LateAsync(saga, context, stored!, document, correlationId, services).ConfigureAwait(false);
             return;
         }

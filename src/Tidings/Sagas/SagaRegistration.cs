@@ -12,7 +12,8 @@ public sealed class SagaOptions
     /// <summary>
     /// What a kept completed instance does with a later message that is not a timeout (a drink that comes after the
     /// order was written off). Default <see cref="SagaLateMessages.DeadLetter"/>, under which a late starter is
-    /// ignored with a log line (it starts no new instance in the completed one's place).
+    /// ignored with a log line (it starts no new instance in the completed one's place), and a message declared with a
+    /// missing-instance policy of its own (<see cref="SagaMissing.IgnoreAndLog"/>, a handler) meets that policy.
     /// </summary>
     public SagaLateMessages LateMessages { get; set; } = SagaLateMessages.DeadLetter;
 
@@ -45,7 +46,8 @@ public enum SagaLateMessages
 
     /// <summary>
     /// Record it (a starter too) in the instance's history (kind <c>late</c>), log it at information level, and drop
-    /// it: for workflows where late news is expected and harmless. The instance stays completed; its state does not change.
+    /// it: for workflows where late news is expected and harmless. The instance stays completed; its state does not
+    /// change. Its last change is then the late message, from which <see cref="SagaOptions.CompletedRetention"/> counts.
     /// </summary>
     Record,
 }

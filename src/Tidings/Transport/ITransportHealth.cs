@@ -13,9 +13,9 @@ public interface ITransportHealth
     Task<long> CountDeadLettersAsync(IReadOnlyCollection<string> queues, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// How many messages wait in <paramref name="queue"/>, or null if there is no such queue. What counts differs by
-    /// transport, and the docs of each say: messages handed to a consumer and not yet settled are counted by some (the
-    /// SQLite bus file), not by others (RabbitMQ counts the ready ones).
+    /// How many messages wait in <paramref name="queue"/>, or null if there is no such queue (or the transport cannot
+    /// tell: the default). What counts differs by transport, and each says: the SQLite bus file and the in-memory
+    /// transport count every message of the queue, delayed and handed out ones too; RabbitMQ counts the ready ones.
     /// </summary>
-    Task<long?> CountMessagesAsync(string queue, CancellationToken cancellationToken = default);
+    Task<long?> CountMessagesAsync(string queue, CancellationToken cancellationToken = default) => Task.FromResult<long?>(null);
 }

@@ -5,11 +5,11 @@ using Tidings;
 namespace CoffeeShop.Barista.Drinks;
 
 /// <summary>How a barista works: how long a drink takes, how often the machine breaks, and the name on their apron.</summary>
-/// <remarks>Also <c>Barista:Concurrency</c>, how many orders one process makes at once (default 1).</remarks>
 /// <param name="Name">Who made the drink (<c>Barista:Name</c>; by default the machine and process).</param>
 /// <param name="DrinkTime">How long one drink takes (<c>Barista:DrinkMs</c>, default 200).</param>
 /// <param name="FailureRate">The share of orders whose drinks fail because the machine broke (<c>Barista:FailureRate</c>, 0 to 1, default 0).</param>
-public sealed record BaristaOptions(string Name, TimeSpan DrinkTime, double FailureRate);
+/// <param name="Concurrency">How many orders one process makes at once (<c>Barista:Concurrency</c>, default 1), by queue or over HTTP.</param>
+public sealed record BaristaOptions(string Name, TimeSpan DrinkTime, double FailureRate, int Concurrency);
 
 /// <summary>
 /// The baristas' messaging: they compete on one queue, <c>barista</c>, which takes every OrderPlaced and the saga's
@@ -41,7 +41,7 @@ public static class BaristaSetup
         }
 
         var name = configuration["Barista:Name"] ?? $"barista-{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}";
-        services.AddSingleton(new BaristaOptions(name, TimeSpan.FromMilliseconds(drinkMs), failureRate));
+        services.AddSingleton(new BaristaOptions(name, TimeSpan.FromMilliseconds(drinkMs), failureRate, concurrency));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<BaristaMetrics>().AddSingleton<Brewer>();
         services.AddTidings(t =>

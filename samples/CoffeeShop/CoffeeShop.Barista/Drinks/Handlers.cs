@@ -33,12 +33,26 @@ public sealed class MakeDrinks(Brewer brewer) : IHandleMessages<OrderPlaced>
 public sealed record Made(string Barista, bool Ready, string? Reason);
 
 /// <summary>The work itself, the same whether the order came from the queue or (in the suite's sync mode) over HTTP.</summary>
-public sealed partial class Brewer(BaristaOptions barista, TimeProvider time, BaristaMetrics metrics, ILogger<Brewer> logger)
+public sealed partial class Brewer(BaristaOptions barista, TimeProvider time, BaristaMetrics metrics, ILogger<Brewer> logger) : IDisposable
 {
+    // One barista's hands: as many orders at once as Barista:Concurrency, whether they came by queue or over HTTP.
+    private readonly SemaphoreSlim _hands = new(barista.Concurrency, barista.Concurrency);
+
+    public void Dispose() => _hands.Dispose();
+
     public async Task<Made> MakeAsync(string orderId, int drinks, CancellationToken cancellationToken)
     {
-        // The drinks take their time (the simulated work of the sample, not a wait for anything).
-        await Task.Delay(barista.DrinkTime * drinks, time, cancellationToken);
+        await _hands.WaitAsync(cancellationToken);
+        try
+        {
+            // The drinks take their time (the simulated work of the sample, not a wait for anything).
+            await Task.Delay(barista.DrinkTime * drinks, time, cancellationToken);
+        }
+        finally
+        {
+            _hands.Release();
+        }
+
         if (MachineBreaks(orderId))
         {
             LogFailed(logger, orderId, barista.Name);

@@ -12,15 +12,19 @@ public sealed class PaymentGatewayClient(HttpClient http)
     public async Task<ChargeResult> ChargeAsync(OrderPlacedCharge charge, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/charges") { Content = JsonContent.Create(charge) };
-        request.Headers.Add("Idempotency-Key", charge.OrderId);
+        // A header is ASCII, and a name on a cup may not be ("Zoë"): the key is the order id, escaped.
+        request.Headers.Add("Idempotency-Key", Uri.EscapeDataString(charge.OrderId));
         using var response = await http.SendAsync(request, cancellationToken);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<ChargeResult>(cancellationToken))!;
     }
 
+    /// <summary>Gives the payment back; its key is the payment's, so a retry refunds nothing twice.</summary>
     public async Task RefundAsync(string paymentId, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsJsonAsync("/refunds", new { paymentId }, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/refunds") { Content = JsonContent.Create(new { paymentId }) };
+        request.Headers.Add("Idempotency-Key", "refund-" + Uri.EscapeDataString(paymentId));
+        using var response = await http.SendAsync(request, cancellationToken);
         response.EnsureSuccessStatusCode();
     }
 }

@@ -12,12 +12,37 @@ public sealed record QueueGauge(string Name, long? Waiting);
 /// What the board shows of the shop beyond its orders: which services answer their health checks (their addresses are
 /// <c>CoffeeShop:Services:{name}</c>, which the AppHost sets), and how many messages wait in each service's queue.
 /// </summary>
-public sealed class ShopStatus(IConfiguration configuration, ITransport transport, IHttpClientFactory http)
+public sealed class ShopStatus(IConfiguration configuration, ITransport transport, IHttpClientFactory http) : IDisposable
 {
     /// <summary>The services' queues, in the order of an order's journey.</summary>
     public static readonly string[] Queues = ["counter", "cashier", "barista", "rewards"];
 
+    private readonly SemaphoreSlim _reading = new(1, 1);
+    private (IReadOnlyList<ServiceLight> Services, IReadOnlyList<QueueGauge> Queues, long At)? _last;
+
+    public void Dispose() => _reading.Dispose();
+
+    /// <summary>The services and queues, looked at again at most every two seconds however many boards ask.</summary>
     public async Task<(IReadOnlyList<ServiceLight> Services, IReadOnlyList<QueueGauge> Queues)> ReadAsync(CancellationToken cancellationToken)
+    {
+        await _reading.WaitAsync(cancellationToken);
+        try
+        {
+            if (_last is not { } last || System.Diagnostics.Stopwatch.GetElapsedTime(last.At) >= TimeSpan.FromSeconds(2))
+            {
+                var (services, queues) = await LookAsync(cancellationToken);
+                _last = last = (services, queues, System.Diagnostics.Stopwatch.GetTimestamp());
+            }
+
+            return (last.Services, last.Queues);
+        }
+        finally
+        {
+            _reading.Release();
+        }
+    }
+
+    private async Task<(IReadOnlyList<ServiceLight> Services, IReadOnlyList<QueueGauge> Queues)> LookAsync(CancellationToken cancellationToken)
     {
         var services = new List<ServiceLight> { new("counter", true, "this service") };
         var probes = configuration.GetSection("CoffeeShop:Services").GetChildren().Select(s => ProbeAsync(s.Key, s.Value, cancellationToken)).ToList();

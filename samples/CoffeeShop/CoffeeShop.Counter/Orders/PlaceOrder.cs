@@ -8,7 +8,9 @@ namespace CoffeeShop.Counter.Orders;
 /// <param name="Drinks">One to five drinks from the menu.</param>
 /// <param name="CardToken">The card, as the payment gateway knows it.</param>
 public sealed record PlaceOrder(
-    [property: Required, StringLength(40, MinimumLength = 1)] string Customer,
+    [property: Required, StringLength(40, MinimumLength = 1),
+        RegularExpression(@"^[\p{L}\p{M}\p{Nd}][\p{L}\p{M}\p{Nd} .'-]*$", ErrorMessage = "A name on a cup is letters, digits, spaces, dots, hyphens and apostrophes.")]
+    string Customer,
     [property: Required, MinLength(1), MaxLength(5)] IReadOnlyList<DrinkLine> Drinks,
     [property: Required, StringLength(64, MinimumLength = 4)] string CardToken);
 

@@ -45,37 +45,55 @@ public static class SyncOrders
             }
 
             var id = $"{order.Customer}-{Guid.CreateVersion7().ToString("N")[^6..].ToUpperInvariant()}";
+            var cashier = http.CreateClient("cashier");
+            SyncPayment payment;
             try
             {
-                var cashier = http.CreateClient("cashier");
                 using var charged = await cashier.PostAsJsonAsync("/payments", new { orderId = id, amountCents = cents, cardToken = order.CardToken }, cancellationToken);
                 charged.EnsureSuccessStatusCode();
-                var payment = (await charged.Content.ReadFromJsonAsync<SyncPayment>(cancellationToken))!;
-                if (payment.Status != "accepted")
-                {
-                    return Results.Problem("The card was declined.", statusCode: StatusCodes.Status402PaymentRequired, title: "The card was declined.");
-                }
+                payment = (await charged.Content.ReadFromJsonAsync<SyncPayment>(cancellationToken))!;
+            }
+            catch (Exception e) when (IsDown(e, cancellationToken))
+            {
+                // What a sync system gives its customer when one of its services is down or slow.
+                return Results.Problem($"The shop could not take the payment: {e.Message}", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Try again later.");
+            }
 
+            if (payment.Status != "accepted")
+            {
+                return Results.Problem("The card was declined.", statusCode: StatusCodes.Status402PaymentRequired, title: "The card was declined.");
+            }
+
+            // Charged: from here on, an order without its drinks is refunded, whatever went wrong.
+            string? notMade;
+            string barista = "";
+            try
+            {
                 using var made = await http.CreateClient(roster.Next()).PostAsJsonAsync("/drinks", new { orderId = id, drinks = order.Drinks }, cancellationToken);
                 made.EnsureSuccessStatusCode();
                 var drinks = (await made.Content.ReadFromJsonAsync<SyncDrinks>(cancellationToken))!;
-                if (!drinks.Ready)
-                {
-                    using var refunded = await cashier.PostAsJsonAsync("/refunds", new { paymentId = payment.PaymentId }, cancellationToken);
-                    return Results.Problem("The drinks could not be made; your payment was refunded.", statusCode: StatusCodes.Status503ServiceUnavailable);
-                }
-
-                return Results.Ok(new Receipt(id, order.Customer, order.Drinks, cents, payment.PaymentId, drinks.Barista, DateTimeOffset.UtcNow));
+                (notMade, barista) = (drinks.Ready ? null : drinks.Reason ?? "the drinks could not be made", drinks.Barista);
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException
-                                       && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (IsDown(e, cancellationToken))
             {
-                // What a sync system gives its customer when one of its services is down or slow.
-                return Results.Problem($"The shop could not finish the order: {e.Message}", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Try again later.");
+                notMade = $"no barista could make it: {e.Message}";
             }
+
+            if (notMade is not null)
+            {
+                using var refunded = await cashier.PostAsJsonAsync("/refunds", new { paymentId = payment.PaymentId }, CancellationToken.None);
+                refunded.EnsureSuccessStatusCode();
+                return Results.Problem($"{notMade}; your payment was refunded.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Try again later.");
+            }
+
+            return Results.Ok(new Receipt(id, order.Customer, order.Drinks, cents, payment.PaymentId, barista, DateTimeOffset.UtcNow));
         });
         return app;
     }
+
+    private static bool IsDown(Exception e, CancellationToken cancellationToken) =>
+        e is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException
+        && !cancellationToken.IsCancellationRequested;
 
     private sealed record SyncPayment(string PaymentId, string Status);
 

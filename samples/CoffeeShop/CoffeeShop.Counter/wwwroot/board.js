@@ -56,8 +56,11 @@ function render(board) {
 }
 
 async function start() {
-  // The board shows everyone's orders: without the shop's key it answers this machine only, and says so.
-  const first = await fetch("/board");
+  // The board shows everyone's orders: without the shop's key it answers this machine only, and says so. With a key
+  // configured, open the board as /board.html?key=... (the live stream cannot send a header).
+  const key = new URLSearchParams(location.search).get("key");
+  const query = key ? `?key=${encodeURIComponent(key)}` : "";
+  const first = await fetch(`/board${query}`);
   if (!first.ok) {
     const problem = await first.json().catch(() => ({}));
     const refused = document.getElementById("refused");
@@ -66,7 +69,7 @@ async function start() {
     return;
   }
   render(await first.json());
-  const events = new EventSource("/board/events");
+  const events = new EventSource(`/board/events${query}`);
   events.addEventListener("board", e => render(JSON.parse(e.data)));
 }
 

@@ -29,7 +29,7 @@ public sealed class InMemoryTransport(TimeProvider? timeProvider = null) : ITran
     }
 
     /// <inheritdoc />
-    /// <remarks>Counts the messages not yet taken by a receiver.</remarks>
+    /// <remarks>Counts every message of the queue: waiting, delayed, and handed out but not yet settled.</remarks>
     public Task<long?> CountMessagesAsync(string queue, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queue);
