@@ -24,6 +24,18 @@ public sealed class BenchSettings : CommandSettings
     [Description("The async throughput run's offered load, with instant drinks (default 300, the target; 0: no throughput run).")]
     public int ThroughputRate { get; init; } = 300;
 
+    [CommandOption("--rabbitmq <URI>")]
+    [Description("Run the suite on RabbitMQ (an AMQP URI) instead of the SQLite bus file; with --postgres.")]
+    public string? RabbitMq { get; init; }
+
+    [CommandOption("--postgres <CONNECTION>")]
+    [Description("Run each service on a PostgreSQL database of its own on this server (made for the run, dropped after); with --rabbitmq.")]
+    public string? Postgres { get; init; }
+
+    public override ValidationResult Validate() => (RabbitMq is null) != (Postgres is null)
+        ? ValidationResult.Error("Give --rabbitmq and --postgres together (or neither, for the embedded defaults).")
+        : ValidationResult.Success();
+
     [CommandOption("--throughput-orders <N>")]
     [Description("Orders of the throughput run (default 4500: fifteen seconds at 300/s).")]
     public int ThroughputOrders { get; init; } = 4500;
@@ -44,7 +56,7 @@ public sealed class BenchCommand : AsyncCommand<BenchSettings>
         foreach (var sync in new[] { true, false })
         {
             var mode = sync ? "sync" : "async";
-            await using var suite = await SuiteLauncher.StartAsync(new SuiteOptions(sync, settings.DrinkMs), line => console.MarkupLine($"[grey]{mode}: {line.EscapeMarkup()}[/]"), cancellationToken);
+            await using var suite = await SuiteLauncher.StartAsync(new SuiteOptions(sync, settings.DrinkMs, RabbitMq: settings.RabbitMq, Postgres: settings.Postgres), line => console.MarkupLine($"[grey]{mode}: {line.EscapeMarkup()}[/]"), cancellationToken);
             using var shop = new ShopClient(suite.Counter.Address);
             var driver = new LoadDriver(shop, suite.Outcomes);
             await driver.RunAsync(settings.Rate, settings.Rate, TimeSpan.FromSeconds(30), null, cancellationToken); // warm-up: a second of orders
@@ -75,6 +87,7 @@ public sealed class BenchCommand : AsyncCommand<BenchSettings>
                 finish_p50_ms = load.FinishMs(50),
                 finish_p99_ms = load.FinishMs(99),
                 drink_ms = settings.DrinkMs,
+                infrastructure = settings.RabbitMq is null ? "embedded" : "rabbitmq-postgres",
                 barista_down = new
                 {
                     orders = down.Orders.Count,
@@ -99,7 +112,7 @@ public sealed class BenchCommand : AsyncCommand<BenchSettings>
     /// <summary>Async at a high offered load with instant drinks: orders that reach their end, per second.</summary>
     private static async Task ThroughputAsync(BenchSettings settings, IAnsiConsole console, CancellationToken cancellationToken)
     {
-        await using var suite = await SuiteLauncher.StartAsync(new SuiteOptions(Sync: false, DrinkMs: 0, BaristaConcurrency: 8),
+        await using var suite = await SuiteLauncher.StartAsync(new SuiteOptions(Sync: false, DrinkMs: 0, BaristaConcurrency: 8, RabbitMq: settings.RabbitMq, Postgres: settings.Postgres),
             line => console.MarkupLine($"[grey]throughput: {line.EscapeMarkup()}[/]"), cancellationToken);
         using var shop = new ShopClient(suite.Counter.Address);
         var driver = new LoadDriver(shop, suite.Outcomes);
@@ -120,6 +133,7 @@ public sealed class BenchCommand : AsyncCommand<BenchSettings>
             finish_p50_ms = run.FinishMs(50),
             finish_p99_ms = run.FinishMs(99),
             drink_ms = 0,
+            infrastructure = settings.RabbitMq is null ? "embedded" : "rabbitmq-postgres",
             date = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
         }));
     }

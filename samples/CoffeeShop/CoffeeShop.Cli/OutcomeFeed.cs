@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
+using Tidings.RabbitMQ;
 using Tidings.Sqlite;
 using Tidings.Transport;
 
@@ -13,12 +14,12 @@ namespace CoffeeShop.Cli;
 /// </summary>
 public sealed class OutcomeFeed : IAsyncDisposable
 {
-    private readonly SqliteTransport _bus;
+    private readonly ITransport _bus;
     private readonly IMessageReceiver _receiver;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _listening;
 
-    private OutcomeFeed(SqliteTransport bus, IMessageReceiver receiver)
+    private OutcomeFeed(ITransport bus, IMessageReceiver receiver)
     {
         (_bus, _receiver) = (bus, receiver);
         _listening = ListenAsync(_stop.Token);
@@ -27,12 +28,15 @@ public sealed class OutcomeFeed : IAsyncDisposable
     /// <summary>Order id → (outcome, when it was heard).</summary>
     public ConcurrentDictionary<string, (string Outcome, long At)> Ended { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Subscribes before any order is placed: the events of later orders all arrive.</summary>
-    public static async Task<OutcomeFeed> StartAsync(string busFile, CancellationToken cancellationToken)
+    /// <summary>Subscribes before any order is placed: the events of later orders all arrive. On RabbitMQ if <paramref name="rabbitMq"/> is given.</summary>
+    public static async Task<OutcomeFeed> StartAsync(string busFile, string? rabbitMq, CancellationToken cancellationToken)
     {
-        var bus = new SqliteTransport(new SqliteTransportOptions { Path = busFile, PollInterval = TimeSpan.FromMilliseconds(20) });
+        ITransport bus = rabbitMq is null
+            ? new SqliteTransport(new SqliteTransportOptions { Path = busFile, PollInterval = TimeSpan.FromMilliseconds(20) })
+            : new RabbitMqTransport(new RabbitMqTransportOptions { ConnectionString = new Uri(rabbitMq) });
         var queue = "coffeeshop-cli-" + Guid.NewGuid().ToString("N")[..8];
-        await bus.DeclareAsync(new QueueDeclaration(queue, ["coffeeshop.order-completed", "coffeeshop.order-cancelled"]), cancellationToken);
+        // Temporary: it goes with the tool.
+        await bus.DeclareAsync(new QueueDeclaration(queue, ["coffeeshop.order-completed", "coffeeshop.order-cancelled"], Temporary: true), cancellationToken);
         return new OutcomeFeed(bus, bus.CreateReceiver(queue, new ReceiverSettings(TimeSpan.FromSeconds(30))));
     }
 

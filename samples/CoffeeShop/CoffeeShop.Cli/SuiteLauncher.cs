@@ -77,7 +77,10 @@ public sealed class ServiceRun : IDisposable
 /// <param name="Sync">The benchmark's foil: the counter calls cashier and barista over HTTP and waits.</param>
 /// <param name="DrinkMs">How long a drink takes.</param>
 /// <param name="BaristaConcurrency">Orders one barista process makes at once.</param>
-public sealed record SuiteOptions(bool Sync = false, int DrinkMs = 200, int BaristaConcurrency = 1, int GatewayLatencyMs = 20);
+/// <param name="RabbitMq">An AMQP URI: the services' bus is RabbitMQ instead of the SQLite bus file.</param>
+/// <param name="Postgres">A PostgreSQL server (no database): each service gets a database of its own on it, made for the run and dropped after.</param>
+public sealed record SuiteOptions(
+    bool Sync = false, int DrinkMs = 200, int BaristaConcurrency = 1, int GatewayLatencyMs = 20, string? RabbitMq = null, string? Postgres = null);
 
 /// <summary>
 /// The whole suite as processes of the tool's own, on the embedded defaults in a data folder of its own: payment
@@ -88,7 +91,9 @@ public sealed class SuiteLauncher : IAsyncDisposable
     private readonly List<ServiceRun> _runs = [];
     private readonly List<int> _baristaPorts = [];
     private readonly SuiteOptions _options;
+    private static readonly string[] Services = ["counter", "cashier", "barista", "rewards"];
     private readonly string _data = Path.Combine(Path.GetTempPath(), "coffeeshop-cli", Guid.NewGuid().ToString("N"));
+    private readonly string _run = Guid.NewGuid().ToString("N")[..8];
 
     private SuiteLauncher(SuiteOptions options) => _options = options;
 
@@ -105,7 +110,8 @@ public sealed class SuiteLauncher : IAsyncDisposable
         Directory.CreateDirectory(suite._data);
         try
         {
-            suite.Outcomes = await OutcomeFeed.StartAsync(Path.Combine(suite._data, "bus.db"), cancellationToken);
+            await suite.CreateDatabasesAsync(cancellationToken);
+            suite.Outcomes = await OutcomeFeed.StartAsync(Path.Combine(suite._data, "bus.db"), options.RabbitMq, cancellationToken);
             var gateway = await suite.StartAsync("payment-gateway", "CoffeeShop.PaymentGateway", said, 0, [("PaymentGateway__LatencyMs", $"{options.GatewayLatencyMs}")], cancellationToken);
             var cashier = await suite.StartAsync("cashier", "CoffeeShop.Cashier", said, 0, [("CoffeeShop__PaymentGateway", gateway.Address.ToString())], cancellationToken);
             var rewards = await suite.StartAsync("rewards", "CoffeeShop.Rewards", said, 0, [], cancellationToken);
@@ -169,6 +175,8 @@ public sealed class SuiteLauncher : IAsyncDisposable
             await Outcomes.DisposeAsync();
         }
 
+        await DropDatabasesAsync();
+
         try
         {
             Directory.Delete(_data, recursive: true);
@@ -176,6 +184,53 @@ public sealed class SuiteLauncher : IAsyncDisposable
         catch (IOException)
         {
             // A temporary folder.
+        }
+    }
+
+    /// <summary>The bus and database settings of a service, as the AppHost gives them with CoffeeShop:Infrastructure=rabbitmq-postgres.</summary>
+    private (string Key, string Value)[] Infrastructure(string project)
+    {
+        var service = project["CoffeeShop.".Length..].ToLowerInvariant();
+        if (_options.RabbitMq is null || _options.Postgres is null || !Services.Contains(service))
+        {
+            return [];
+        }
+
+        return [("ConnectionStrings__rabbitmq", _options.RabbitMq), ($"ConnectionStrings__{service}-db", DatabaseOf(service))];
+    }
+
+    private string DatabaseOf(string service) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(_options.Postgres) { Database = $"coffeeshop_{service}_{_run}" }.ConnectionString;
+
+    private async Task CreateDatabasesAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Postgres is null)
+        {
+            return;
+        }
+
+        await using var server = new Npgsql.NpgsqlConnection(_options.Postgres);
+        await server.OpenAsync(cancellationToken);
+        foreach (var service in Services)
+        {
+            await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE \"coffeeshop_{service}_{_run}\"", server);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    private async Task DropDatabasesAsync()
+    {
+        if (_options.Postgres is null)
+        {
+            return;
+        }
+
+        await using var server = new Npgsql.NpgsqlConnection(_options.Postgres);
+        await server.OpenAsync();
+        foreach (var service in Services)
+        {
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"coffeeshop_{service}_{_run}\" WITH (FORCE)", server);
+            await drop.ExecuteNonQueryAsync();
         }
     }
 
@@ -193,7 +248,7 @@ public sealed class SuiteLauncher : IAsyncDisposable
         string name, string project, Action<string>? said, int port, (string Key, string Value)[] settings, CancellationToken cancellationToken)
     {
         said?.Invoke($"starting {name}");
-        var run = await ServiceRun.StartAsync(name, project, port, [("CoffeeShop__Data", _data), .. settings], cancellationToken);
+        var run = await ServiceRun.StartAsync(name, project, port, [("CoffeeShop__Data", _data), .. Infrastructure(project), .. settings], cancellationToken);
         _runs.Add(run);
         return run;
     }
