@@ -74,30 +74,14 @@ public sealed class BenchCommand : AsyncCommand<BenchSettings>
             }
 
             var down = await whileDown;
-            Console.WriteLine(JsonSerializer.Serialize(new
+            Console.WriteLine(Row(mode, null, load, settings.Rate, settings.DrinkMs, settings, new
             {
-                mode,
-                orders = load.Orders.Count,
-                rps = settings.Rate,
-                p50_ms = load.AnswerMs(50),
-                p99_ms = load.AnswerMs(99),
-                errors = load.Errors,
-                completed = load.Finished,
-                completed_per_s = load.FinishedPerSecond,
-                finish_p50_ms = load.FinishMs(50),
-                finish_p99_ms = load.FinishMs(99),
-                drink_ms = settings.DrinkMs,
-                infrastructure = settings.RabbitMq is null ? "embedded" : "rabbitmq-postgres",
-                barista_down = new
-                {
-                    orders = down.Orders.Count,
-                    accepted = down.Accepted,
-                    errors = down.Errors,
-                    completed = down.Finished,
-                    answer_p50_ms = down.AnswerMs(50),
-                    answer_p99_ms = down.AnswerMs(99),
-                },
-                date = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                orders = down.Orders.Count,
+                accepted = down.Accepted,
+                errors = down.Errors,
+                completed = down.Finished,
+                answer_p50_ms = down.AnswerMs(50),
+                answer_p99_ms = down.AnswerMs(99),
             }));
         }
 
@@ -119,22 +103,35 @@ public sealed class BenchCommand : AsyncCommand<BenchSettings>
         await driver.RunAsync(200, 100, TimeSpan.FromSeconds(30), null, cancellationToken);
         console.MarkupLine($"throughput: {settings.ThroughputOrders} orders at {settings.ThroughputRate}/s");
         var run = await driver.RunAsync(settings.ThroughputOrders, settings.ThroughputRate, TimeSpan.FromSeconds(60), null, cancellationToken);
-        Console.WriteLine(JsonSerializer.Serialize(new
+        Console.WriteLine(Row("async", "throughput", run, settings.ThroughputRate, drinkMs: 0, settings, baristaDown: null));
+    }
+
+    /// <summary>One run as its JSON line: the same fields, in the same order, for every run.</summary>
+    private static string Row(string mode, string? workload, LoadReport run, int rate, int drinkMs, BenchSettings settings, object? baristaDown)
+    {
+        var row = new Dictionary<string, object?> { ["mode"] = mode };
+        if (workload is not null)
         {
-            mode = "async",
-            workload = "throughput",
-            orders = run.Orders.Count,
-            rps = settings.ThroughputRate,
-            p50_ms = run.AnswerMs(50),
-            p99_ms = run.AnswerMs(99),
-            errors = run.Errors,
-            completed = run.Finished,
-            completed_per_s = run.FinishedPerSecond,
-            finish_p50_ms = run.FinishMs(50),
-            finish_p99_ms = run.FinishMs(99),
-            drink_ms = 0,
-            infrastructure = settings.RabbitMq is null ? "embedded" : "rabbitmq-postgres",
-            date = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-        }));
+            row["workload"] = workload;
+        }
+
+        row["orders"] = run.Orders.Count;
+        row["rps"] = rate;
+        row["p50_ms"] = run.AnswerMs(50);
+        row["p99_ms"] = run.AnswerMs(99);
+        row["errors"] = run.Errors;
+        row["completed"] = run.Finished;
+        row["completed_per_s"] = run.FinishedPerSecond;
+        row["finish_p50_ms"] = run.FinishMs(50);
+        row["finish_p99_ms"] = run.FinishMs(99);
+        row["drink_ms"] = drinkMs;
+        row["infrastructure"] = settings.RabbitMq is null ? "embedded" : "rabbitmq-postgres";
+        if (baristaDown is not null)
+        {
+            row["barista_down"] = baristaDown;
+        }
+
+        row["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        return JsonSerializer.Serialize(row);
     }
 }
