@@ -4,18 +4,26 @@ namespace Tidings.Sqlite.Transport;
 
 /// <summary>
 /// Wakes this process's receivers promptly when another process writes the bus file, by watching its write-ahead
-/// log (inotify on Linux). Polling remains the fallback, so a missed event only costs latency.
+/// log: on Linux with inotify on that one file (<see cref="InotifyFileWatch"/>), elsewhere with a
+/// <see cref="FileSystemWatcher"/> on its folder. Polling remains the fallback, so a missed event only costs latency.
 /// </summary>
 internal sealed class ExternalChangeWatcher : IDisposable
 {
+    private readonly InotifyFileWatch? _inotify;
     private readonly FileSystemWatcher? _watcher;
 
     public ExternalChangeWatcher(string busPath, WakeSignal wakeup)
     {
-        var full = Path.GetFullPath(busPath);
+        var wal = Path.GetFullPath(busPath) + "-wal";
+        _inotify = InotifyFileWatch.TryStart(wal, wakeup.Set);
+        if (_inotify is not null)
+        {
+            return;
+        }
+
         try
         {
-            _watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full) + "-wal")
+            _watcher = new FileSystemWatcher(Path.GetDirectoryName(wal)!, Path.GetFileName(wal))
             {
                 NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size,
                 IncludeSubdirectories = false,
@@ -31,5 +39,9 @@ internal sealed class ExternalChangeWatcher : IDisposable
         }
     }
 
-    public void Dispose() => _watcher?.Dispose();
+    public void Dispose()
+    {
+        _inotify?.Dispose();
+        _watcher?.Dispose();
+    }
 }
