@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
 
 namespace CoffeeShop.Tests;
 
@@ -18,7 +19,8 @@ public sealed class AppHostTests
         var counter = new Uri("http://127.0.0.1:5200");
         using var http = new HttpClient { BaseAddress = counter, Timeout = TimeSpan.FromSeconds(5) };
         Assert.False(await IsUpAsync(http, "/health"), "something already answers on 5200 (a CoffeeShop left running?): stop it first");
-        using var appHost = StartAppHost(data, out var output);
+        var apiKey = Guid.NewGuid().ToString("N");
+        using var appHost = StartAppHost(data, apiKey, out var output);
         try
         {
             await Tidings.Transport.Contracts.Effects.WaitForAsync(async () => await IsUpAsync(http, "/health"), TimeSpan.FromSeconds(120),
@@ -34,6 +36,11 @@ public sealed class AppHostTests
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/index.html", Ct)).StatusCode);
             Assert.True(await IsUpAsync(new HttpClient { BaseAddress = new Uri("http://127.0.0.1:18888") }, "/"), "the Aspire dashboard is not on 18888");
             Assert.True(await IsUpAsync(new HttpClient { BaseAddress = new Uri("http://127.0.0.1:5203") }, "/health"), "rewards is not on 5203");
+
+            // The dashboard has one trace that follows the order across HTTP and queues: the POST, the saga, the
+            // cashier (and its HTTP call to the gateway), a barista and rewards. Read through its telemetry API.
+            var services = await OrderTraceServicesAsync(apiKey);
+            Assert.Superset(new HashSet<string> { "counter", "cashier", "barista", "rewards" }, services);
         }
         finally
         {
@@ -46,8 +53,50 @@ public sealed class AppHostTests
         }
     }
 
-    private static Process StartAppHost(string data, out List<string> output)
+    /// <summary>
+    /// The services with spans in the trace of the one <c>POST /orders</c>, once the counter, cashier, a barista and
+    /// rewards have all exported theirs (each exports in batches, a few seconds apart).
+    /// </summary>
+    private static async Task<HashSet<string>> OrderTraceServicesAsync(string apiKey)
     {
+        using var dashboard = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:18888") };
+        dashboard.DefaultRequestHeaders.Add("X-API-Key", apiKey);
+        var services = new HashSet<string>();
+        await Tidings.Transport.Contracts.Effects.WaitForAsync(async () =>
+        {
+            using var traces = JsonDocument.Parse(await dashboard.GetStringAsync("/api/telemetry/traces?resource=counter", Ct));
+            var trace = Spans(traces).Where(s => s.Span.GetProperty("name").GetString() == "POST /orders").Select(s => s.Span.GetProperty("traceId").GetString()).FirstOrDefault();
+            if (trace is null)
+            {
+                return false;
+            }
+
+            using var spans = JsonDocument.Parse(await dashboard.GetStringAsync($"/api/telemetry/traces/{trace}", Ct));
+            services = [.. Spans(spans).Select(s => s.Service)];
+            return services.IsSupersetOf(["counter", "cashier", "barista", "rewards"]);
+        }, TimeSpan.FromSeconds(60), () => $"the order's trace on the dashboard has spans of {string.Join(", ", services)} only");
+        return services;
+    }
+
+    /// <summary>Every span of an OTLP JSON answer of the dashboard's telemetry API, with its service's name.</summary>
+    private static IEnumerable<(string Service, JsonElement Span)> Spans(JsonDocument document) =>
+        from resource in document.RootElement.GetProperty("data").GetProperty("resourceSpans").EnumerateArray()
+        let service = resource.GetProperty("resource").GetProperty("attributes").EnumerateArray()
+            .Where(a => a.GetProperty("key").GetString() == "service.name").Select(a => a.GetProperty("value").GetProperty("stringValue").GetString()).FirstOrDefault() ?? "?"
+        from scope in resource.GetProperty("scopeSpans").EnumerateArray()
+        from span in scope.GetProperty("spans").EnumerateArray()
+        select (service, span);
+
+    private static Process StartAppHost(string data, string apiKey, out List<string> output)
+    {
+        // The dashboard reads only the settings the AppHost passes on, and a folder of key-per-file settings is one:
+        // its telemetry API, with a key of this run's own.
+        var settings = Path.Combine(data, "dashboard-settings");
+        Directory.CreateDirectory(settings);
+        File.WriteAllText(Path.Combine(settings, "Dashboard__Api__Enabled"), "true");
+        File.WriteAllText(Path.Combine(settings, "Dashboard__Api__AuthMode"), "ApiKey");
+        File.WriteAllText(Path.Combine(settings, "Dashboard__Api__PrimaryApiKey"), apiKey);
+
         // As `dotnet run` does with the AppHost's launch profile (Properties/launchSettings.json).
         var dll = ServiceProcess.PathOf("CoffeeShop.AppHost");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(dll)! };
@@ -58,6 +107,7 @@ public sealed class AppHostTests
         info.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
         info.Environment["DOTNET_ENVIRONMENT"] = "Development";
         info.Environment["CoffeeShop__Data"] = data;
+        info.Environment["ASPIRE_DASHBOARD_FILE_CONFIG_DIRECTORY"] = settings;
         var process = Process.Start(info)!;
         var lines = new List<string>();
         process.OutputDataReceived += (_, e) => { lock (lines) { lines.Add(e.Data ?? ""); } };

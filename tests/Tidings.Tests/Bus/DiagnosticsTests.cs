@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Tidings.Diagnostics;
 using Tidings.Tests.Support;
 
@@ -38,6 +39,58 @@ public sealed class DiagnosticsTests
         Assert.Equal("process", process.GetTagItem("messaging.operation.type"));
         Assert.Equal(bus.Recorder.Handled.Single().Envelope.MessageId.ToString(), process.GetTagItem("messaging.message.id"));
         Assert.True(bus.Recorder.Handled.Single().Envelope.Headers.ContainsKey("traceparent"));
+    }
+
+    [Fact]
+    public async Task A_message_built_to_be_kept_is_traced_as_created_and_not_counted_as_sent()
+    {
+        // A saga's compensation is built when the step succeeds and may never be sent; a timeout leaves when it is due.
+        var activities = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == TidingsDiagnostics.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activities.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var sent = new ConcurrentQueue<string>();
+        using var meter = new MeterListener();
+        meter.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == TidingsDiagnostics.SourceName && instrument.Name == "messaging.client.sent.messages")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        meter.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "messaging.destination.name")
+                {
+                    sent.Enqueue((string)tag.Value!);
+                }
+            }
+        });
+        meter.Start();
+        await using var bus = await TestBus.StartAsync(_ => { });
+        var runtime = bus.Host.Services.GetRequiredService<BusRuntime>();
+        var kept = "kept-" + Guid.NewGuid().ToString("N")[..8];
+        var sentNow = "sent-" + Guid.NewGuid().ToString("N")[..8];
+
+        var message = await CapturingDispatcher.BuildAsync(runtime.SendPipeline, new MakeDrink(1), typeof(MakeDrink), kept, null, null, Ct);
+        await bus.Transport.DeclareAsync(new Tidings.Transport.QueueDeclaration(sentNow, []), Ct);
+        await bus.Bus.SendAsync(sentNow, new MakeDrink(2), cancellationToken: Ct);
+
+        var created = Assert.Single(activities, a => Equals(a.GetTagItem("messaging.destination.name"), kept));
+        Assert.Equal($"create {kept}", created.DisplayName);
+        Assert.Equal("create", created.GetTagItem("messaging.operation.type"));
+        Assert.True(message.Envelope.Headers.ContainsKey("traceparent")); // whoever gets it later continues this trace
+        var send = Assert.Single(activities, a => Equals(a.GetTagItem("messaging.destination.name"), sentNow));
+        Assert.Equal("send", send.GetTagItem("messaging.operation.type"));
+        meter.RecordObservableInstruments();
+        Assert.Contains(sentNow, sent);
+        Assert.DoesNotContain(kept, sent);
     }
 
     [Fact]

@@ -28,14 +28,18 @@ internal sealed class SendTracingStep(string system) : IStep<SendContext>
     private async ValueTask TracedAsync(SendContext context, NextStep<SendContext> nextStep)
     {
         var outgoing = context.Outgoing!;
-        var operation = outgoing.Destination.Kind == DestinationKind.Topic ? "publish" : "send";
+
+        // A message built to be kept (a saga's compensation, which may never be sent; a scheduled message or timeout) is
+        // created now and leaves later, if at all: OpenTelemetry calls that "create". It is not counted as sent.
+        var kept = context.Dispatcher is CapturingDispatcher;
+        var operation = kept ? "create" : outgoing.Destination.Kind == DestinationKind.Topic ? "publish" : "send";
         using var activity = TidingsDiagnostics.ActivitySource.HasListeners()
             ? TidingsDiagnostics.ActivitySource.StartActivity($"{operation} {outgoing.Destination.Name}", ActivityKind.Producer)
             : null;
         if (activity is not null)
         {
             activity.SetTag(MessagingTags.System, system);
-            activity.SetTag(MessagingTags.Operation, "send");
+            activity.SetTag(MessagingTags.Operation, kept ? "create" : "send");
             activity.SetTag(MessagingTags.OperationName, operation);
             activity.SetTag(MessagingTags.Destination, outgoing.Destination.Name);
             activity.SetTag(MessagingTags.MessageId, outgoing.Envelope.MessageId.ToString());
@@ -51,6 +55,11 @@ internal sealed class SendTracingStep(string system) : IStep<SendContext>
         try
         {
             await nextStep.InvokeAsync(context).ConfigureAwait(false);
+            if (kept)
+            {
+                return;
+            }
+
             TidingsDiagnostics.SentMessages.Add(1,
                 new KeyValuePair<string, object?>(MessagingTags.System, system),
                 new KeyValuePair<string, object?>(MessagingTags.Destination, outgoing.Destination.Name));
