@@ -1,3 +1,4 @@
+using CoffeeShop.Cli;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
@@ -10,7 +11,7 @@ namespace CoffeeShop.Tests;
 /// </summary>
 public sealed class RunningShop : IAsyncDisposable
 {
-    private readonly List<ServiceProcess> _services = [];
+    private readonly List<ServiceRun> _services = [];
     private readonly (string Key, string Value)[] _baristaSettings;
 
     private readonly Func<string, (string Key, string Value)[]> _infrastructure;
@@ -26,7 +27,7 @@ public sealed class RunningShop : IAsyncDisposable
 
     public Uri Rewards { get; private set; } = null!;
 
-    public List<ServiceProcess> Baristas { get; } = [];
+    public List<ServiceRun> Baristas { get; } = [];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -62,7 +63,7 @@ public sealed class RunningShop : IAsyncDisposable
         return shop;
     }
 
-    public async Task<ServiceProcess> StartBaristaAsync()
+    public async Task<ServiceRun> StartBaristaAsync()
     {
         var name = $"barista-{Baristas.Count + 1}";
         var (service, _) = await ServiceProcess.StartAsync("CoffeeShop.Barista", Data, [.. _baristaSettings, .. _infrastructure("barista"), ("Barista__Name", name)]);

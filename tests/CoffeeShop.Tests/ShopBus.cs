@@ -1,3 +1,4 @@
+using CoffeeShop.Cli;
 using System.Text.Json;
 using Tidings;
 using Tidings.Sqlite;
@@ -50,7 +51,7 @@ public sealed class ShopBus : IAsyncDisposable
         Ct);
 
     /// <summary>The next message on <paramref name="queue"/>, which must be a <paramref name="name"/>; its body.</summary>
-    public async Task<JsonElement> NextAsync(string queue, string name, ServiceProcess? explain = null)
+    public async Task<JsonElement> NextAsync(string queue, string name, ServiceRun? explain = null)
     {
         // A receive may bring several at once (they were acknowledged together): the later ones wait here for their turn.
         var buffered = _buffered.TryGetValue(queue, out var waiting) ? waiting : _buffered[queue] = new Queue<ReceivedMessage>();

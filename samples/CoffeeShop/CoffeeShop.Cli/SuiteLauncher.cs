@@ -1,77 +1,4 @@
-using System.Diagnostics;
-
 namespace CoffeeShop.Cli;
-
-/// <summary>One service of the suite as a process the tool started, and where it listens.</summary>
-public sealed class ServiceRun : IDisposable
-{
-    private readonly Process _process;
-    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private ServiceRun(string name, Process process)
-    {
-        (Name, _process) = (name, process);
-        _process.OutputDataReceived += (_, e) => OnLine(e.Data);
-        _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-    }
-
-    public string Name { get; }
-
-    public Uri Address { get; private set; } = null!;
-
-    /// <summary>Starts built service <paramref name="project"/> with <paramref name="settings"/> as environment variables; returns once it listens.</summary>
-    public static async Task<ServiceRun> StartAsync(string name, string project, int port, IEnumerable<(string Key, string Value)> settings, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(SuiteLauncher.PathOf(project));
-        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
-        foreach (var (key, value) in settings)
-        {
-            info.Environment[key] = value;
-        }
-
-        var run = new ServiceRun(name, Process.Start(info) ?? throw new InvalidOperationException($"could not start {project}"));
-        try
-        {
-            run.Address = await run._listening.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
-            return run;
-        }
-        catch
-        {
-            run.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>Kills it as <c>kill -9</c> does: no shutdown, nothing flushed.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
-        }
-    }
-
-    public void Dispose()
-    {
-        Kill();
-        _process.Dispose();
-    }
-
-    private void OnLine(string? line)
-    {
-        const string Marker = "Now listening on: ";
-        if (line?.IndexOf(Marker, StringComparison.Ordinal) is >= 0 and var at)
-        {
-            _listening.TrySetResult(new Uri(line[(at + Marker.Length)..].Trim()));
-        }
-    }
-}
 
 /// <summary>How the tool starts the suite for chaos and bench.</summary>
 /// <param name="Sync">The benchmark's foil: the counter calls cashier and barista over HTTP and waits.</param>
@@ -248,7 +175,7 @@ public sealed class SuiteLauncher : IAsyncDisposable
         string name, string project, Action<string>? said, int port, (string Key, string Value)[] settings, CancellationToken cancellationToken)
     {
         said?.Invoke($"starting {name}");
-        var run = await ServiceRun.StartAsync(name, project, port, [("CoffeeShop__Data", _data), .. Infrastructure(project), .. settings], cancellationToken);
+        var run = await ServiceRun.StartAsync(name, PathOf(project), port, [("CoffeeShop__Data", _data), .. Infrastructure(project), .. settings], cancellationToken);
         _runs.Add(run);
         return run;
     }
