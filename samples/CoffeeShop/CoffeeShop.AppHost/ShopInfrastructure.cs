@@ -79,11 +79,18 @@ public sealed class ShopInfrastructure
         if (RabbitMq is not null && Postgres is not null)
         {
             project.WithEnvironment("ConnectionStrings__rabbitmq", RabbitMq)
-                .WithEnvironment($"ConnectionStrings__{service}-db", new NpgsqlConnectionStringBuilder(Postgres) { Database = DatabaseOf(service) }.ConnectionString);
+                .WithEnvironment($"ConnectionStrings__{service}-db", new NpgsqlConnectionStringBuilder(Postgres) { Database = DatabaseOf(service), MaxPoolSize = MaxConnectionsPerService }.ConnectionString);
         }
 
         return project;
     }
+
+    /// <summary>
+    /// Connections each service may hold: Npgsql's default of 100 a pool is PostgreSQL's default for the whole server,
+    /// so under load four services took every slot and the counter's requests failed to connect. Four times 20 leaves
+    /// room for psql and the tools.
+    /// </summary>
+    public const int MaxConnectionsPerService = 20;
 
     private static string DatabaseOf(string service) => $"coffeeshop_{service}";
 }

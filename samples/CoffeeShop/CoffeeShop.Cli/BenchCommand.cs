@@ -40,8 +40,18 @@ public sealed class BenchSettings : CommandSettings
         }
 
         var unknown = Runs.Split(',', StringSplitOptions.TrimEntries).Except(AllRuns, StringComparer.OrdinalIgnoreCase).ToList();
-        return unknown.Count > 0
-            ? ValidationResult.Error($"--runs takes sync, async and throughput, not {string.Join(", ", unknown)}.")
+        if (unknown.Count > 0)
+        {
+            return ValidationResult.Error($"--runs takes sync, async and throughput, not {string.Join(", ", unknown)}.");
+        }
+
+        if (Rate < 1 || Seconds < 1 || DrinkMs < 0 || WarmupSeconds < 0 || ThroughputRate < 0 || ThroughputOrders < 1)
+        {
+            return ValidationResult.Error("--rate, --seconds and --throughput-orders are at least 1; --drink-ms, --warmup-seconds and --throughput-rate at least 0.");
+        }
+
+        return Includes("throughput") && ThroughputRate == 0 && Runs.Split(',', StringSplitOptions.TrimEntries).Length == 1
+            ? ValidationResult.Error("--runs throughput with --throughput-rate 0 runs nothing: give a rate.")
             : ValidationResult.Success();
     }
 

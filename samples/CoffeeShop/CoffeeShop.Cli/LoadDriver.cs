@@ -12,7 +12,7 @@ public sealed record LoadReport(IReadOnlyList<TrackedOrder> Orders, TimeSpan Sen
     {
         get
         {
-            var last = Orders.Where(o => o.FinishedAfter is not null).Select(o => o.FinishedAfter!.Value + TimeSpan.FromTicks((o.SentAt - First) * TimeSpan.TicksPerSecond / Stopwatch.Frequency)).DefaultIfEmpty().Max();
+            var last = Orders.Where(o => o.FinishedAfter is not null).Select(o => o.FinishedAfter!.Value + Stopwatch.GetElapsedTime(First, o.SentAt)).DefaultIfEmpty().Max();
             return last <= TimeSpan.Zero ? 0 : Math.Round(Finished / last.TotalSeconds, 1);
         }
     }
@@ -20,12 +20,18 @@ public sealed record LoadReport(IReadOnlyList<TrackedOrder> Orders, TimeSpan Sen
     /// <summary>
     /// Orders that reached their end, a second, while the run was steady: between the moments the tenth and the ninetieth
     /// percent of the ends were heard. A suite that keeps up ends orders at the offered rate; one that does not, at what
-    /// it can. Unlike <see cref="FinishedPerSecond"/>, it is not lowered by the last orders' time to their end.
+    /// it can. Unlike <see cref="FinishedPerSecond"/>, it is not lowered by the last orders' time to their end. Null
+    /// when some orders never ended: a rate of the ones that did would flatter a shop that lost the others.
     /// </summary>
-    public double SustainedPerSecond
+    public double? SustainedPerSecond
     {
         get
         {
+            if (Finished < Orders.Count)
+            {
+                return null;
+            }
+
             var ends = Orders.Where(o => o.FinishedAfter is not null)
                 .Select(o => o.SentAt + (long)(o.FinishedAfter!.Value.TotalSeconds * Stopwatch.Frequency)).Order().ToList();
             if (ends.Count < 10)

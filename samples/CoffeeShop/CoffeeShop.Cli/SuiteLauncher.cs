@@ -127,7 +127,7 @@ public sealed class SuiteLauncher : IAsyncDisposable
     }
 
     private string DatabaseOf(string service) =>
-        new Npgsql.NpgsqlConnectionStringBuilder(_options.Postgres) { Database = $"coffeeshop_{service}_{_run}" }.ConnectionString;
+        new Npgsql.NpgsqlConnectionStringBuilder(_options.Postgres) { Database = $"coffeeshop_{service}_{_run}", MaxPoolSize = 20 }.ConnectionString; // as the AppHost: 4 × 20 of PostgreSQL's 100
 
     private async Task CreateDatabasesAsync(CancellationToken cancellationToken)
     {

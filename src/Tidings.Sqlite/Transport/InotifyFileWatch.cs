@@ -18,8 +18,10 @@ internal sealed partial class InotifyFileWatch : IDisposable
     private const int InCloexec = 0x80000;
     private const int InNonBlock = 0x800;
     private const uint InModify = 0x2;
+    private const uint InQueueOverflow = 0x4000;
     private const uint InIgnored = 0x8000;
     private const short PollIn = 0x1;
+    private const int NoSuchFile = 2; // ENOENT
     private const int RetryMs = 250;
     private const int HeaderBytes = 16; // wd, mask, cookie, len: then len bytes of name (none for a file's own watch)
 
@@ -64,40 +66,14 @@ internal sealed partial class InotifyFileWatch : IDisposable
 
     private void Run()
     {
-        var buffer = new byte[4096];
-        var watch = -1;
         try
         {
-            while (!_disposed)
-            {
-                if (watch < 0)
-                {
-                    watch = InotifyAddWatch(_fd, _path, InModify);
-                    if (watch >= 0)
-                    {
-                        _onChange(); // it may have changed while it was not watched
-                    }
-                }
-
-                var poll = new PollFd { Fd = _fd, Events = PollIn };
-                if (Poll(ref poll, 1, RetryMs) <= 0 || (poll.Revents & PollIn) == 0)
-                {
-                    continue;
-                }
-
-                var read = (int)Read(_fd, buffer, (nuint)buffer.Length);
-                if (read <= 0)
-                {
-                    continue;
-                }
-
-                if (Ignored(buffer.AsSpan(0, read), watch))
-                {
-                    watch = -1; // the file was removed: watch again once it is back
-                }
-
-                _onChange();
-            }
+            Watch();
+        }
+#pragma warning disable CA1031 // A background thread's exception would end the process: the watch stops, and polling carries on.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
         finally
         {
@@ -105,20 +81,68 @@ internal sealed partial class InotifyFileWatch : IDisposable
         }
     }
 
-    /// <summary>Whether the kernel dropped watch <paramref name="watch"/> among <paramref name="events"/> (its file was deleted).</summary>
-    private static bool Ignored(ReadOnlySpan<byte> events, int watch)
+    private void Watch()
+    {
+        var buffer = new byte[4096];
+        var watch = -1;
+        while (!_disposed)
+        {
+            if (watch < 0)
+            {
+                watch = InotifyAddWatch(_fd, _path, InModify);
+                if (watch >= 0)
+                {
+                    _onChange(); // it may have changed while it was not watched
+                }
+                else if (Marshal.GetLastPInvokeError() != NoSuchFile)
+                {
+                    return; // not a file not made yet but a refusal (no permission, the watch limit reached): polling alone
+                }
+            }
+
+            var poll = new PollFd { Fd = _fd, Events = PollIn };
+            if (Poll(ref poll, 1, RetryMs) <= 0)
+            {
+                continue;
+            }
+
+            if ((poll.Revents & PollIn) == 0)
+            {
+                return; // an error on the descriptor itself: polling would spin, so the watch stops
+            }
+
+            var read = (int)Read(_fd, buffer, (nuint)buffer.Length);
+            if (read <= 0)
+            {
+                continue;
+            }
+
+            if (Lost(buffer.AsSpan(0, read), watch))
+            {
+                watch = -1; // watch again: the same file gets the same watch back, a new one a new watch
+            }
+
+            _onChange();
+        }
+    }
+
+    /// <summary>
+    /// Whether watch <paramref name="watch"/> may be gone, by <paramref name="events"/>: the kernel dropped it (its file
+    /// was deleted), or its queue overflowed and may have lost the event that said so.
+    /// </summary>
+    private static bool Lost(ReadOnlySpan<byte> events, int watch)
     {
         while (events.Length >= HeaderBytes)
         {
             var wd = BitConverter.ToInt32(events);
             var mask = BitConverter.ToUInt32(events[4..]);
-            var nameBytes = BitConverter.ToInt32(events[12..]);
-            if (wd == watch && (mask & InIgnored) != 0)
+            var nameBytes = BitConverter.ToUInt32(events[12..]);
+            if ((wd == watch && (mask & InIgnored) != 0) || (mask & InQueueOverflow) != 0)
             {
                 return true;
             }
 
-            events = events[Math.Min(events.Length, HeaderBytes + nameBytes)..];
+            events = nameBytes > (uint)(events.Length - HeaderBytes) ? [] : events[(HeaderBytes + (int)nameBytes)..];
         }
 
         return false;
@@ -135,7 +159,7 @@ internal sealed partial class InotifyFileWatch : IDisposable
     [LibraryImport("libc", EntryPoint = "inotify_init1")]
     private static partial int InotifyInit(int flags);
 
-    [LibraryImport("libc", EntryPoint = "inotify_add_watch", StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport("libc", EntryPoint = "inotify_add_watch", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int InotifyAddWatch(int fd, string path, uint mask);
 
     [LibraryImport("libc", EntryPoint = "poll")]

@@ -18,6 +18,15 @@ public static class TidingsDiagnostics
     internal static readonly Counter<long> SentMessages =
         Meter.CreateCounter<long>("messaging.client.sent.messages", "{message}", "Messages sent or published.");
 
+    /// <summary>Counts one message sent to <paramref name="destination"/> on transport <paramref name="system"/>.</summary>
+    internal static void CountSent(string system, string destination)
+    {
+        if (SentMessages.Enabled)
+        {
+            SentMessages.Add(1, new KeyValuePair<string, object?>(MessagingTags.System, system), new KeyValuePair<string, object?>(MessagingTags.Destination, destination));
+        }
+    }
+
     internal static readonly Counter<long> ConsumedMessages =
         Meter.CreateCounter<long>("messaging.client.consumed.messages", "{message}", "Messages received by endpoints.");
 

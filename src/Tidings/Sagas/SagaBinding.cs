@@ -1,3 +1,4 @@
+using Tidings.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Tidings.Pipeline;
@@ -27,7 +28,11 @@ internal abstract class SagaBinding
 }
 
 /// <summary>What running a saga needs from the host.</summary>
-internal sealed record SagaServices(ISagaStore Store, IScheduleStore? Schedules, Pipeline<SendContext> Send, TimeProvider Time, ILogger Logger, ScheduleWake? Wake = null, SagaChanges? Changes = null);
+internal sealed record SagaServices(ISagaStore Store, IScheduleStore? Schedules, Pipeline<SendContext> Send, TimeProvider Time, ILogger Logger, ScheduleWake? Wake = null, SagaChanges? Changes = null)
+{
+    /// <summary>The transport's name, for the sent-messages counter of the compensations that run.</summary>
+    public string Transport { get; init; } = "";
+}
 
 internal sealed partial class SagaBinding<TState, TMessage>(
     Func<TMessage, string>? correlate, Func<TMessage, SagaContext<TState>, Task> handle, bool starts, SagaMissing whenMissing,
@@ -145,7 +150,7 @@ internal sealed partial class SagaBinding<TState, TMessage>(
         await handle(message, sagaContext).ConfigureAwait(false);
         document.UpdatedAt = now;
         await ApplyTimeoutsAsync(saga, context, document, sagaContext, services, now).ConfigureAwait(false);
-        await ApplyCompensationsAsync(context, handlerContext, document, sagaContext, services.Send, now).ConfigureAwait(false);
+        await ApplyCompensationsAsync(context, handlerContext, document, sagaContext, services, now).ConfigureAwait(false);
 
         if (sagaContext.IsCompleted)
         {
@@ -265,14 +270,14 @@ internal sealed partial class SagaBinding<TState, TMessage>(
     /// run yet, the latest first, in the message's unit of work: they leave with the state that marks them run, once.
     /// </summary>
     private static async Task ApplyCompensationsAsync(
-        ReceiveContext context, IMessageContext handlerContext, SagaDocument<TState> document, SagaContext<TState> sagaContext, Pipeline<SendContext> send,
+        ReceiveContext context, IMessageContext handlerContext, SagaDocument<TState> document, SagaContext<TState> sagaContext, SagaServices services,
         DateTimeOffset now)
     {
         var envelope = context.Envelope;
         foreach (var recorded in sagaContext.RecordedCompensations)
         {
             var message = await CapturingDispatcher.BuildAsync(
-                send, recorded.Message, recorded.MessageType, recorded.Destination, null, envelope, context.CancellationToken).ConfigureAwait(false);
+                services.Send, recorded.Message, recorded.MessageType, recorded.Destination, null, envelope, context.CancellationToken).ConfigureAwait(false);
             document.Compensations.Add(new StoredCompensation
             {
                 Step = recorded.Step,
@@ -316,6 +321,7 @@ internal sealed partial class SagaBinding<TState, TMessage>(
                     Body = compensation.Body,
                 });
             await dispatcher.DispatchAsync(outgoing, context.CancellationToken).ConfigureAwait(false);
+            TidingsDiagnostics.CountSent(services.Transport, outgoing.Destination.Name);
             compensation.SentAt = now;
             compensation.Reason = reason;
             document.Record(new SagaHistoryEntry(now, "compensated", envelope.MessageName, envelope.MessageId, compensation.Step));

@@ -1,3 +1,4 @@
+using Tidings.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tidings.Stores;
@@ -97,6 +98,11 @@ internal sealed partial class ScheduleRelay(IScheduleStore schedules, ITransport
         }
 
         await schedules.RemoveAsync(sent, cancellationToken).ConfigureAwait(false);
+        foreach (var scheduled in due.Where(d => sent.Contains(d.Id)))
+        {
+            TidingsDiagnostics.CountSent(transport.Name, scheduled.Message.Destination.Name);
+        }
+
         return due.Count;
     }
 

@@ -38,6 +38,43 @@ public sealed class ScheduledMessageTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_scheduled_message_counts_as_sent_once_when_it_leaves_not_when_it_is_scheduled()
+    {
+        var queue = "reminders-" + Guid.NewGuid().ToString("N")[..8]; // the counter is process-wide: a queue of this test's own
+        var sent = 0;
+        using var meter = new System.Diagnostics.Metrics.MeterListener();
+        meter.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Tidings" && instrument.Name == "messaging.client.sent.messages")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        meter.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "messaging.destination.name" && Equals(tag.Value, queue))
+                {
+                    Interlocked.Add(ref sent, (int)value);
+                }
+            }
+        });
+        meter.Start();
+        await _service.StartAsync(t => t.AddMessage<Reminder>());
+        await using var reminders = await _service.ListenAsync(queue);
+        var scheduler = _service.Services.GetRequiredService<IMessageScheduler>();
+
+        await scheduler.ScheduleAsync(queue, new Reminder("later"), _service.Time.GetUtcNow().AddMinutes(2), cancellationToken: Ct);
+        Assert.Equal(0, Volatile.Read(ref sent));
+
+        await _service.AdvanceUntilReceivedAsync(reminders, TimeSpan.FromMinutes(1));
+        await Effects.WaitForAsync(() => Volatile.Read(ref sent) > 0, TimeSpan.FromSeconds(15), () => "the sent reminder was not counted");
+        await Effects.WaitForAsync(() => _service.Count("tidings_schedules") == 0, TimeSpan.FromSeconds(15), () => "the sent message is still scheduled");
+        Assert.Equal(1, Volatile.Read(ref sent));
+    }
+
+    [Fact]
     public async Task A_message_scheduled_in_a_transactional_session_exists_only_if_the_session_commits()
     {
         await _service.StartAsync(t => t.AddMessage<Reminder>());

@@ -30,7 +30,8 @@ internal sealed class SendTracingStep(string system) : IStep<SendContext>
         var outgoing = context.Outgoing!;
 
         // A message built to be kept (a saga's compensation, which may never be sent; a scheduled message or timeout) is
-        // created now and leaves later, if at all: OpenTelemetry calls that "create". It is not counted as sent.
+        // created now and leaves later, if at all: OpenTelemetry calls that "create". It is counted as sent when it
+        // leaves (ScheduleRelay for the scheduled, the saga's unit of work for a compensation that runs).
         var kept = context.Dispatcher is CapturingDispatcher;
         var operation = kept ? "create" : outgoing.Destination.Kind == DestinationKind.Topic ? "publish" : "send";
         using var activity = TidingsDiagnostics.ActivitySource.HasListeners()
@@ -55,14 +56,10 @@ internal sealed class SendTracingStep(string system) : IStep<SendContext>
         try
         {
             await nextStep.InvokeAsync(context).ConfigureAwait(false);
-            if (kept)
+            if (!kept)
             {
-                return;
+                TidingsDiagnostics.CountSent(system, outgoing.Destination.Name);
             }
-
-            TidingsDiagnostics.SentMessages.Add(1,
-                new KeyValuePair<string, object?>(MessagingTags.System, system),
-                new KeyValuePair<string, object?>(MessagingTags.Destination, outgoing.Destination.Name));
         }
         catch (Exception ex)
         {
