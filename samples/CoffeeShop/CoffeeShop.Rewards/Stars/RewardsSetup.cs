@@ -27,7 +27,7 @@ public static class RewardsSetup
 
                 // One worker: a regular's balance is one row that many orders add to. Four workers, each adding up a
                 // batch in one transaction, locked the same customers' rows in different orders, and PostgreSQL broke
-                // the deadlocks after a second each (1,388 of them in one benchmark). One worker's batches cannot meet.
+                // the deadlocks after a second each (up to 109 in one benchmark run). One worker's batches cannot meet.
                 e.Concurrency = 1;
                 e.Prefetch = 128;
                 e.Handle<OrderCompleted, AwardStars>();
