@@ -77,6 +77,10 @@ internal sealed partial class EffectivelyOnceBatch(
                     throw new BatchRestartException(ex);
                 }
             }
+            else
+            {
+                await LockSagasAsync(transaction, batch, abort).ConfigureAwait(false);
+            }
 
             for (var i = 0; i < batch.Length; i++)
             {
@@ -155,6 +159,35 @@ internal sealed partial class EffectivelyOnceBatch(
             return session;
         }
 
+        foreach (var (sagaName, ids) in Wanted(batch))
+        {
+            await session.ReadAsync(transaction, sagaName, ids, abort).ConfigureAwait(false);
+        }
+
+        return session;
+    }
+
+    /// <summary>
+    /// The careful pass's locks, taken in the first pass's order before any handler runs: its handlers then find their
+    /// instances one at a time, in message order, but already hold them. Without this, two careful passes (or one and a
+    /// first pass) each held one instance and waited for the other's, and PostgreSQL broke the deadlock after a second.
+    /// </summary>
+    private async Task LockSagasAsync(StoreTransaction transaction, ReceiveContext[] batch, CancellationToken abort)
+    {
+        if (sagas is null || Endpoint.SagasByType.Count == 0 || batch.Length == 1)
+        {
+            return;
+        }
+
+        foreach (var (sagaName, ids) in Wanted(batch))
+        {
+            await sagas.FindManyAsync(transaction, sagaName, ids.Distinct(StringComparer.Ordinal).ToList(), abort).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The instances the batch's messages are for, saga by saga in the order of their names.</summary>
+    private IEnumerable<(string SagaName, List<string> CorrelationIds)> Wanted(ReceiveContext[] batch)
+    {
         Dictionary<string, List<string>>? wanted = null;
         foreach (var context in batch)
         {
@@ -178,12 +211,7 @@ internal sealed partial class EffectivelyOnceBatch(
             }
         }
 
-        foreach (var (sagaName, ids) in (wanted ?? []).OrderBy(w => w.Key, StringComparer.Ordinal))
-        {
-            await session.ReadAsync(transaction, sagaName, ids, abort).ConfigureAwait(false);
-        }
-
-        return session;
+        return (wanted ?? []).OrderBy(w => w.Key, StringComparer.Ordinal).Select(w => (w.Key, w.Value));
     }
 
     /// <summary>
