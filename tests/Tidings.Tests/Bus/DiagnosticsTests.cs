@@ -11,17 +11,24 @@ public sealed class DiagnosticsTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task The_process_span_continues_the_trace_of_the_publish_span()
+    /// <summary>Every Tidings span, recorded, into <paramref name="activities"/> as it stops.</summary>
+    private static ActivityListener ListenToSpans(ConcurrentQueue<Activity> activities)
     {
-        var activities = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
+        var listener = new ActivityListener
         {
             ShouldListenTo = s => s.Name == TidingsDiagnostics.SourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activities.Enqueue,
         };
         ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
+
+    [Fact]
+    public async Task The_process_span_continues_the_trace_of_the_publish_span()
+    {
+        var activities = new ConcurrentQueue<Activity>();
+        using var listener = ListenToSpans(activities);
         await using var bus = await TestBus.StartAsync(t => t.AddEndpoint("diag-barista", e => e.Handle<OrderPlaced, RecordingHandler>()));
 
         var correlation = "cup-" + Guid.NewGuid();
@@ -46,13 +53,7 @@ public sealed class DiagnosticsTests
     {
         // A saga's compensation is built when the step succeeds and may never be sent; a timeout leaves when it is due.
         var activities = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == TidingsDiagnostics.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activities.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = ListenToSpans(activities);
         var sent = new ConcurrentQueue<string>();
         using var meter = new MeterListener();
         meter.InstrumentPublished = (instrument, l) =>
