@@ -36,6 +36,9 @@ public static class TidingsHeaders
     /// <summary>When the message was dead-lettered (ISO 8601).</summary>
     public const string DeadLetteredAt = "tidings-dead-lettered-at";
 
+    /// <summary>How many times an operator replayed this message from the dead letters to its queue.</summary>
+    public const string ReplayCount = "tidings-replay-count";
+
     /// <summary>On a saga's timeout: the saga's registered name.</summary>
     public const string SagaName = "tidings-saga";
 
