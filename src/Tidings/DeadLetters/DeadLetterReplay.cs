@@ -1,4 +1,5 @@
 using System.Globalization;
+using Tidings.Transport;
 
 namespace Tidings.DeadLetters;
 
@@ -31,29 +32,16 @@ public static class DeadLetterReplay
     public static Envelope Prepare(Envelope deadLetter)
     {
         ArgumentNullException.ThrowIfNull(deadLetter);
-        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (deadLetter.HasHeaders)
+        var replayed = deadLetter.WithOwnHeaders();
+        foreach (var name in replayed.Headers.Keys.ToList())
         {
-            foreach (var (name, value) in deadLetter.Headers)
+            if (Forgotten.Contains(name, StringComparer.Ordinal) || BrokerPrefixes.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
             {
-                if (!Forgotten.Contains(name, StringComparer.Ordinal) && !BrokerPrefixes.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
-                {
-                    headers[name] = value;
-                }
+                replayed.Headers.Remove(name);
             }
         }
 
-        headers[TidingsHeaders.ReplayCount] = (CountOf(deadLetter) + 1).ToString(CultureInfo.InvariantCulture);
-        return new Envelope
-        {
-            MessageId = deadLetter.MessageId,
-            MessageName = deadLetter.MessageName,
-            CorrelationId = deadLetter.CorrelationIdToCarry,
-            CausationId = deadLetter.CausationId,
-            SentAt = deadLetter.SentAt,
-            ContentType = deadLetter.ContentType,
-            Headers = headers,
-            Body = deadLetter.Body,
-        };
+        replayed.Headers[TidingsHeaders.ReplayCount] = (CountOf(deadLetter) + 1).ToString(CultureInfo.InvariantCulture);
+        return replayed;
     }
 }
