@@ -1,6 +1,6 @@
-using CoffeeShop.Cli;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CoffeeShop.Cli;
 using Microsoft.Data.Sqlite;
 
 namespace CoffeeShop.Tests;

@@ -1,9 +1,9 @@
-using CoffeeShop.Cli;
 using System.Text.Json;
-using Tidings;
+using CoffeeShop.Cli;
 using Tidings.Sqlite;
-using Tidings.Transport;
 using Tidings.Transport.Contracts;
+using Tidings.Transport;
+using Tidings;
 
 namespace CoffeeShop.Tests;
 

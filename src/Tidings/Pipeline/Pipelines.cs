@@ -51,7 +51,7 @@ public static class Pipelines
         {
             var store = services.GetService<ISagaStore>() ?? throw new InvalidOperationException(
                 $"Endpoint '{endpoint.Options.Name}' runs sagas, but the store keeps no saga state: use a store that does (UseSqliteStore, UsePostgreSqlStore).");
-            steps.Add(new SagaStep(send, new SagaServices(store, services.GetService<IScheduleStore>(), send, services.GetRequiredService<TimeProvider>(), logger, services.GetService<ScheduleWake>(), services.GetService<SagaChanges>()) { Transport = transport.Name }));
+            steps.Add(new SagaStep(send, new SagaServices(store, services.GetService<IScheduleStore>(), send, services.GetRequiredService<TimeProvider>(), logger, transport.Name, services.GetService<ScheduleWake>(), services.GetService<SagaChanges>())));
         }
 
         steps.Add(new InvokeHandlersStep(send));

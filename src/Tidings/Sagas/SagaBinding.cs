@@ -1,6 +1,6 @@
-using Tidings.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Tidings.Diagnostics;
 using Tidings.Pipeline;
 using Tidings.Stores;
 using Tidings.Transport;
@@ -27,12 +27,10 @@ internal abstract class SagaBinding
     public abstract Task RunAsync(SagaRegistration saga, ReceiveContext context, IMessageContext handlerContext, SagaServices services);
 }
 
-/// <summary>What running a saga needs from the host.</summary>
-internal sealed record SagaServices(ISagaStore Store, IScheduleStore? Schedules, Pipeline<SendContext> Send, TimeProvider Time, ILogger Logger, ScheduleWake? Wake = null, SagaChanges? Changes = null)
-{
-    /// <summary>The transport's name, for the sent-messages counter of the compensations that run.</summary>
-    public string Transport { get; init; } = "";
-}
+/// <summary>What running a saga needs from the host; the transport's name is for the sent counter of compensations that run.</summary>
+internal sealed record SagaServices(
+    ISagaStore Store, IScheduleStore? Schedules, Pipeline<SendContext> Send, TimeProvider Time, ILogger Logger, string Transport, ScheduleWake? Wake = null,
+    SagaChanges? Changes = null);
 
 internal sealed partial class SagaBinding<TState, TMessage>(
     Func<TMessage, string>? correlate, Func<TMessage, SagaContext<TState>, Task> handle, bool starts, SagaMissing whenMissing,

@@ -1,6 +1,6 @@
-using Tidings.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Tidings.Diagnostics;
 using Tidings.Stores;
 using Tidings.Transport;
 
@@ -98,7 +98,8 @@ internal sealed partial class ScheduleRelay(IScheduleStore schedules, ITransport
         }
 
         await schedules.RemoveAsync(sent, cancellationToken).ConfigureAwait(false);
-        foreach (var scheduled in due.Where(d => sent.Contains(d.Id)))
+        var sentIds = sent.ToHashSet();
+        foreach (var scheduled in due.Where(d => sentIds.Contains(d.Id)))
         {
             TidingsDiagnostics.CountSent(transport.Name, scheduled.Message.Destination.Name);
         }
