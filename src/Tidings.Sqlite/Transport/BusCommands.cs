@@ -31,10 +31,16 @@ internal sealed class BusCommands : IDisposable
             """);
         NextVisible = Make("SELECT MIN(visible_at) FROM messages WHERE queue = $queue", "$queue");
         Ack = Make("DELETE FROM messages WHERE id IN (SELECT value FROM json_each($ids)) AND lease_owner = $owner", "$ids", "$owner");
+        // A return to the queue clears the dead-letter columns, a move to the dead-letter queue sets them.
         Return = Make("""
-            UPDATE messages SET queue = $queue, visible_at = $visible_at, lease_owner = NULL, headers = $headers
+            UPDATE messages SET queue = $queue, visible_at = $visible_at, lease_owner = NULL, headers = $headers,
+                dl_at = $dl_at, dl_reason = $dl_reason, dl_exception_type = $dl_exception_type, dl_frame = $dl_frame
             WHERE id = $id AND lease_owner = $owner
-            """, "$queue", "$visible_at", "$headers", "$id", "$owner");
+            """, ["$queue", "$visible_at", "$headers", "$id", "$owner", .. DeadLetterColumns.Names]);
+        MarkDeadLetter = Make("""
+            UPDATE messages SET dl_at = $dl_at, dl_reason = $dl_reason, dl_exception_type = $dl_exception_type, dl_frame = $dl_frame
+            WHERE id = $id
+            """, ["$id", .. DeadLetterColumns.Names]);
         Renew = Make("UPDATE messages SET visible_at = $until WHERE id = $id AND lease_owner = $owner", "$until", "$id", "$owner");
         // A queue declared permanent once stays permanent; a temporary one gets its new expiry.
         DeclareQueue = Make("""
@@ -76,6 +82,8 @@ internal sealed class BusCommands : IDisposable
     public SqliteCommand Ack { get; }
     public SqliteCommand Return { get; }
     public SqliteCommand Renew { get; }
+    /// <summary>Sets the dead-letter columns of a row sent straight to a dead-letter queue.</summary>
+    public SqliteCommand MarkDeadLetter { get; }
     public SqliteCommand DeclareQueue { get; }
     public SqliteCommand RenewQueues { get; }
     public SqliteCommand ExpiredQueues { get; }

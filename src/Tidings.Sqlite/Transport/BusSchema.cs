@@ -3,11 +3,12 @@ namespace Tidings.Sqlite.Transport;
 /// <summary>
 /// The bus file's tables. One messages table holds every queue (dead-letter queues included, named
 /// <c>{queue}.deadletter</c>); a message is visible when <c>visible_at</c> has passed and unleased or its lease expired,
-/// which is the same condition since a lease moves <c>visible_at</c> to its end.
+/// which is the same condition since a lease moves <c>visible_at</c> to its end. A row in a dead-letter queue has the
+/// <c>dl_*</c> columns set (when, why, its failure group), and no other row has.
 /// </summary>
 internal static class BusSchema
 {
-    public const int Version = 3;
+    public const int Version = 4;
 
     /// <summary>What later versions added to a bus file made by an earlier one.</summary>
     public static readonly ColumnUpgrade[] Upgrades =
@@ -17,7 +18,23 @@ internal static class BusSchema
         new("queues", "expires_at", "INTEGER NULL",
             // Reply queues of earlier versions were never removed: they expire now, and the next sweep drops them.
             "UPDATE queues SET expires_at = 0 WHERE name LIKE 'tidings.replies.%'"),
+        // Version 4: a dead letter's when, why and failure group, as columns an operator's list and groups can index.
+        // The rows already dead-lettered get them from their headers (DeadLetterColumns.Backfill).
+        new("messages", "dl_at", "INTEGER NULL"),
+        new("messages", "dl_reason", "TEXT NULL"),
+        new("messages", "dl_exception_type", "TEXT NULL"),
+        new("messages", "dl_frame", "TEXT NULL"),
     ];
+
+    /// <summary>
+    /// Indexes of the dead letters alone (partial: a row waiting in an ordinary queue has no <c>dl_at</c>, so the hot
+    /// path of send, lease and ack never touches them). Made after the upgrades, which add the columns they index.
+    /// </summary>
+    public const string DeadLetterIndexes = """
+        CREATE INDEX IF NOT EXISTS ix_dead_letters_at ON messages (dl_at, id) WHERE dl_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS ix_dead_letters_queue_at ON messages (queue, dl_at, id) WHERE dl_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS ix_dead_letters_group ON messages (queue, dl_reason, dl_exception_type, dl_frame, dl_at) WHERE dl_at IS NOT NULL;
+        """;
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS queues (
@@ -36,6 +53,10 @@ internal static class BusSchema
             lease_owner INTEGER NULL,
             deliveries INTEGER NOT NULL DEFAULT 0,
             abandoned INTEGER NOT NULL DEFAULT 0,
+            dl_at INTEGER NULL,
+            dl_reason TEXT NULL,
+            dl_exception_type TEXT NULL,
+            dl_frame TEXT NULL,
             message_id TEXT NOT NULL,
             name TEXT NOT NULL,
             correlation_id TEXT NULL,

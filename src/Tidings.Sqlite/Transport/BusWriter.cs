@@ -187,7 +187,13 @@ internal sealed class BusWriter : IDisposable
     {
         using var transaction = _connection.BeginTransaction();
         SqliteConnections.Execute(_connection, BusSchema.Create, transaction);
-        SqliteConnections.AddMissingColumns(_connection, transaction, BusSchema.Upgrades);
+        var upgraded = SqliteConnections.AddMissingColumns(_connection, transaction, BusSchema.Upgrades);
+        SqliteConnections.Execute(_connection, BusSchema.DeadLetterIndexes, transaction);
+        if (upgraded.Any(u => u.Column == "dl_at"))
+        {
+            DeadLetterColumns.Backfill(_connection, transaction);
+        }
+
         SqliteConnections.Execute(_connection, $"PRAGMA user_version = {BusSchema.Version}", transaction);
         transaction.Commit();
     }

@@ -31,6 +31,15 @@ internal sealed class InsertOperation(IReadOnlyList<OutgoingMessage> messages) :
                 .Bind(2, visibleAt)
                 .BindEnvelope(3, message.Envelope)
                 .Execute();
+
+            // Whatever lands in a dead-letter queue is a dead letter, whoever put it there (a tool moving messages).
+            if (message.Destination.Kind == DestinationKind.Queue && message.Destination.Name.EndsWith(DeadLetterQueues.Suffix, StringComparison.Ordinal))
+            {
+                var mark = commands.MarkDeadLetter;
+                mark.Parameters["$id"].Value = statement.LastInsertRowId;
+                DeadLetterColumns.Bind(mark.Parameters, message.Envelope.HasHeaders ? message.Envelope.Headers : null, nowMs);
+                mark.ExecuteNonQuery();
+            }
         }
     }
 }

@@ -33,11 +33,21 @@ internal sealed class SettleOperation(string queue, IReadOnlyList<Settlement> se
             }
 
             var p = commands.Return.Parameters;
-            p[0].Value = settlement.Kind == SettlementKind.DeadLetter ? _deadLetterQueue : queue;
+            var deadLetter = settlement.Kind == SettlementKind.DeadLetter;
+            p[0].Value = deadLetter ? _deadLetterQueue : queue;
             p[1].Value = nowMs + (long)settlement.Delay.TotalMilliseconds;
             p[2].Value = _headers[i];
             p[3].Value = lease.Id;
             p[4].Value = lease.Owner;
+            if (deadLetter)
+            {
+                DeadLetterColumns.Bind(p, settlement.Message.Envelope.HasHeaders ? settlement.Message.Envelope.Headers : null, nowMs);
+            }
+            else
+            {
+                DeadLetterColumns.Clear(p);
+            }
+
             commands.Return.ExecuteNonQuery();
         }
     }

@@ -10,7 +10,7 @@ namespace Tidings.Sqlite;
 /// messages wait in the same table; each queue has a dead-letter queue <c>{queue}.deadletter</c>. Temporary queues
 /// (reply queues) go when their process stops, or <see cref="SqliteTransportOptions.TemporaryQueueExpiry"/> after it died.
 /// </summary>
-public sealed class SqliteTransport : ITransport, ITransportHealth
+public sealed partial class SqliteTransport : ITransport, ITransportHealth
 {
     private static readonly TimeSpan DropPatience = TimeSpan.FromSeconds(5);
     private readonly Lock _opening = new();

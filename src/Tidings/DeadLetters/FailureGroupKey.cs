@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Tidings.DeadLetters;
 
 /// <summary>
@@ -16,6 +19,19 @@ public readonly record struct FailureGroupKey(string Reason, string? ExceptionTy
     private const string FramePrefix = "   at ";
     private const string EndOfInner = "--- End of inner exception stack trace ---";
     private static readonly string[] LibraryNamespaces = ["System.", "Microsoft.", "Tidings.", "lambda_method", "Npgsql.", "RabbitMQ.", "SQLitePCL."];
+
+    /// <summary>
+    /// A short, stable id of the group (twelve hex digits of a SHA-256 of its parts): the same on every machine and in
+    /// every run, so a command line or a link can name a group.
+    /// </summary>
+    public string Id
+    {
+        get
+        {
+            var text = $"{Reason}\n{ExceptionType}\n{UserFrame}";
+            return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
+        }
+    }
 
     /// <summary>The key of a dead letter from its headers (<see cref="TidingsHeaders"/>); missing headers give a key of the reason alone.</summary>
     public static FailureGroupKey Of(IReadOnlyDictionary<string, string> headers)

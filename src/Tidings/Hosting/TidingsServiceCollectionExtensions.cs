@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Tidings.DeadLetters;
 using Tidings.Stores;
 using Tidings.Transport;
 
@@ -54,6 +55,9 @@ public static class TidingsServiceCollectionExtensions
         services.AddSingleton(sp => new BusRuntime(options, sp.GetRequiredService<ITransport>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ReplyListener>();
         services.AddSingleton<IBus, MessageBus>();
+        services.TryAddSingleton<IDeadLetters>(sp => sp.GetRequiredService<ITransport>() is IDeadLetters native ? native
+            : sp.GetService<IDeadLetterStore>() ?? throw new InvalidOperationException(
+                $"The {sp.GetRequiredService<ITransport>().Name} transport cannot list or replay dead letters by itself: add a store (UsePostgreSqlStore, UseSqliteStore), into which it moves them."));
         if (builder.HasStore)
         {
             services.AddSingleton<OutboxDispatcher>();

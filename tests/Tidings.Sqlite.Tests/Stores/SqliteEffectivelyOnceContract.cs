@@ -77,3 +77,7 @@ public sealed class InMemoryBusFixture : IEffectivelyOnceFixture
 public sealed class InMemoryBusSagaContract : SagaContract<InMemoryBusFixture>;
 
 public sealed class SqliteAcceptedRequestContract : AcceptedRequestContract<SqliteEffectivelyOnceFixture>;
+
+public sealed class SqliteDeadLetterContract : DeadLetterContract<SqliteEffectivelyOnceFixture>;
+
+public sealed class InMemoryBusDeadLetterContract : DeadLetterContract<InMemoryBusFixture>;

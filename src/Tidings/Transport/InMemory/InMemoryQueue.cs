@@ -93,6 +93,32 @@ internal sealed class InMemoryQueue(TimeProvider time)
         Signal.Set();
     }
 
+    /// <summary>The entries as they are now, in arrival order.</summary>
+    public List<(long Sequence, Envelope Envelope)> Snapshot()
+    {
+        lock (_lock)
+        {
+            return _entries.OrderBy(e => e.Sequence).Select(e => (e.Sequence, e.Envelope)).ToList();
+        }
+    }
+
+    /// <summary>Takes the entry <paramref name="sequence"/> out, leased or not; null if it is gone.</summary>
+    public Envelope? TryTake(long sequence)
+    {
+        lock (_lock)
+        {
+            var index = _entries.FindIndex(e => e.Sequence == sequence);
+            if (index < 0)
+            {
+                return null;
+            }
+
+            var envelope = _entries[index].Envelope;
+            _entries.RemoveAt(index);
+            return envelope;
+        }
+    }
+
     public void Renew(Entry entry, object owner, DateTimeOffset visibleUntil)
     {
         lock (_lock)

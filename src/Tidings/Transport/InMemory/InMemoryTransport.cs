@@ -4,7 +4,7 @@ namespace Tidings.Transport.InMemory;
 /// A transport inside one process, with the semantics of the durable ones (leases, delays, dead letters,
 /// competing receivers) but no durability. For unit tests of code built on Tidings.
 /// </summary>
-public sealed class InMemoryTransport(TimeProvider? timeProvider = null) : ITransport, ITransportHealth
+public sealed partial class InMemoryTransport(TimeProvider? timeProvider = null) : ITransport, ITransportHealth
 {
     private readonly Dictionary<string, InMemoryQueue> _queues = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _subscribers = new(StringComparer.Ordinal);

@@ -1,0 +1,84 @@
+using Microsoft.Data.Sqlite;
+using Tidings.DeadLetters;
+
+namespace Tidings.Sqlite.Transport;
+
+/// <summary>
+/// The <c>dl_*</c> columns of a dead letter's row: when it was dead-lettered, why, and its failure group
+/// (<see cref="FailureGroupKey"/>), kept beside the JSON headers so the operator's list and groups are index lookups.
+/// </summary>
+internal static class DeadLetterColumns
+{
+    /// <summary>Sets the four parameters <c>$dl_at</c>, <c>$dl_reason</c>, <c>$dl_exception_type</c>, <c>$dl_frame</c> from a dead letter's headers.</summary>
+    public static void Bind(SqliteParameterCollection parameters, IReadOnlyDictionary<string, string>? headers, long nowMs)
+    {
+        var key = FailureGroupKey.Of(headers ?? Empty);
+        parameters["$dl_at"].Value = nowMs;
+        parameters["$dl_reason"].Value = key.Reason;
+        parameters["$dl_exception_type"].Value = (object?)key.ExceptionType ?? DBNull.Value;
+        parameters["$dl_frame"].Value = (object?)key.UserFrame ?? DBNull.Value;
+    }
+
+    /// <summary>Clears the four parameters: a row returned to its own queue is no dead letter.</summary>
+    public static void Clear(SqliteParameterCollection parameters)
+    {
+        foreach (var name in Names)
+        {
+            parameters[name].Value = DBNull.Value;
+        }
+    }
+
+    /// <summary>The parameter names, in the order the statements declare them.</summary>
+    public static readonly string[] Names = ["$dl_at", "$dl_reason", "$dl_exception_type", "$dl_frame"];
+
+    /// <summary>
+    /// Fills the columns of the dead letters a bus file of an earlier version holds, from their headers: once, in the
+    /// upgrade's transaction. Their time is when they became visible in the dead-letter queue, which is when they arrived.
+    /// </summary>
+    public static void Backfill(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var rows = new List<(long Id, long VisibleAt, string Headers)>();
+        using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = "SELECT id, visible_at, headers FROM messages WHERE queue LIKE '%' || $suffix";
+            select.Parameters.AddWithValue("$suffix", Tidings.Transport.DeadLetterQueues.Suffix);
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2)));
+            }
+        }
+
+        using var update = connection.CreateCommand();
+        update.Transaction = transaction;
+        update.CommandText = "UPDATE messages SET dl_at = $dl_at, dl_reason = $dl_reason, dl_exception_type = $dl_exception_type, dl_frame = $dl_frame WHERE id = $id";
+        foreach (var name in Names)
+        {
+            update.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        update.Parameters.Add(new SqliteParameter { ParameterName = "$id" });
+        foreach (var (id, visibleAt, headers) in rows)
+        {
+            Bind(update.Parameters, ReadHeaders(headers), visibleAt);
+            update.Parameters["$id"].Value = id;
+            update.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>The headers, or none if they are not a JSON map of strings (a row written by a foreign tool).</summary>
+    public static Dictionary<string, string>? ReadHeaders(string json)
+    {
+        try
+        {
+            return HeaderJson.Read(json);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static readonly Dictionary<string, string> Empty = new(StringComparer.Ordinal);
+}
