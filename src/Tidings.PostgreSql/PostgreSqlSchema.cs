@@ -7,7 +7,7 @@ namespace Tidings.PostgreSql;
 public static partial class PostgreSqlSchema
 {
     /// <summary>The schema version this package creates.</summary>
-    public const int Version = 5;
+    public const int Version = 6;
 
     /// <summary>
     /// The SQL that creates (or brings up to date) Tidings' tables in <paramref name="schema"/>, for teams that run
@@ -88,6 +88,22 @@ public static partial class PostgreSqlSchema
             )
             """,
             $"CREATE INDEX IF NOT EXISTS idempotency_keys_expires ON {s}.idempotency_keys (expires_at)",
+            $"""
+            -- Version 6. Dead letters moved here from a broker's dead-letter queues, for the operator's list, groups,
+            -- replay and purge. destination is the endpoint they failed on; fingerprint absorbs a broker's redelivery.
+            CREATE TABLE IF NOT EXISTS {s}.dead_letters (
+                id               bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                fingerprint      text        NOT NULL UNIQUE,
+                dead_lettered_at timestamptz NOT NULL,
+                reason           text        NOT NULL,
+                exception_type   text        NULL,
+                user_frame       text        NULL,
+                {OutgoingColumns.Definitions}
+            )
+            """,
+            $"CREATE INDEX IF NOT EXISTS dead_letters_at ON {s}.dead_letters (dead_lettered_at DESC, id DESC)",
+            $"CREATE INDEX IF NOT EXISTS dead_letters_endpoint_at ON {s}.dead_letters (destination, dead_lettered_at DESC, id DESC)",
+            $"CREATE INDEX IF NOT EXISTS dead_letters_group ON {s}.dead_letters (destination, reason, exception_type, user_frame)",
             $"INSERT INTO {s}.schema_version (version) SELECT {Version} WHERE NOT EXISTS (SELECT 1 FROM {s}.schema_version)",
             $"UPDATE {s}.schema_version SET version = {Version} WHERE version < {Version}",
         ];

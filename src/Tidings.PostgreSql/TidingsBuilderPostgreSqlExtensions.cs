@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Tidings.DeadLetters;
 using Tidings.Stores;
 
 namespace Tidings.PostgreSql;
@@ -24,6 +25,7 @@ public static class TidingsBuilderPostgreSqlExtensions
         builder.Services.Replace(ServiceDescriptor.Singleton<ISagaStore>(sp => new PostgreSqlSagaStore(sp.GetRequiredService<PostgreSqlStore>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<IScheduleStore>(sp => new PostgreSqlScheduleStore(sp.GetRequiredService<PostgreSqlStore>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<IIdempotencyStore>(sp => new PostgreSqlIdempotencyStore(sp.GetRequiredService<PostgreSqlStore>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IDeadLetterStore>(sp => new PostgreSqlDeadLetterStore(sp.GetRequiredService<PostgreSqlStore>())));
         return builder.UseStore(
             sp => sp.GetRequiredService<PostgreSqlStore>(),
             sp => new PostgreSqlOutboxStore(sp.GetRequiredService<PostgreSqlStore>()),

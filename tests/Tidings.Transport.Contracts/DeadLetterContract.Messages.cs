@@ -66,3 +66,20 @@ public static class DeadLetterAssert
         }
     }
 }
+
+/// <summary>Waits for an endpoint's dead letter through the host's <see cref="IDeadLetters"/>, whatever the transport keeps them in.</summary>
+public static class DeadLetterWait
+{
+    public static async Task<DeadLetter> SingleAsync(IServiceProvider services, string endpoint, TimeSpan patience)
+    {
+        var deadLetters = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IDeadLetters>(services);
+        var query = new DeadLetterQuery { Endpoint = endpoint };
+        IReadOnlyList<DeadLetter> items = [];
+        await Tidings.Transport.Contracts.Effects.WaitForAsync(async () =>
+        {
+            items = (await deadLetters.ListAsync(query, cancellationToken: TestContext.Current.CancellationToken)).Items;
+            return items.Count > 0;
+        }, patience, () => $"no dead letter of {endpoint} arrived");
+        return Assert.Single(items);
+    }
+}

@@ -369,11 +369,7 @@ public abstract class SagaContract<TFixture> : IAsyncLifetime
         return Transport.CreateReceiver(queue, new ReceiverSettings(TimeSpan.FromSeconds(30)));
     }
 
-    private async Task<ReceivedMessage> DeadLetterAsync()
-    {
-        await using var deadLetters = Transport.CreateReceiver(DeadLetterQueues.For(_counter), new ReceiverSettings(TimeSpan.FromSeconds(30)));
-        return Assert.Single(await deadLetters.DrainAsync(1, Patience));
-    }
+    private Task<DeadLetters.DeadLetter> DeadLetterAsync() => TabService.DeadLetterWait.SingleAsync(_hosts[0].Services, _counter, Patience);
 
     private Task SendAsync(params Envelope[] envelopes) =>
         Transport.SendAsync(envelopes.Select(e => new OutgoingMessage(Destination.Queue(_counter), e)).ToList(), Ct);

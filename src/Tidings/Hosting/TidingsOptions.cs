@@ -22,6 +22,14 @@ public sealed class TidingsOptions
     /// <summary>How long the inbox remembers handled message ids. Must outlast any redelivery. Default 7 days.</summary>
     public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// On a transport that cannot browse its dead-letter queues (RabbitMQ), move what reaches them into the store, where
+    /// <see cref="DeadLetters.IDeadLetters"/> and the <c>tidings</c> tool list, group, replay and purge them; the broker's
+    /// dead-letter queues are then only a way in. Needs a store that keeps dead letters (PostgreSQL). Default true; turn
+    /// it off to leave dead letters in the broker for a tool of your own.
+    /// </summary>
+    public bool MoveDeadLettersToStore { get; set; } = true;
+
     /// <summary>How often expired inbox entries are removed. Default 1 hour.</summary>
     public TimeSpan InboxCleanupInterval { get; set; } = TimeSpan.FromHours(1);
 

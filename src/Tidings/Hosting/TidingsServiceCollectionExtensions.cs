@@ -56,8 +56,10 @@ public static class TidingsServiceCollectionExtensions
         services.AddSingleton<ReplyListener>();
         services.AddSingleton<IBus, MessageBus>();
         services.TryAddSingleton<IDeadLetters>(sp => sp.GetRequiredService<ITransport>() is IDeadLetters native ? native
-            : sp.GetService<IDeadLetterStore>() ?? throw new InvalidOperationException(
-                $"The {sp.GetRequiredService<ITransport>().Name} transport cannot list or replay dead letters by itself: add a store (UsePostgreSqlStore, UseSqliteStore), into which it moves them."));
+            : sp.GetService<IDeadLetterStore>() is { } stored && builder.HasStore
+                ? new StoreDeadLetters(stored, sp.GetRequiredService<ITransactionalStore>(), sp.GetRequiredService<OutboxDispatcher>())
+                : throw new InvalidOperationException(
+                    $"The {sp.GetRequiredService<ITransport>().Name} transport cannot list or replay dead letters by itself: use a store that keeps them (UsePostgreSqlStore), into which Tidings moves them."));
         if (builder.HasStore)
         {
             services.AddSingleton<OutboxDispatcher>();
@@ -66,6 +68,11 @@ public static class TidingsServiceCollectionExtensions
             // Registered before the endpoints' host so it stops after them and relays what their last batches staged.
             services.AddSingleton<IHostedService, OutboxRelay>();
             services.AddSingleton<IHostedService, InboxCleanup>();
+            services.AddSingleton<IHostedService>(sp =>
+                sp.GetRequiredService<ITransport>() is not IDeadLetters && options.MoveDeadLettersToStore && sp.GetService<IDeadLetterStore>() is { } deadLetters
+                    ? new DeadLetterIngestion(sp.GetRequiredService<ITransport>(), deadLetters, options, sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<TimeProvider>(),
+                        sp.GetRequiredService<ILogger<DeadLetterIngestion>>())
+                    : new IdleService());
             var kept = options.Endpoints.SelectMany(e => e.Sagas).Where(s => s.Options.KeepCompleted).ToList();
             if (kept.Count > 0)
             {
@@ -83,7 +90,7 @@ public static class TidingsServiceCollectionExtensions
             services.AddSingleton<IHostedService>(sp => sp.GetService<IScheduleStore>() is { } schedules
                 ? new ScheduleRelay(schedules, sp.GetRequiredService<ITransport>(), sp.GetRequiredService<ScheduleWake>(), options,
                     sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ScheduleRelay>>())
-                : new NoScheduleRelay());
+                : new IdleService());
         }
 
         services.AddSingleton<IHostedService, TidingsHostedService>();

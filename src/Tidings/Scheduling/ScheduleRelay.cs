@@ -130,8 +130,8 @@ internal sealed partial class ScheduleRelay(IScheduleStore schedules, ITransport
     private static partial void LogUnroutable(ILogger logger, Exception ex, Guid scheduleId, string destination);
 }
 
-/// <summary>Stands in for the relay when the store keeps no scheduled messages.</summary>
-internal sealed class NoScheduleRelay : IHostedService
+/// <summary>Stands in for a background service that has nothing to do in this set-up (no scheduled messages, no dead letters to move).</summary>
+internal sealed class IdleService : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -70,3 +70,5 @@ public sealed class PostgreSqlEffectivelyOnceContract : EffectivelyOnceContract<
 public sealed class PostgreSqlSagaContract : SagaContract<PostgreSqlEffectivelyOnceFixture>;
 
 public sealed class PostgreSqlAcceptedRequestContract : AcceptedRequestContract<PostgreSqlEffectivelyOnceFixture>;
+
+public sealed class PostgreSqlDeadLetterContract : DeadLetterContract<PostgreSqlEffectivelyOnceFixture>;

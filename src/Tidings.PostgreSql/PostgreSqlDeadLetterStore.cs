@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Text;
+using Npgsql;
+using Tidings.DeadLetters;
+using Tidings.Stores;
+using Tidings.Transport;
+
+namespace Tidings.PostgreSql;
+
+/// <summary>
+/// Dead letters in the service's PostgreSQL database (the dead_letters table), moved there from a broker's dead-letter
+/// queues. Lists are keyset pages on indexes; groups are one GROUP BY over the group index.
+/// </summary>
+public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store) : IDeadLetterStore
+{
+    private const string Columns = "id, dead_lettered_at, " + OutgoingColumns.Names;
+
+    private string Table => store.QuotedSchema + ".dead_letters";
+
+    /// <inheritdoc />
+    public async Task IngestAsync(IReadOnlyList<IngestedDeadLetter> deadLetters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(deadLetters);
+        if (deadLetters.Count == 0)
+        {
+            return;
+        }
+
+        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // One batch is one implicit transaction: all of it is stored, or none.
+            var batch = new NpgsqlBatch(connection);
+            await using (batch.ConfigureAwait(false))
+            {
+                foreach (var deadLetter in deadLetters)
+                {
+                    var row = DeadLetter.Of("", deadLetter.Envelope);
+                    var key = row.Group;
+                    var command = new NpgsqlBatchCommand($"""
+                        INSERT INTO {Table} (fingerprint, dead_lettered_at, reason, exception_type, user_frame, {OutgoingColumns.Names})
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                        ON CONFLICT (fingerprint) DO NOTHING
+                        """);
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deadLetter.Fingerprint });
+                    command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = (row.DeadLetteredAt ?? DateTimeOffset.UtcNow).ToUniversalTime() });
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key.Reason });
+                    command.Parameters.Add(new NpgsqlParameter { Value = (object?)key.ExceptionType ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                    command.Parameters.Add(new NpgsqlParameter { Value = (object?)key.UserFrame ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                    OutgoingColumns.Add(command.Parameters, new OutgoingMessage(Destination.Queue(deadLetter.Endpoint), deadLetter.Envelope));
+                    batch.BatchCommands.Add(command);
+                }
+
+                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<DeadLetterPage> ListAsync(DeadLetterQuery query, int limit = 50, string? after = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var command = new NpgsqlCommand();
+        var sql = new StringBuilder($"SELECT {Columns} FROM {Table}");
+        DeadLetterFilter.Where(sql, command.Parameters, query);
+        if (after is not null)
+        {
+            var (at, id) = ParseCursor(after);
+            sql.Append(CultureInfo.InvariantCulture, $" AND (dead_lettered_at, id) < (${DeadLetterFilter.Add(command.Parameters, at)}, ${DeadLetterFilter.Add(command.Parameters, id)})");
+        }
+
+        sql.Append(CultureInfo.InvariantCulture, $" ORDER BY dead_lettered_at DESC, id DESC LIMIT ${DeadLetterFilter.Add(command.Parameters, limit + 1)}");
+        command.CommandText = sql.ToString();
+        var rows = await ReadAsync(command, cancellationToken).ConfigureAwait(false);
+        if (rows.Count <= limit)
+        {
+            return new DeadLetterPage(rows.Select(r => r.DeadLetter).ToList(), null);
+        }
+
+        var last = rows[limit - 1];
+        var next = $"{last.At.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{last.DeadLetter.Id}";
+        return new DeadLetterPage(rows.Take(limit).Select(r => r.DeadLetter).ToList(), next);
+    }
+
+    /// <inheritdoc />
+    public async Task<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var rowId))
+        {
+            return null;
+        }
+
+        var command = new NpgsqlCommand($"SELECT {Columns} FROM {Table} WHERE id = $1") { Parameters = { new NpgsqlParameter<long> { TypedValue = rowId } } };
+        return (await ReadAsync(command, cancellationToken).ConfigureAwait(false)).SingleOrDefault().DeadLetter;
+    }
+
+    /// <inheritdoc />
+    public async Task<long> CountAsync(DeadLetterQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var command = new NpgsqlCommand();
+        var sql = new StringBuilder($"SELECT count(*) FROM {Table}");
+        DeadLetterFilter.Where(sql, command.Parameters, query);
+        command.CommandText = sql.ToString();
+        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        await using (command.ConfigureAwait(false))
+        {
+            command.Connection = connection;
+            return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<FailureGroup>> GroupsAsync(DeadLetterQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var command = new NpgsqlCommand();
+        var sql = new StringBuilder($"SELECT reason, exception_type, user_frame, count(*), min(dead_lettered_at), max(dead_lettered_at), array_agg(DISTINCT destination) FROM {Table}");
+        DeadLetterFilter.Where(sql, command.Parameters, query);
+        sql.Append(" GROUP BY reason, exception_type, user_frame");
+        command.CommandText = sql.ToString();
+        var groups = new List<FailureGroup>();
+        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        await using (command.ConfigureAwait(false))
+        {
+            command.Connection = connection;
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var key = new FailureGroupKey(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+                    groups.Add(new FailureGroup(key, reader.GetInt64(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<DateTimeOffset>(5),
+                        reader.GetFieldValue<string[]>(6).Order(StringComparer.Ordinal).ToList()));
+                }
+            }
+        }
+
+        return groups.OrderByDescending(g => g.Count).ThenBy(g => g.Id, StringComparer.Ordinal).ToList();
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<TakenDeadLetter>> TakeAsync(
+        StoreTransaction transaction, DeadLetterSelection selection, long afterId, int max, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(selection);
+        var command = new NpgsqlCommand { Connection = (NpgsqlConnection)transaction.Connection, Transaction = (NpgsqlTransaction)transaction.Transaction };
+        var sql = new StringBuilder($"DELETE FROM {Table} WHERE id IN (SELECT id FROM {Table}");
+        if (selection.Query is { } query)
+        {
+            DeadLetterFilter.Where(sql, command.Parameters, query);
+        }
+        else
+        {
+            var ids = selection.Ids!.Select(i => long.TryParse(i, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1).Where(n => n > 0).ToArray();
+            sql.Append(CultureInfo.InvariantCulture, $" WHERE id = ANY(${DeadLetterFilter.Add(command.Parameters, ids)})");
+        }
+
+        // SKIP LOCKED: two replays at once each take rows the other has not, rather than waiting to find them gone.
+        sql.Append(CultureInfo.InvariantCulture, $" AND id > ${DeadLetterFilter.Add(command.Parameters, afterId)} ORDER BY id LIMIT ${DeadLetterFilter.Add(command.Parameters, max)} FOR UPDATE SKIP LOCKED)");
+        sql.Append(" RETURNING ").Append(Columns);
+        command.CommandText = sql.ToString();
+        var taken = new List<TakenDeadLetter>();
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var message = OutgoingColumns.Read(reader, 2);
+                    taken.Add(new TakenDeadLetter(reader.GetInt64(0), message.Destination.Name, message.Envelope));
+                }
+            }
+        }
+
+        return taken;
+    }
+
+    private async Task<List<(DeadLetter DeadLetter, DateTimeOffset At)>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var rows = new List<(DeadLetter, DateTimeOffset)>();
+        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        await using (command.ConfigureAwait(false))
+        {
+            command.Connection = connection;
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var message = OutgoingColumns.Read(reader, 2);
+                    var id = reader.GetInt64(0).ToString(CultureInfo.InvariantCulture);
+                    rows.Add((new DeadLetter(id, message.Destination.Name, message.Envelope), reader.GetFieldValue<DateTimeOffset>(1)));
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    private static (DateTimeOffset At, long Id) ParseCursor(string cursor)
+    {
+        var colon = cursor.IndexOf(':', StringComparison.Ordinal);
+        if (colon > 0
+            && long.TryParse(cursor.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            && ticks <= DateTimeOffset.MaxValue.UtcTicks
+            && long.TryParse(cursor.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+        {
+            return (new DateTimeOffset(ticks, TimeSpan.Zero), id);
+        }
+
+        throw new ArgumentException($"'{cursor}' is not a cursor of this list: pass the Next of the page before.", nameof(cursor));
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tidings.Transport;
+
+namespace Tidings.DeadLetters;
+
+/// <summary>
+/// Moves what reaches each endpoint's dead-letter queue into the store, for a transport that cannot browse its queues
+/// (a broker): a batch is stored in one transaction, then acknowledged. It never rejects: a broker whose dead-letter
+/// queue has a delivery limit would drop what is rejected too often. If the store fails, the batch stays unacknowledged
+/// in this receiver's hands and is stored again after a pause; a crash gives it back to the broker, and the store keeps
+/// one row of a dead letter delivered twice (<see cref="DeadLetterFingerprint"/>).
+/// </summary>
+internal sealed partial class DeadLetterIngestion(
+    ITransport transport, IDeadLetterStore store, TidingsOptions options, IHostApplicationLifetime lifetime, TimeProvider time,
+    ILogger<DeadLetterIngestion> logger) : BackgroundService
+{
+    private const int BatchSize = 200;
+    private static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(30);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // The dead-letter queues exist once the endpoints have started (they declare them); a consumer of a queue not yet
+        // declared would be refused by the broker.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        {
+            try
+            {
+                await started.Task.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        await Task.WhenAll(options.Endpoints.Select(e => IngestAsync(e.Name, stoppingToken))).ConfigureAwait(false);
+    }
+
+    private async Task IngestAsync(string endpoint, CancellationToken stoppingToken)
+    {
+        var queue = DeadLetterQueues.For(endpoint);
+        var receiver = transport.CreateReceiver(queue, new ReceiverSettings(TimeSpan.FromMinutes(5), BatchSize));
+        await using (receiver.ConfigureAwait(false))
+        {
+            try
+            {
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    var batch = await receiver.ReceiveAsync(BatchSize, stoppingToken).ConfigureAwait(false);
+                    await StoreAsync(endpoint, batch, stoppingToken).ConfigureAwait(false);
+                    await receiver.SettleAsync(batch.Select(Settlement.Ack).ToList(), stoppingToken).ConfigureAwait(false);
+                    LogIngested(logger, batch.Count, queue);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Stopping: what was not acknowledged goes back to the queue, and the next start stores it.
+            }
+        }
+    }
+
+    private async Task StoreAsync(string endpoint, IReadOnlyList<ReceivedMessage> batch, CancellationToken stoppingToken)
+    {
+        var rows = batch.Select(m => new IngestedDeadLetter(endpoint, m.Envelope)).ToList();
+        var pause = FirstPause;
+        while (true)
+        {
+            try
+            {
+                await store.IngestAsync(rows, stoppingToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                LogStoreFailed(logger, ex, rows.Count, endpoint, pause);
+                await Task.Delay(pause, time, stoppingToken).ConfigureAwait(false);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Debug, "Moved {Count} dead letters from {Queue} into the store.")]
+    private static partial void LogIngested(ILogger logger, int count, string queue);
+
+    [LoggerMessage(LogLevel.Warning, "Could not store {Count} dead letters of endpoint {Endpoint}; they stay in its dead-letter queue, and storing is tried again in {Pause}.")]
+    private static partial void LogStoreFailed(ILogger logger, Exception ex, int count, string endpoint, TimeSpan pause);
+}
