@@ -30,6 +30,12 @@ if (options.Workload == "sse-fanout")
     return 0;
 }
 
+if (options.Workload == "dead-letters")
+{
+    await DeadLetterWorkload.RunAsync(options);
+    return 0;
+}
+
 if (options.Workload == "http-accept")
 {
     await HttpAcceptWorkload.RunAsync(options);

@@ -13,9 +13,15 @@ namespace Tidings.PostgreSql;
 /// </summary>
 public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store) : IDeadLetterStore
 {
-    private const string Columns = "id, dead_lettered_at, " + OutgoingColumns.Names;
+    /// <summary>A dead letter's columns from both tables, in the order <see cref="OutgoingColumns.Read"/> reads from column 2.</summary>
+    private const string Columns =
+        "d.id, d.dead_lettered_at, 0::smallint, d.destination, NULL::timestamptz, d.message_id, d.message_name, c.correlation_id, c.causation_id, c.sent_at, c.content_type, c.headers, c.body";
 
     private string Table => store.QuotedSchema + ".dead_letters";
+
+    private string Contents => store.QuotedSchema + ".dead_letter_contents";
+
+    private string Joined => $"{Table} d JOIN {Contents} c ON c.id = d.id";
 
     /// <inheritdoc />
     public async Task IngestAsync(IReadOnlyList<IngestedDeadLetter> deadLetters, CancellationToken cancellationToken = default)
@@ -38,16 +44,29 @@ public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store) : IDeadLett
                     var row = DeadLetter.Of("", deadLetter.Envelope);
                     var key = row.Group;
                     var command = new NpgsqlBatchCommand($"""
-                        INSERT INTO {Table} (fingerprint, dead_lettered_at, reason, exception_type, user_frame, {OutgoingColumns.Names})
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-                        ON CONFLICT (fingerprint) DO NOTHING
+                        WITH d AS (
+                            INSERT INTO {Table} (fingerprint, dead_lettered_at, reason, exception_type, user_frame, destination, message_id, message_name)
+                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                            ON CONFLICT (fingerprint) DO NOTHING
+                            RETURNING id)
+                        INSERT INTO {Contents} (id, correlation_id, causation_id, sent_at, content_type, headers, body)
+                        SELECT d.id, $9, $10, $11, $12, $13, $14 FROM d
                         """);
                     command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deadLetter.Fingerprint });
                     command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = (row.DeadLetteredAt ?? DateTimeOffset.UtcNow).ToUniversalTime() });
                     command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key.Reason });
                     command.Parameters.Add(new NpgsqlParameter { Value = (object?)key.ExceptionType ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
                     command.Parameters.Add(new NpgsqlParameter { Value = (object?)key.UserFrame ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-                    OutgoingColumns.Add(command.Parameters, new OutgoingMessage(Destination.Queue(deadLetter.Endpoint), deadLetter.Envelope));
+                    var envelope = deadLetter.Envelope;
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deadLetter.Endpoint });
+                    command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = envelope.MessageId });
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.MessageName });
+                    command.Parameters.Add(new NpgsqlParameter { Value = (object?)envelope.CorrelationIdToCarry ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                    command.Parameters.Add(new NpgsqlParameter { Value = (object?)envelope.CausationId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                    command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = envelope.SentAt.ToUniversalTime() });
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.ContentType });
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = System.Text.Json.JsonSerializer.Serialize(envelope.Headers), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
+                    command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = envelope.Body.ToArray() });
                     batch.BatchCommands.Add(command);
                 }
 
@@ -62,7 +81,8 @@ public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store) : IDeadLett
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var command = new NpgsqlCommand();
-        var sql = new StringBuilder($"SELECT {Columns} FROM {Table}");
+                // The page is chosen on the narrow table, then joined to the contents of its rows alone.
+        var sql = new StringBuilder($"SELECT {Columns} FROM (SELECT id, dead_lettered_at, destination, message_id, message_name FROM {Table}");
         DeadLetterFilter.Where(sql, command.Parameters, query);
         if (after is not null)
         {
@@ -70,7 +90,9 @@ public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store) : IDeadLett
             sql.Append(CultureInfo.InvariantCulture, $" AND (dead_lettered_at, id) < (${DeadLetterFilter.Add(command.Parameters, at)}, ${DeadLetterFilter.Add(command.Parameters, id)})");
         }
 
-        sql.Append(CultureInfo.InvariantCulture, $" ORDER BY dead_lettered_at DESC, id DESC LIMIT ${DeadLetterFilter.Add(command.Parameters, limit + 1)}");
+        var limitParameter = DeadLetterFilter.Add(command.Parameters, limit + 1);
+        sql.Append(CultureInfo.InvariantCulture, $" ORDER BY dead_lettered_at DESC, id DESC LIMIT ${limitParameter}) d JOIN {Contents} c ON c.id = d.id");
+        sql.Append(" ORDER BY d.dead_lettered_at DESC, d.id DESC");
         command.CommandText = sql.ToString();
         var rows = await ReadAsync(command, cancellationToken).ConfigureAwait(false);
         if (rows.Count <= limit)
@@ -92,7 +114,7 @@ public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store) : IDeadLett
             return null;
         }
 
-        var command = new NpgsqlCommand($"SELECT {Columns} FROM {Table} WHERE id = $1") { Parameters = { new NpgsqlParameter<long> { TypedValue = rowId } } };
+        var command = new NpgsqlCommand($"SELECT {Columns} FROM {Joined} WHERE d.id = $1") { Parameters = { new NpgsqlParameter<long> { TypedValue = rowId } } };
         return (await ReadAsync(command, cancellationToken).ConfigureAwait(false)).SingleOrDefault().DeadLetter;
     }
 
@@ -118,11 +140,12 @@ public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store) : IDeadLett
     {
         ArgumentNullException.ThrowIfNull(query);
         var command = new NpgsqlCommand();
-        var sql = new StringBuilder($"SELECT reason, exception_type, user_frame, count(*), min(dead_lettered_at), max(dead_lettered_at), array_agg(DISTINCT destination) FROM {Table}");
+                // Grouped by endpoint too (a DISTINCT aggregate of the endpoints would sort every row), then merged below.
+        var sql = new StringBuilder($"SELECT reason, exception_type, user_frame, count(*), min(dead_lettered_at), max(dead_lettered_at), destination FROM {Table}");
         DeadLetterFilter.Where(sql, command.Parameters, query);
-        sql.Append(" GROUP BY reason, exception_type, user_frame");
+        sql.Append(" GROUP BY destination, reason, exception_type, user_frame");
         command.CommandText = sql.ToString();
-        var groups = new List<FailureGroup>();
+        var parts = new List<(FailureGroupKey Key, long Count, DateTimeOffset First, DateTimeOffset Last, string Endpoint)>();
         var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         await using (command.ConfigureAwait(false))
@@ -134,13 +157,18 @@ public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store) : IDeadLett
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     var key = new FailureGroupKey(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
-                    groups.Add(new FailureGroup(key, reader.GetInt64(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<DateTimeOffset>(5),
-                        reader.GetFieldValue<string[]>(6).Order(StringComparer.Ordinal).ToList()));
+                    parts.Add((key, reader.GetInt64(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6)));
                 }
             }
         }
 
-        return groups.OrderByDescending(g => g.Count).ThenBy(g => g.Id, StringComparer.Ordinal).ToList();
+        return parts
+            .GroupBy(p => p.Key)
+            .Select(g => new FailureGroup(g.Key, g.Sum(p => p.Count), g.Min(p => p.First), g.Max(p => p.Last),
+                g.Select(p => p.Endpoint).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList()))
+            .OrderByDescending(g => g.Count)
+            .ThenBy(g => g.Id, StringComparer.Ordinal)
+            .ToList();
     }
 
     /// <inheritdoc />
@@ -150,7 +178,7 @@ public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store) : IDeadLett
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(selection);
         var command = new NpgsqlCommand { Connection = (NpgsqlConnection)transaction.Connection, Transaction = (NpgsqlTransaction)transaction.Transaction };
-        var sql = new StringBuilder($"DELETE FROM {Table} WHERE id IN (SELECT id FROM {Table}");
+        var sql = new StringBuilder($"WITH d AS (DELETE FROM {Table} WHERE id IN (SELECT id FROM {Table}");
         if (selection.Query is { } query)
         {
             DeadLetterFilter.Where(sql, command.Parameters, query);
@@ -163,7 +191,8 @@ public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store) : IDeadLett
 
         // SKIP LOCKED: two replays at once each take rows the other has not, rather than waiting to find them gone.
         sql.Append(CultureInfo.InvariantCulture, $" AND id > ${DeadLetterFilter.Add(command.Parameters, afterId)} ORDER BY id LIMIT ${DeadLetterFilter.Add(command.Parameters, max)} FOR UPDATE SKIP LOCKED)");
-        sql.Append(" RETURNING ").Append(Columns);
+        sql.Append(" RETURNING *), c AS (DELETE FROM ").Append(Contents).Append(" WHERE id IN (SELECT id FROM d) RETURNING *)");
+        sql.Append(" SELECT ").Append(Columns).Append(" FROM d JOIN c ON c.id = d.id");
         command.CommandText = sql.ToString();
         var taken = new List<TakenDeadLetter>();
         await using (command.ConfigureAwait(false))

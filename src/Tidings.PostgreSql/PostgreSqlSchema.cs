@@ -90,15 +90,30 @@ public static partial class PostgreSqlSchema
             $"CREATE INDEX IF NOT EXISTS idempotency_keys_expires ON {s}.idempotency_keys (expires_at)",
             $"""
             -- Version 6. Dead letters moved here from a broker's dead-letter queues, for the operator's list, groups,
-            -- replay and purge. destination is the endpoint they failed on; fingerprint absorbs a broker's redelivery.
+            -- replay and purge: what lists and groups read, narrow, so that counting 100,000 of them scans little;
+            -- destination is the endpoint they failed on; fingerprint absorbs a broker's redelivery.
             CREATE TABLE IF NOT EXISTS {s}.dead_letters (
                 id               bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                 fingerprint      text        NOT NULL UNIQUE,
                 dead_lettered_at timestamptz NOT NULL,
+                destination      text        NOT NULL,
                 reason           text        NOT NULL,
                 exception_type   text        NULL,
                 user_frame       text        NULL,
-                {OutgoingColumns.Definitions}
+                message_id       uuid        NOT NULL,
+                message_name     text        NOT NULL
+            )
+            """,
+            $"""
+            -- Version 6. The rest of each dead letter (its headers hold the exception's stack), read one page at a time.
+            CREATE TABLE IF NOT EXISTS {s}.dead_letter_contents (
+                id               bigint      PRIMARY KEY,
+                correlation_id   text        NULL,
+                causation_id     text        NULL,
+                sent_at          timestamptz NOT NULL,
+                content_type     text        NOT NULL,
+                headers          jsonb       NOT NULL,
+                body             bytea       NOT NULL
             )
             """,
             $"CREATE INDEX IF NOT EXISTS dead_letters_at ON {s}.dead_letters (dead_lettered_at DESC, id DESC)",

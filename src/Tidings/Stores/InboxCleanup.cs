@@ -26,7 +26,15 @@ internal sealed partial class InboxCleanup(IInboxStore inbox, TidingsOptions opt
 #pragma warning restore CA1031
             {
                 LogFailed(logger, ex);
-                await Task.Delay(options.InboxCleanupInterval, time, stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(options.InboxCleanupInterval, time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    // Stopping during the pause after a failure: a stop, not a crash of the host.
+                    return;
+                }
             }
         }
     }
