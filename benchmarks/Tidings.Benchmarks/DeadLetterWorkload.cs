@@ -117,7 +117,7 @@ internal static class DeadLetterWorkload
             var postgres = services.GetRequiredService<PostgreSqlStore>();
             await BenchDatabase.PrepareAsync(postgres);
             await using var connection = await postgres.DataSource.OpenConnectionAsync();
-            await using var truncate = new Npgsql.NpgsqlCommand($"TRUNCATE {BenchDatabase.Schema}.dead_letters, {BenchDatabase.Schema}.outbox", connection);
+            await using var truncate = new Npgsql.NpgsqlCommand($"TRUNCATE {BenchDatabase.Schema}.dead_letters, {BenchDatabase.Schema}.dead_letter_contents, {BenchDatabase.Schema}.outbox", connection);
             await truncate.ExecuteNonQueryAsync();
         }
 

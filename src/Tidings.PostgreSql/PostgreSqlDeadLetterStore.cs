@@ -172,8 +172,22 @@ public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store) : IDeadLett
     }
 
     /// <inheritdoc />
+    public async Task<long> LastIdAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var command = new NpgsqlCommand($"SELECT coalesce(max(id), 0) FROM {Table}", connection);
+            await using (command.ConfigureAwait(false))
+            {
+                return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            }
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<TakenDeadLetter>> TakeAsync(
-        StoreTransaction transaction, DeadLetterSelection selection, long afterId, int max, CancellationToken cancellationToken = default)
+        StoreTransaction transaction, DeadLetterSelection selection, long afterId, long upToId, int max, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(selection);
@@ -190,7 +204,7 @@ public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store) : IDeadLett
         }
 
         // SKIP LOCKED: two replays at once each take rows the other has not, rather than waiting to find them gone.
-        sql.Append(CultureInfo.InvariantCulture, $" AND id > ${DeadLetterFilter.Add(command.Parameters, afterId)} ORDER BY id LIMIT ${DeadLetterFilter.Add(command.Parameters, max)} FOR UPDATE SKIP LOCKED)");
+        sql.Append(CultureInfo.InvariantCulture, $" AND id > ${DeadLetterFilter.Add(command.Parameters, afterId)} AND id <= ${DeadLetterFilter.Add(command.Parameters, upToId)} ORDER BY id LIMIT ${DeadLetterFilter.Add(command.Parameters, max)} FOR UPDATE SKIP LOCKED)");
         sql.Append(" RETURNING *), c AS (DELETE FROM ").Append(Contents).Append(" WHERE id IN (SELECT id FROM d) RETURNING *)");
         sql.Append(" SELECT ").Append(Columns).Append(" FROM d JOIN c ON c.id = d.id");
         command.CommandText = sql.ToString();

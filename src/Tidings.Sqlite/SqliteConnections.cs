@@ -46,10 +46,8 @@ internal static class SqliteConnections
     /// Brings tables made by an earlier version up to this one: runs each statement whose column is missing. Idempotent,
     /// and safe when several processes start at once (it runs inside the caller's write transaction).
     /// </summary>
-    /// <returns>The upgrades that ran.</returns>
-    public static List<ColumnUpgrade> AddMissingColumns(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<ColumnUpgrade> upgrades)
+    public static void AddMissingColumns(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<ColumnUpgrade> upgrades)
     {
-        var ran = new List<ColumnUpgrade>();
         foreach (var upgrade in upgrades)
         {
             using var probe = connection.CreateCommand();
@@ -60,15 +58,12 @@ internal static class SqliteConnections
             if (Convert.ToInt64(probe.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
             {
                 Execute(connection, $"ALTER TABLE {upgrade.Table} ADD COLUMN {upgrade.Column} {upgrade.Definition}", transaction);
-                ran.Add(upgrade);
                 if (upgrade.Then is { } then)
                 {
                     Execute(connection, then, transaction);
                 }
             }
         }
-
-        return ran;
     }
 
     public static void EnsureDirectory(string path)

@@ -199,6 +199,38 @@ public abstract class DeadLetterContract<TFixture> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_group_replayed_while_it_still_fails_is_replayed_once()
+    {
+        await SendAsync(Tab(31), Tab(32), Tab(33));
+        await DeadLettersAsync(3);
+
+        // After its first batch the replay waits until all three have failed again and are dead letters once more: had it
+        // no end, its next batch would take them again.
+        var failedAgain = new BlockingProgress(() => DeadLettersAsync(3, d => d.ReplayCount == 1));
+        Assert.Equal(new ReplayOutcome(3, 0), await DeadLetters.ReplayAsync(DeadLetterSelection.Matching(Mine), failedAgain, Ct));
+
+        var dead = await DeadLettersAsync(3);
+        Assert.All(dead, d => Assert.Equal(1, d.ReplayCount));
+    }
+
+    [Fact]
+    public async Task A_dead_letter_whose_exception_has_no_stack_is_grouped_by_its_type_alone()
+    {
+        await SendAsync(Json("contract.nobody-handles-this", "{}"), Tab(41));
+        await DeadLettersAsync(2);
+
+        var unknown = Assert.Single(await DeadLetters.GroupsAsync(Mine with { Reason = "unknown-message-name" }, Ct));
+        Assert.Equal(1, unknown.Count);
+        Assert.Equal(typeof(InvalidOperationException).FullName, unknown.Key.ExceptionType);
+        Assert.Null(unknown.Key.UserFrame);
+        var listed = Assert.Single((await DeadLetters.ListAsync(Mine with { Group = unknown.Key }, cancellationToken: Ct)).Items);
+        Assert.Equal("contract.nobody-handles-this", listed.Envelope.MessageName);
+
+        Assert.Equal(1, await DeadLetters.PurgeAsync(DeadLetterSelection.Matching(Mine with { Group = unknown.Key }), cancellationToken: Ct));
+        Assert.Equal("contract.settle-tab", Assert.Single((await DeadLetters.ListAsync(Mine, cancellationToken: Ct)).Items).Envelope.MessageName);
+    }
+
+    [Fact]
     public async Task The_same_message_replayed_twice_is_handled_once()
     {
         var twice = Tab(21);
@@ -264,6 +296,20 @@ public abstract class DeadLetterContract<TFixture> : IAsyncLifetime
         SentAt = DateTimeOffset.UtcNow,
         Body = Encoding.UTF8.GetBytes(json),
     };
+
+    /// <summary>Holds the replay at its first report until <paramref name="until"/> is done.</summary>
+    private sealed class BlockingProgress(Func<Task> until) : IProgress<long>
+    {
+        private int _reports;
+
+        public void Report(long value)
+        {
+            if (Interlocked.Increment(ref _reports) == 1)
+            {
+                until().GetAwaiter().GetResult();
+            }
+        }
+    }
 
     /// <summary>Records reports as they are made (<see cref="Progress{T}"/> posts them later, to the thread pool).</summary>
     private sealed class SyncProgress(List<long> reports) : IProgress<long>

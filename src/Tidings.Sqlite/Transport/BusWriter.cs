@@ -187,12 +187,9 @@ internal sealed class BusWriter : IDisposable
     {
         using var transaction = _connection.BeginTransaction();
         SqliteConnections.Execute(_connection, BusSchema.Create, transaction);
-        var upgraded = SqliteConnections.AddMissingColumns(_connection, transaction, BusSchema.Upgrades);
+        SqliteConnections.AddMissingColumns(_connection, transaction, BusSchema.Upgrades);
         SqliteConnections.Execute(_connection, BusSchema.DeadLetterIndexes, transaction);
-        if (upgraded.Any(u => u.Column == "dl_at"))
-        {
-            DeadLetterColumns.Backfill(_connection, transaction);
-        }
+        DeadLetterColumns.Backfill(_connection, transaction);
 
         SqliteConnections.Execute(_connection, $"PRAGMA user_version = {BusSchema.Version}", transaction);
         transaction.Commit();

@@ -32,8 +32,10 @@ internal static class DeadLetterColumns
     public static readonly string[] Names = ["$dl_at", "$dl_reason", "$dl_exception_type", "$dl_frame"];
 
     /// <summary>
-    /// Fills the columns of the dead letters a bus file of an earlier version holds, from their headers: once, in the
-    /// upgrade's transaction. Their time is when they became visible in the dead-letter queue, which is when they arrived.
+    /// Fills the columns of dead letters that lack them, from their headers, whenever the writer opens the bus file: those
+    /// of a file made by an earlier version, and those a process of an earlier version wrote during a rolling upgrade.
+    /// Their time is when they became visible in the dead-letter queue, which is when they arrived. The queue index finds
+    /// them; in a file that has none, this is one look per queue.
     /// </summary>
     public static void Backfill(SqliteConnection connection, SqliteTransaction transaction)
     {
@@ -41,7 +43,10 @@ internal static class DeadLetterColumns
         using (var select = connection.CreateCommand())
         {
             select.Transaction = transaction;
-            select.CommandText = "SELECT id, visible_at, headers FROM messages WHERE queue LIKE '%' || $suffix";
+            select.CommandText = """
+                SELECT id, visible_at, headers FROM messages
+                WHERE queue IN (SELECT name || $suffix FROM queues) AND dl_at IS NULL
+                """;
             select.Parameters.AddWithValue("$suffix", Tidings.Transport.DeadLetterQueues.Suffix);
             using var reader = select.ExecuteReader();
             while (reader.Read())

@@ -9,6 +9,7 @@ namespace Tidings.Sqlite.Transport;
 internal sealed class SettleOperation(string queue, IReadOnlyList<Settlement> settlements) : WriteOperation
 {
     private readonly string _deadLetterQueue = DeadLetterQueues.For(queue);
+    private readonly bool _isDeadLetterQueue = queue.EndsWith(DeadLetterQueues.Suffix, StringComparison.Ordinal);
     private readonly string?[] _headers = settlements.Select(s => s.Kind == SettlementKind.Ack ? null : HeaderJson.Write(s.Message.Envelope)).ToArray();
 
     public override bool MakesMessagesVisible => settlements.Any(s => s.Kind != SettlementKind.Ack);
@@ -39,7 +40,8 @@ internal sealed class SettleOperation(string queue, IReadOnlyList<Settlement> se
             p[2].Value = _headers[i];
             p[3].Value = lease.Id;
             p[4].Value = lease.Owner;
-            if (deadLetter)
+            // A dead letter returned to its dead-letter queue (by a receiver of that queue) stays a dead letter.
+            if (deadLetter || _isDeadLetterQueue)
             {
                 DeadLetterColumns.Bind(p, settlement.Message.Envelope.HasHeaders ? settlement.Message.Envelope.Headers : null, nowMs);
             }

@@ -40,25 +40,47 @@ internal sealed partial class DeadLetterIngestion(
         await Task.WhenAll(options.Endpoints.Select(e => IngestAsync(e.Name, stoppingToken))).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Moves one endpoint's dead letters for as long as the host runs. A receiver that fails (the broker's connection
+    /// lost, the queue deleted) is closed, which gives back what it held, and made anew after a pause.
+    /// </summary>
     private async Task IngestAsync(string endpoint, CancellationToken stoppingToken)
     {
         var queue = DeadLetterQueues.For(endpoint);
-        var receiver = transport.CreateReceiver(queue, new ReceiverSettings(TimeSpan.FromMinutes(5), BatchSize));
-        await using (receiver.ConfigureAwait(false))
+        var pause = FirstPause;
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                while (!stoppingToken.IsCancellationRequested)
+                var receiver = transport.CreateReceiver(queue, new ReceiverSettings(TimeSpan.FromMinutes(5), BatchSize));
+                await using (receiver.ConfigureAwait(false))
                 {
-                    var batch = await receiver.ReceiveAsync(BatchSize, stoppingToken).ConfigureAwait(false);
-                    await StoreAsync(endpoint, batch, stoppingToken).ConfigureAwait(false);
-                    await receiver.SettleAsync(batch.Select(Settlement.Ack).ToList(), stoppingToken).ConfigureAwait(false);
-                    LogIngested(logger, batch.Count, queue);
+                    while (true)
+                    {
+                        var batch = await receiver.ReceiveAsync(BatchSize, stoppingToken).ConfigureAwait(false);
+                        await StoreAsync(endpoint, batch, stoppingToken).ConfigureAwait(false);
+                        await receiver.SettleAsync(batch.Select(Settlement.Ack).ToList(), stoppingToken).ConfigureAwait(false);
+                        LogIngested(logger, batch.Count, queue);
+                        pause = FirstPause;
+                    }
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 // Stopping: what was not acknowledged goes back to the queue, and the next start stores it.
+                return;
+            }
+#pragma warning disable CA1031 // Whatever failed, the dead letters wait in the broker: try again rather than stop moving them.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogReceiverFailed(logger, ex, queue, pause);
+                if (!await PauseAsync(pause, stoppingToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                pause = Longer(pause);
             }
         }
     }
@@ -78,10 +100,29 @@ internal sealed partial class DeadLetterIngestion(
             {
                 LogStoreFailed(logger, ex, rows.Count, endpoint, pause);
                 await Task.Delay(pause, time, stoppingToken).ConfigureAwait(false);
-                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
+                pause = Longer(pause);
             }
         }
     }
+
+    private static TimeSpan Longer(TimeSpan pause) => TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
+
+    /// <summary>Waits <paramref name="pause"/>; false if the host stops meanwhile.</summary>
+    private async Task<bool> PauseAsync(TimeSpan pause, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(pause, time, stoppingToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Moving the dead letters of {Queue} into the store failed; what was taken goes back to the queue, and moving starts again in {Pause}.")]
+    private static partial void LogReceiverFailed(ILogger logger, Exception ex, string queue, TimeSpan pause);
 
     [LoggerMessage(LogLevel.Debug, "Moved {Count} dead letters from {Queue} into the store.")]
     private static partial void LogIngested(ILogger logger, int count, string queue);

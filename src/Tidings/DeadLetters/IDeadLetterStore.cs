@@ -30,11 +30,18 @@ public interface IDeadLetterStore
     Task<IReadOnlyList<FailureGroup>> GroupsAsync(DeadLetterQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Deletes up to <paramref name="max"/> of the selected dead letters with row ids above <paramref name="afterId"/>,
-    /// lowest id first, inside <paramref name="transaction"/>, and returns them: they are gone only if it commits.
+    /// The highest row id now, or 0 if there are none: a replay or purge takes no row above it, so it neither replays
+    /// again what fails again while it runs nor deletes what arrived after it began.
+    /// </summary>
+    Task<long> LastIdAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes up to <paramref name="max"/> of the selected dead letters with row ids above <paramref name="afterId"/>
+    /// and at most <paramref name="upToId"/>, lowest id first, inside <paramref name="transaction"/>, and returns them:
+    /// they are gone only if it commits.
     /// </summary>
     Task<IReadOnlyList<TakenDeadLetter>> TakeAsync(
-        StoreTransaction transaction, DeadLetterSelection selection, long afterId, int max, CancellationToken cancellationToken = default);
+        StoreTransaction transaction, DeadLetterSelection selection, long afterId, long upToId, int max, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A dead letter as it came out of a dead-letter queue.</summary>

@@ -46,7 +46,11 @@ public interface IDeadLetters
 
 /// <summary>What a replay did.</summary>
 /// <param name="Replayed">Dead letters sent back to their queue.</param>
-/// <param name="QueueMissing">Dead letters left where they were because the queue they failed on no longer exists.</param>
+/// <param name="QueueMissing">
+/// Dead letters left where they were because the queue they failed on no longer exists, on a transport that can tell
+/// (SQLite, in memory). Through a store's outbox (RabbitMQ) it is 0: a message for a queue that is gone is parked in the
+/// outbox with its reason, as any send to a missing queue is.
+/// </param>
 public readonly record struct ReplayOutcome(long Replayed, long QueueMissing);
 
 /// <summary>One page of dead letters.</summary>

@@ -32,13 +32,14 @@ internal sealed class StoreDeadLetters(IDeadLetterStore store, ITransactionalSto
     {
         ArgumentNullException.ThrowIfNull(selection);
         long moved = 0, after = 0;
+        var upTo = await store.LastIdAsync(cancellationToken).ConfigureAwait(false);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var transaction = await database.BeginAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var taken = await store.TakeAsync(transaction, selection, after, DeadLetterBatch.Size, cancellationToken).ConfigureAwait(false);
+                var taken = await store.TakeAsync(transaction, selection, after, upTo, DeadLetterBatch.Size, cancellationToken).ConfigureAwait(false);
                 if (taken.Count == 0)
                 {
                     return moved;

@@ -56,10 +56,10 @@ public static class TidingsServiceCollectionExtensions
         services.AddSingleton<ReplyListener>();
         services.AddSingleton<IBus, MessageBus>();
         services.TryAddSingleton<IDeadLetters>(sp => sp.GetRequiredService<ITransport>() is IDeadLetters native ? native
-            : sp.GetService<IDeadLetterStore>() is { } stored && builder.HasStore
+            : sp.GetService<IDeadLetterStore>() is { } stored && builder.HasStore && options.MoveDeadLettersToStore
                 ? new StoreDeadLetters(stored, sp.GetRequiredService<ITransactionalStore>(), sp.GetRequiredService<OutboxDispatcher>())
                 : throw new InvalidOperationException(
-                    $"The {sp.GetRequiredService<ITransport>().Name} transport cannot list or replay dead letters by itself: use a store that keeps them (UsePostgreSqlStore), into which Tidings moves them."));
+                    $"The {sp.GetRequiredService<ITransport>().Name} transport cannot list or replay dead letters by itself: use a store that keeps them (UsePostgreSqlStore), into which Tidings moves them, and leave TidingsOptions.MoveDeadLettersToStore on."));
         if (builder.HasStore)
         {
             services.AddSingleton<OutboxDispatcher>();

@@ -41,21 +41,26 @@ public sealed partial class InMemoryTransport : IDeadLetters
     /// <inheritdoc />
     public Task<ReplayOutcome> ReplayAsync(DeadLetterSelection selection, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
-        long replayed = 0;
+        long replayed = 0, missing = 0;
         foreach (var chosen in Chosen(selection))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             lock (_lock)
             {
-                if (chosen.Queue.TryTake(chosen.Sequence) is { } envelope)
+                if (!_queues.TryGetValue(chosen.DeadLetter.Endpoint!, out var origin))
                 {
-                    _queues[chosen.DeadLetter.Endpoint!].Enqueue(DeadLetterReplay.Prepare(envelope), Time.GetUtcNow());
+                    missing++;
+                }
+                else if (chosen.Queue.TryTake(chosen.Sequence) is { } envelope)
+                {
+                    origin.Enqueue(DeadLetterReplay.Prepare(envelope), Time.GetUtcNow());
                     replayed++;
                 }
             }
         }
 
         progress?.Report(replayed);
-        return Task.FromResult(new ReplayOutcome(replayed, 0));
+        return Task.FromResult(new ReplayOutcome(replayed, missing));
     }
 
     /// <inheritdoc />
