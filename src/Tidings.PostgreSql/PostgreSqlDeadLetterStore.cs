@@ -11,8 +11,10 @@ namespace Tidings.PostgreSql;
 /// Dead letters in the service's PostgreSQL database (the dead_letters table), moved there from a broker's dead-letter
 /// queues. Lists are keyset pages on indexes; groups are one GROUP BY over the group index.
 /// </summary>
-public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store) : IDeadLetterStore
+public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store, TimeProvider? timeProvider = null) : IDeadLetterStore
 {
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
     /// <summary>A dead letter's columns from both tables, in the order <see cref="OutgoingColumns.Read"/> reads from column 2.</summary>
     private const string Columns =
         "d.id, d.dead_lettered_at, 0::smallint, d.destination, NULL::timestamptz, d.message_id, d.message_name, c.correlation_id, c.causation_id, c.sent_at, c.content_type, c.headers, c.body";
@@ -53,7 +55,7 @@ public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store) : IDeadLett
                         SELECT d.id, $9, $10, $11, $12, $13, $14 FROM d
                         """);
                     command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deadLetter.Fingerprint });
-                    command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = (row.DeadLetteredAt ?? DateTimeOffset.UtcNow).ToUniversalTime() });
+                    command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = (row.DeadLetteredAt ?? _time.GetUtcNow()).ToUniversalTime() });
                     command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key.Reason });
                     command.Parameters.Add(new NpgsqlParameter { Value = (object?)key.ExceptionType ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
                     command.Parameters.Add(new NpgsqlParameter { Value = (object?)key.UserFrame ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });

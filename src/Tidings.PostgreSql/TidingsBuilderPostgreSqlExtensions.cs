@@ -25,7 +25,7 @@ public static class TidingsBuilderPostgreSqlExtensions
         builder.Services.Replace(ServiceDescriptor.Singleton<ISagaStore>(sp => new PostgreSqlSagaStore(sp.GetRequiredService<PostgreSqlStore>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<IScheduleStore>(sp => new PostgreSqlScheduleStore(sp.GetRequiredService<PostgreSqlStore>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<IIdempotencyStore>(sp => new PostgreSqlIdempotencyStore(sp.GetRequiredService<PostgreSqlStore>())));
-        builder.Services.Replace(ServiceDescriptor.Singleton<IDeadLetterStore>(sp => new PostgreSqlDeadLetterStore(sp.GetRequiredService<PostgreSqlStore>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IDeadLetterStore>(sp => new PostgreSqlDeadLetterStore(sp.GetRequiredService<PostgreSqlStore>(), sp.GetService<TimeProvider>())));
         return builder.UseStore(
             sp => sp.GetRequiredService<PostgreSqlStore>(),
             sp => new PostgreSqlOutboxStore(sp.GetRequiredService<PostgreSqlStore>()),
