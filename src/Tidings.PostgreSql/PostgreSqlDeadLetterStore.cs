@@ -142,28 +142,15 @@ public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store, TimeProvide
     {
         ArgumentNullException.ThrowIfNull(query);
         var command = new NpgsqlCommand();
-                // Grouped by endpoint too (a DISTINCT aggregate of the endpoints would sort every row), then merged below.
+        // Grouped by endpoint too (a DISTINCT aggregate of the endpoints would sort every row), then merged below.
         var sql = new StringBuilder($"SELECT reason, exception_type, user_frame, count(*), min(dead_lettered_at), max(dead_lettered_at), destination FROM {Table}");
         DeadLetterFilter.Where(sql, command.Parameters, query);
         sql.Append(" GROUP BY destination, reason, exception_type, user_frame");
         command.CommandText = sql.ToString();
-        var parts = new List<(FailureGroupKey Key, long Count, DateTimeOffset First, DateTimeOffset Last, string Endpoint)>();
-        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        await using (command.ConfigureAwait(false))
-        {
-            command.Connection = connection;
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    var key = new FailureGroupKey(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
-                    parts.Add((key, reader.GetInt64(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6)));
-                }
-            }
-        }
-
+        var parts = await QueryAsync(command, reader => (
+            Key: new FailureGroupKey(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)),
+            Count: reader.GetInt64(3), First: reader.GetFieldValue<DateTimeOffset>(4), Last: reader.GetFieldValue<DateTimeOffset>(5),
+            Endpoint: reader.GetString(6)), cancellationToken).ConfigureAwait(false);
         return parts
             .GroupBy(p => p.Key)
             .Select(g => new FailureGroup(g.Key, g.Sum(p => p.Count), g.Min(p => p.First), g.Max(p => p.Last),
@@ -210,40 +197,46 @@ public sealed class PostgreSqlDeadLetterStore(PostgreSqlStore store, TimeProvide
         sql.Append(" RETURNING *), c AS (DELETE FROM ").Append(Contents).Append(" WHERE id IN (SELECT id FROM d) RETURNING *)");
         sql.Append(" SELECT ").Append(Columns).Append(" FROM d JOIN c ON c.id = d.id");
         command.CommandText = sql.ToString();
-        var taken = new List<TakenDeadLetter>();
-        await using (command.ConfigureAwait(false))
+        return await QueryAsync(command, reader =>
         {
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+            var message = OutgoingColumns.Read(reader, 2);
+            return new TakenDeadLetter(reader.GetInt64(0), message.Destination.Name, message.Envelope);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<List<(DeadLetter DeadLetter, DateTimeOffset At)>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>
+        QueryAsync(command, reader =>
+        {
+            var message = OutgoingColumns.Read(reader, 2);
+            var id = reader.GetInt64(0).ToString(CultureInfo.InvariantCulture);
+            return (new DeadLetter(id, message.Destination.Name, message.Envelope), reader.GetFieldValue<DateTimeOffset>(1));
+        }, cancellationToken);
+
+    /// <summary>Runs <paramref name="command"/> (on a connection of its own unless it has one, a transaction's) and maps each row.</summary>
+    private async Task<List<T>> QueryAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
+        var rows = new List<T>();
+        var own = command.Connection is null ? await store.OpenAsync(cancellationToken).ConfigureAwait(false) : null;
+        try
+        {
+            await using (command.ConfigureAwait(false))
             {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                command.Connection ??= own;
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
                 {
-                    var message = OutgoingColumns.Read(reader, 2);
-                    taken.Add(new TakenDeadLetter(reader.GetInt64(0), message.Destination.Name, message.Envelope));
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        rows.Add(read(reader));
+                    }
                 }
             }
         }
-
-        return taken;
-    }
-
-    private async Task<List<(DeadLetter DeadLetter, DateTimeOffset At)>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        var rows = new List<(DeadLetter, DateTimeOffset)>();
-        var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        await using (command.ConfigureAwait(false))
+        finally
         {
-            command.Connection = connection;
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+            if (own is not null)
             {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    var message = OutgoingColumns.Read(reader, 2);
-                    var id = reader.GetInt64(0).ToString(CultureInfo.InvariantCulture);
-                    rows.Add((new DeadLetter(id, message.Destination.Name, message.Envelope), reader.GetFieldValue<DateTimeOffset>(1)));
-                }
+                await own.DisposeAsync().ConfigureAwait(false);
             }
         }
 
