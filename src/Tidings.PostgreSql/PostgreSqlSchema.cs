@@ -124,6 +124,20 @@ public static partial class PostgreSqlSchema
         ];
     }
 
+    /// <summary>
+    /// The Tidings schema version of <paramref name="schema"/> in the database <paramref name="dataSource"/> reaches: 0 if
+    /// it has no Tidings tables. For tools, which read a service's store and must not create or migrate it.
+    /// </summary>
+    public static async Task<int> GetVersionAsync(NpgsqlDataSource dataSource, string schema = "tidings", CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await CurrentVersionAsync(connection, schema, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private static async Task<int> CurrentVersionAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
     {
         var command = new NpgsqlCommand(

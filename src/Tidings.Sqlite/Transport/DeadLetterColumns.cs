@@ -9,11 +9,17 @@ namespace Tidings.Sqlite.Transport;
 /// </summary>
 internal static class DeadLetterColumns
 {
-    /// <summary>Sets the four parameters <c>$dl_at</c>, <c>$dl_reason</c>, <c>$dl_exception_type</c>, <c>$dl_frame</c> from a dead letter's headers.</summary>
+    /// <summary>
+    /// Sets the four parameters <c>$dl_at</c>, <c>$dl_reason</c>, <c>$dl_exception_type</c>, <c>$dl_frame</c> from a dead
+    /// letter's headers. Its time is the one its header says (as the PostgreSQL store keeps it), so that the list's order
+    /// and filters agree with the time it shows; <paramref name="nowMs"/> if it has none.
+    /// </summary>
     public static void Bind(SqliteParameterCollection parameters, IReadOnlyDictionary<string, string>? headers, long nowMs)
     {
         var key = FailureGroupKey.Of(headers ?? Empty);
-        parameters["$dl_at"].Value = nowMs;
+        parameters["$dl_at"].Value = headers?.GetValueOrDefault(TidingsHeaders.DeadLetteredAt) is { } text
+            && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var at)
+            ? at.ToUnixTimeMilliseconds() : nowMs;
         parameters["$dl_reason"].Value = key.Reason;
         parameters["$dl_exception_type"].Value = (object?)key.ExceptionType ?? DBNull.Value;
         parameters["$dl_frame"].Value = (object?)key.UserFrame ?? DBNull.Value;

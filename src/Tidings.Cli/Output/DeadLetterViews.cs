@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Spectre.Console;
+using Tidings.DeadLetters;
+
+namespace Tidings.Cli.Output;
+
+/// <summary>Dead letters and failure groups as people read them (tables) and as scripts read them (JSON shapes).</summary>
+public static class DeadLetterViews
+{
+    /// <summary>A time as the tables show it: UTC, to the second.</summary>
+    public static string Time(DateTimeOffset? at) =>
+        at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-";
+
+    /// <summary>One row of <c>dead-letters list</c>, for JSON.</summary>
+    public static object Summary(DeadLetter d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        return new
+        {
+            id = d.Id,
+            endpoint = d.Endpoint,
+            message_id = d.Envelope.MessageId,
+            message_name = d.Envelope.MessageName,
+            dead_lettered_at = d.DeadLetteredAt,
+            reason = d.Reason,
+            exception_type = d.ExceptionType,
+            exception_message = d.ExceptionMessage,
+            attempts = d.Attempts,
+            replay_count = d.ReplayCount,
+            group = d.Group.Id,
+        };
+    }
+
+    /// <summary>All of one dead letter, for JSON: its summary, headers, body and exception.</summary>
+    public static object Details(DeadLetter d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        var (text, base64) = Body(d.Envelope.Body, indent: false);
+        return new
+        {
+            id = d.Id,
+            endpoint = d.Endpoint,
+            message_id = d.Envelope.MessageId,
+            message_name = d.Envelope.MessageName,
+            dead_lettered_at = d.DeadLetteredAt,
+            reason = d.Reason,
+            exception_type = d.ExceptionType,
+            exception_message = d.ExceptionMessage,
+            exception = d.ExceptionText,
+            attempts = d.Attempts,
+            replay_count = d.ReplayCount,
+            group = d.Group.Id,
+            headers = d.Envelope.Headers,
+            body = text,
+            body_base64 = base64,
+        };
+    }
+
+    /// <summary>One failure group, for JSON.</summary>
+    public static object Group(FailureGroup g)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        return new
+        {
+            id = g.Key.Id,
+            count = g.Count,
+            reason = g.Key.Reason,
+            exception_type = g.Key.ExceptionType,
+            user_frame = g.Key.UserFrame,
+            first = g.First,
+            last = g.Last,
+            endpoints = g.Endpoints,
+        };
+    }
+
+    /// <summary>The table of <c>dead-letters list</c>.</summary>
+    public static Table ListTable(IReadOnlyList<DeadLetter> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("Id", "Dead-lettered (UTC)", "Endpoint", "Message", "Reason", "Exception", "Replays");
+        foreach (var d in items)
+        {
+            table.AddRow(Cell(d.Id), Cell(Time(d.DeadLetteredAt)), Cell(d.Endpoint), Cell(d.Envelope.MessageName), Cell(d.Reason),
+                Cell(ShortType(d.ExceptionType)), Cell(d.ReplayCount.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        return table;
+    }
+
+    /// <summary>The table of <c>dead-letters groups</c>.</summary>
+    public static Table GroupsTable(IReadOnlyList<FailureGroup> groups)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("Group", "Count", "Failure", "Where (first frame in your code)", "Endpoints", "First (UTC)", "Last (UTC)");
+        table.Columns[1].RightAligned();
+        foreach (var g in groups)
+        {
+            table.AddRow(Cell(g.Key.Id), Cell(g.Count.ToString("N0", CultureInfo.InvariantCulture)), Cell(g.Key.ExceptionType ?? g.Key.Reason),
+                Cell(g.Key.UserFrame), Cell(string.Join(", ", g.Endpoints)), Cell(Time(g.First)), Cell(Time(g.Last)));
+        }
+
+        return table;
+    }
+
+    /// <summary>What <c>dead-letters show</c> prints: the facts, the headers, the body and the exception.</summary>
+    public static IEnumerable<Spectre.Console.Rendering.IRenderable> Show(DeadLetter d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        var facts = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+        foreach (var (name, value) in new (string, string?)[]
+        {
+            ("Id", d.Id), ("Endpoint", d.Endpoint), ("Message", d.Envelope.MessageName), ("Message id", d.Envelope.MessageId.ToString()),
+            ("Dead-lettered", Time(d.DeadLetteredAt) + " UTC"), ("Reason", d.Reason), ("Attempts", d.Attempts.ToString(CultureInfo.InvariantCulture)),
+            ("Replays", d.ReplayCount.ToString(CultureInfo.InvariantCulture)), ("Failure group", d.Group.Id),
+        })
+        {
+            facts.AddRow(new Markup($"[bold]{name}[/]"), Cell(value));
+        }
+
+        yield return facts;
+        var headers = new Table().Border(TableBorder.Simple).Title("Headers").AddColumns("Header", "Value");
+        foreach (var (name, value) in d.Envelope.Headers.OrderBy(h => h.Key, StringComparer.Ordinal))
+        {
+            if (name != TidingsHeaders.ExceptionStackTrace)
+            {
+                headers.AddRow(Cell(name), Cell(value));
+            }
+        }
+
+        yield return headers;
+        var (text, base64) = Body(d.Envelope.Body, indent: true);
+        yield return new Panel(new Text(text ?? $"(not UTF-8; base64) {base64}")).Header("Body").Expand();
+        if (d.ExceptionText is { } exception)
+        {
+            yield return new Panel(new Text(exception)).Header($"Exception: {d.ExceptionType}".EscapeMarkup()).Expand();
+        }
+    }
+
+    private static Text Cell(string? value) => new(value ?? "-");
+
+    private static string? ShortType(string? type) => type?[(type.LastIndexOf('.') + 1)..];
+
+    /// <summary>A UTF-8 body as text (JSON indented, if asked), anything else in base64.</summary>
+    private static (string? Text, string? Base64) Body(ReadOnlyMemory<byte> body, bool indent)
+    {
+        try
+        {
+            var text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body.Span);
+            if (!indent)
+            {
+                return (text, null);
+            }
+
+            try
+            {
+                using var json = JsonDocument.Parse(body);
+                return (JsonSerializer.Serialize(json.RootElement, Indented), null);
+            }
+            catch (JsonException)
+            {
+                return (text, null);
+            }
+        }
+        catch (DecoderFallbackException)
+        {
+            return (null, Convert.ToBase64String(body.Span));
+        }
+    }
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+}
