@@ -3,6 +3,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using Tidings.Cli;
 using Tidings.Cli.DeadLetters;
+using Tidings.Cli.Operations;
 
 if (Console.IsOutputRedirected)
 {
@@ -28,6 +29,27 @@ app.Configure(config =>
         branch.AddCommand<ReplayCommand>("replay").WithDescription("Send dead letters back to the queues they failed in (asks first unless --yes).")
             .WithExample("dead-letters", "replay", "--group", "3f9a1c2b7d4e", "--yes");
         branch.AddCommand<PurgeCommand>("purge").WithDescription("Remove dead letters for good (asks first unless --yes).");
+    });
+    config.AddCommand<QueuesCommand>("queues").WithDescription("Each queue: messages waiting and in flight, dead letters, the oldest waiting, consumers.")
+        .WithExample("queues", "--bus", "data/bus.db");
+    config.AddBranch("outbox", branch =>
+    {
+        branch.SetDescription("The service's store: its outbox backlog, parked messages (with why), schedules and sagas; retry or purge parked messages.");
+        branch.SetDefaultCommand<OutboxCommand>();
+        branch.AddCommand<OutboxRetryCommand>("retry").WithDescription("Make parked messages due now: the service's relay sends them on its next pass.");
+        branch.AddCommand<OutboxPurgeCommand>("purge").WithDescription("Remove parked messages for good (asks first unless --yes).");
+    });
+    config.AddBranch("scheduled", branch =>
+    {
+        branch.SetDescription("Scheduled messages not sent yet.");
+        branch.AddCommand<ScheduledListCommand>("list").WithDescription("Scheduled messages, soonest first.");
+        branch.AddCommand<ScheduledCancelCommand>("cancel").WithDescription("Cancel one: it is not sent (asks first unless --yes).");
+    });
+    config.AddBranch("sagas", branch =>
+    {
+        branch.SetDescription("Long-running processes: their instances by status, and one instance's state and history.");
+        branch.AddCommand<SagaListCommand>("list").WithDescription("Without a saga, every saga's instances by status; with one, its instances, newest first.");
+        branch.AddCommand<SagaShowCommand>("show").WithDescription("One instance: its state, pending timeouts, compensations and history.");
     });
 });
 

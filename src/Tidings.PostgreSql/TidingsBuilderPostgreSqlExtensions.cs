@@ -26,6 +26,7 @@ public static class TidingsBuilderPostgreSqlExtensions
         builder.Services.Replace(ServiceDescriptor.Singleton<IScheduleStore>(sp => new PostgreSqlScheduleStore(sp.GetRequiredService<PostgreSqlStore>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<IIdempotencyStore>(sp => new PostgreSqlIdempotencyStore(sp.GetRequiredService<PostgreSqlStore>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<IDeadLetterStore>(sp => new PostgreSqlDeadLetterStore(sp.GetRequiredService<PostgreSqlStore>(), sp.GetService<TimeProvider>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton<Tidings.Operations.IStoreInspector>(sp => new PostgreSqlStoreInspector(sp.GetRequiredService<PostgreSqlStore>())));
         return builder.UseStore(
             sp => sp.GetRequiredService<PostgreSqlStore>(),
             sp => new PostgreSqlOutboxStore(sp.GetRequiredService<PostgreSqlStore>()),

@@ -14,7 +14,7 @@ namespace Tidings.RabbitMQ;
 /// publisher confirms with mandatory routing for commands, manual acks after the handler, automatic recovery, and
 /// delays through expiring tier queues (no broker plugin). See docs/rabbitmq-transport.md for the topology.
 /// </summary>
-public sealed class RabbitMqTransport : ITransport, ITransportHealth
+public sealed partial class RabbitMqTransport : ITransport, ITransportHealth
 {
     private readonly RabbitMqTransportOptions _options;
     private readonly ILoggerFactory _loggers;

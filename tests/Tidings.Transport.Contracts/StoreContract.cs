@@ -19,6 +19,9 @@ public interface IStoreFixture : IAsyncDisposable
 
     IIdempotencyStore Idempotency { get; }
 
+    /// <summary>What an operator reads of the store.</summary>
+    Tidings.Operations.IStoreInspector Inspector { get; }
+
     /// <summary>Makes a host keep its outbox and inbox in this fixture's database.</summary>
     void UseStore(TidingsBuilder tidings);
 }

@@ -6,13 +6,22 @@ namespace Tidings.Cli.Connection;
 /// Which bus and store the options and the configuration name, resolved before anything is opened: an option wins
 /// over the configuration, and a bus named twice or not at all is a usage error.
 /// </summary>
-public sealed record BusAddress(string? BusFile, string? RabbitMq, string? Postgres, string Schema)
+public sealed record BusAddress(string? BusFile, string? RabbitMq, string? Postgres, string Schema, string? StoreFile = null)
 {
-    /// <summary>What the tool talks to, for messages (no passwords).</summary>
-    public string Describe() => BusFile is not null ? $"the bus file {BusFile}" : $"RabbitMQ at {Redact(RabbitMq!)}";
+    /// <summary>Whether a bus was named.</summary>
+    public bool HasBus => BusFile is not null || RabbitMq is not null;
 
-    /// <summary>Resolves the options against the configuration the services read.</summary>
-    public static BusAddress Resolve(ConnectionSettings settings)
+    /// <summary>Whether a store was named.</summary>
+    public bool HasStore => Postgres is not null || StoreFile is not null;
+
+    /// <summary>What the tool talks to, for messages (no passwords).</summary>
+    public string Describe() => BusFile is not null ? $"the bus file {BusFile}" : RabbitMq is not null ? $"RabbitMQ at {Redact(RabbitMq)}" : DescribeStore();
+
+    /// <summary>The store, for messages (no passwords).</summary>
+    public string DescribeStore() => StoreFile is not null ? $"the database {StoreFile}" : "the PostgreSQL store";
+
+    /// <summary>Resolves the options against the configuration the services read; <paramref name="busRequired"/> makes a missing bus a usage error.</summary>
+    public static BusAddress Resolve(ConnectionSettings settings, bool busRequired = true)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var configuration = Configuration(settings.SettingsFile);
@@ -28,7 +37,7 @@ public sealed record BusAddress(string? BusFile, string? RabbitMq, string? Postg
             throw new ToolException(ExitCodes.Usage, "The configuration names two buses (ConnectionStrings:bus and ConnectionStrings:rabbitmq): choose one with --bus or --rabbitmq.");
         }
 
-        if (bus is not { Length: > 0 } && rabbitMq is not { Length: > 0 })
+        if (busRequired && bus is not { Length: > 0 } && rabbitMq is not { Length: > 0 })
         {
             throw new ToolException(ExitCodes.Usage,
                 "Which bus? Give --bus PATH (the SQLite bus file) or --rabbitmq URI, or set ConnectionStrings__bus or ConnectionStrings__rabbitmq.");
@@ -41,8 +50,14 @@ public sealed record BusAddress(string? BusFile, string? RabbitMq, string? Postg
                 : throw new ToolException(ExitCodes.Usage, $"No connection string for the service '{service}': set ConnectionStrings:{service}-db (ConnectionStrings__{service}-db), or give --postgres.");
         }
 
+        if (postgres is not null && settings.Db is not null)
+        {
+            throw new ToolException(ExitCodes.Usage, "Give one store, not both: --db (SQLite) or --service / --postgres (PostgreSQL).");
+        }
+
         var file = bus is { Length: > 0 } ? Path.GetFullPath(FileOf(bus)) : null;
-        return new BusAddress(file, file is null ? rabbitMq : null, postgres, settings.Schema ?? settings.Service ?? "tidings");
+        return new BusAddress(file, file is null && rabbitMq is { Length: > 0 } ? rabbitMq : null, postgres, settings.Schema ?? settings.Service ?? "tidings",
+            settings.Db is null ? null : Path.GetFullPath(settings.Db));
     }
 
     private static IConfiguration Configuration(string? settingsFile)

@@ -19,6 +19,11 @@ public class ConnectionSettings : CommandSettings
     [Description("The RabbitMQ broker, amqp://user:password@host:port/vhost (else ConnectionStrings:rabbitmq).")]
     public string? RabbitMq { get; init; }
 
+    /// <summary>The service's own SQLite database (its store).</summary>
+    [CommandOption("--db <PATH>")]
+    [Description("The service's own SQLite database, its store (outbox, schedules, sagas).")]
+    public string? Db { get; init; }
+
     /// <summary>The service whose store to use: its connection string is <c>ConnectionStrings:{service}-db</c>.</summary>
     [CommandOption("--service <NAME>")]
     [Description("The service whose PostgreSQL store keeps RabbitMQ's dead letters: ConnectionStrings:NAME-db, schema NAME.")]

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Tidings.DeadLetters;
+using Tidings.Operations;
 using Tidings.PostgreSql;
 using Tidings.RabbitMQ;
 using Tidings.Sqlite;
@@ -10,21 +11,50 @@ using Tidings.Transport;
 
 namespace Tidings.Cli.Connection;
 
+/// <summary>What a command needs of the bus and the store.</summary>
+public enum ToolNeeds
+{
+    /// <summary>The bus alone (queues).</summary>
+    Bus,
+
+    /// <summary>The service's store alone (outbox, schedules, sagas): nothing runs, the tool only reads and changes rows.</summary>
+    Store,
+
+    /// <summary>
+    /// The dead letters: the SQLite bus file's own, or on RabbitMQ the store's, whose replay goes through the outbox, so
+    /// Tidings runs (its outbox relay sends what a replay commits and clears it before the tool exits).
+    /// </summary>
+    DeadLetters,
+}
+
 /// <summary>
 /// Tidings with no endpoints of its own, on the bus and store a service uses: checked before use (reached, with
-/// Tidings' tables), never created or migrated. It runs as a host so that what a replay hands to the outbox is sent
-/// and cleared before the tool exits.
+/// Tidings' tables), never created or migrated.
 /// </summary>
 public sealed class ToolConnection : IAsyncDisposable
 {
     private static readonly TimeSpan ReachTimeout = TimeSpan.FromSeconds(15);
     private readonly IHost _host;
+    private bool _started;
 
     private ToolConnection(IHost host, BusAddress address)
     {
         _host = host;
         Address = address;
     }
+
+    /// <summary>The service's store, as an operator sees it.</summary>
+    public IStoreInspector Store => _host.Services.GetRequiredService<IStoreInspector>();
+
+    /// <summary>The store's sagas.</summary>
+    public ISagaInspector Sagas => _host.Services.GetRequiredService<ISagaInspector>();
+
+    /// <summary>The store's scheduled messages, to cancel one.</summary>
+    public IMessageScheduler Scheduler => _host.Services.GetRequiredService<IMessageScheduler>();
+
+    /// <summary>The bus's queues.</summary>
+    public IQueueStatistics Queues => _host.Services.GetRequiredService<ITransport>() as IQueueStatistics
+        ?? throw new ToolException(ExitCodes.Failed, $"{Address.Describe()} cannot report its queues.");
 
     /// <summary>What the tool talks to.</summary>
     public BusAddress Address { get; }
@@ -36,18 +66,27 @@ public sealed class ToolConnection : IAsyncDisposable
     public ITransportHealth Health => (ITransportHealth)_host.Services.GetRequiredService<ITransport>();
 
     /// <summary>Opens the bus and store <paramref name="settings"/> name, or explains in one line why it cannot.</summary>
-    public static async Task<ToolConnection> OpenAsync(ConnectionSettings settings, CancellationToken cancellationToken)
+    public static async Task<ToolConnection> OpenAsync(ConnectionSettings settings, ToolNeeds needs, CancellationToken cancellationToken)
     {
-        var address = BusAddress.Resolve(settings);
-        if (address.RabbitMq is not null && address.Postgres is null)
+        var address = BusAddress.Resolve(settings, busRequired: needs != ToolNeeds.Store);
+        if (needs == ToolNeeds.DeadLetters && address.RabbitMq is not null && address.Postgres is null)
         {
             throw new ToolException(ExitCodes.Usage,
                 "On RabbitMQ the dead letters are kept in a service's store: give --service NAME (ConnectionStrings:NAME-db) or --postgres CONNECTION.");
         }
 
-        if (address.BusFile is not null && !File.Exists(address.BusFile))
+        if (needs == ToolNeeds.Store && !address.HasStore)
         {
-            throw new ToolException(ExitCodes.Unreachable, $"No bus file at {address.BusFile}.");
+            throw new ToolException(ExitCodes.Usage,
+                "Which store? Give --db PATH (the service's SQLite database), or --service NAME (ConnectionStrings:NAME-db) or --postgres CONNECTION.");
+        }
+
+        foreach (var (file, what) in new[] { (address.BusFile, "bus file"), (address.StoreFile, "database") })
+        {
+            if (file is not null && !File.Exists(file))
+            {
+                throw new ToolException(ExitCodes.Unreachable, $"No {what} at {file}.");
+            }
         }
 
         var host = Build(settings, address);
@@ -57,7 +96,12 @@ public sealed class ToolConnection : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(ReachTimeout);
             await connection.CheckAsync(timeout.Token).ConfigureAwait(false);
-            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            if (needs == ToolNeeds.DeadLetters)
+            {
+                await host.StartAsync(cancellationToken).ConfigureAwait(false);
+                connection._started = true;
+            }
+
             return connection;
         }
         catch
@@ -72,7 +116,10 @@ public sealed class ToolConnection : IAsyncDisposable
     {
         try
         {
-            await _host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            if (_started)
+            {
+                await _host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -99,15 +146,27 @@ public sealed class ToolConnection : IAsyncDisposable
                 {
                     t.UseSqlite(address.BusFile);
                 }
+                else if (address.RabbitMq is not null)
+                {
+                    t.UseRabbitMq(address.RabbitMq);
+                }
                 else
                 {
-                    t.UseRabbitMq(address.RabbitMq!);
+                    // A store command: nothing is started, so nothing is ever sent through this stand-in.
+                    t.UseInMemoryTransport();
                 }
 
                 if (address.Postgres is not null)
                 {
                     t.UsePostgreSqlStore(new PostgreSqlStoreOptions { ConnectionString = address.Postgres, Schema = address.Schema, MigrateOnStart = false });
                 }
+                else if (address.StoreFile is not null)
+                {
+                    t.UseSqliteStore(address.StoreFile);
+                }
+
+                // The tool measures when asked; the gauges are the services' own.
+                t.Configure(o => o.StatisticsInterval = TimeSpan.Zero);
             });
             var host = builder.Build();
             _ = host.Services.GetRequiredService<ITransport>();
@@ -124,11 +183,26 @@ public sealed class ToolConnection : IAsyncDisposable
     {
         try
         {
-            await Health.CheckConnectionAsync(cancellationToken).ConfigureAwait(false);
+            if (Address.HasBus)
+            {
+                await Health.CheckConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is not ToolException)
         {
             throw new ToolException(ExitCodes.Unreachable, $"Cannot reach {Address.Describe()}: {Reason(ex, cancellationToken)}", ex);
+        }
+
+        if (Address.StoreFile is not null)
+        {
+            try
+            {
+                await Store.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+            {
+                throw new ToolException(ExitCodes.Unreachable, $"Cannot read {Address.DescribeStore()}: {Reason(ex, cancellationToken)}", ex);
+            }
         }
 
         if (Address.Postgres is null)

@@ -61,7 +61,7 @@ internal static class DeadLetterMove
     {
         ArgumentNullException.ThrowIfNull(settings);
         var (verb, past) = replay ? ("replay", "replayed") : ("purge", "purged");
-        await using var connection = await ToolConnection.OpenAsync(settings, cancellationToken).ConfigureAwait(false);
+        await using var connection = await ToolConnection.OpenAsync(settings, ToolNeeds.DeadLetters, cancellationToken).ConfigureAwait(false);
         var (selection, count) = await SelectAsync(settings, connection, cancellationToken).ConfigureAwait(false);
         if (count == 0)
         {

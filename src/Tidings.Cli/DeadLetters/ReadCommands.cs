@@ -13,7 +13,7 @@ public sealed class GroupsCommand : AsyncCommand<DeadLetterFilterSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, DeadLetterFilterSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        await using var connection = await ToolConnection.OpenAsync(settings, cancellationToken).ConfigureAwait(false);
+        await using var connection = await ToolConnection.OpenAsync(settings, ToolNeeds.DeadLetters, cancellationToken).ConfigureAwait(false);
         var query = await settings.ToQueryAsync(connection, cancellationToken).ConfigureAwait(false);
         var groups = (await connection.DeadLetters.GroupsAsync(query, cancellationToken).ConfigureAwait(false)).OrderByDescending(g => g.Count).ToList();
         if (settings.Json)
@@ -59,7 +59,7 @@ public sealed class ListCommand : AsyncCommand<ListSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, ListSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        await using var connection = await ToolConnection.OpenAsync(settings, cancellationToken).ConfigureAwait(false);
+        await using var connection = await ToolConnection.OpenAsync(settings, ToolNeeds.DeadLetters, cancellationToken).ConfigureAwait(false);
         var query = await settings.ToQueryAsync(connection, cancellationToken).ConfigureAwait(false);
         var page = await connection.DeadLetters.ListAsync(query, settings.Limit, settings.After, cancellationToken).ConfigureAwait(false);
         if (settings.Json)
@@ -101,7 +101,7 @@ public sealed class ShowCommand : AsyncCommand<ShowSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, ShowSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        await using var connection = await ToolConnection.OpenAsync(settings, cancellationToken).ConfigureAwait(false);
+        await using var connection = await ToolConnection.OpenAsync(settings, ToolNeeds.DeadLetters, cancellationToken).ConfigureAwait(false);
         var deadLetter = await connection.DeadLetters.GetAsync(settings.Id, cancellationToken).ConfigureAwait(false)
             ?? throw new ToolException(ExitCodes.NotFound, $"No dead letter '{settings.Id}' on {connection.Address.Describe()}.");
         if (settings.Json)

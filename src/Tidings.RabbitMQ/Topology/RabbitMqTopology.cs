@@ -194,20 +194,27 @@ internal sealed class RabbitMqTopology(RabbitMqConnections connections, RabbitMq
         RunAsync(channel => channel.ExchangeDeclarePassiveAsync("amq.direct", cancellationToken), cancellationToken);
 
     /// <summary>How many messages <paramref name="queue"/> holds (ready ones, not those out for delivery); null if there is no such queue.</summary>
-    public async Task<uint?> CountMessagesAsync(string queue, CancellationToken cancellationToken)
+    public async Task<uint?> CountMessagesAsync(string queue, CancellationToken cancellationToken) =>
+        (await InspectAsync(queue, cancellationToken).ConfigureAwait(false))?.Messages;
+
+    /// <summary>The ready messages and the consumers of <paramref name="queue"/> (a passive declare); null if there is no such queue.</summary>
+    public async Task<(uint Messages, uint Consumers)?> InspectAsync(string queue, CancellationToken cancellationToken)
     {
-        uint? count = null;
+        (uint, uint)? found = null;
         try
         {
-            await RunAsync(async channel => count = (await channel.QueueDeclarePassiveAsync(queue, cancellationToken).ConfigureAwait(false)).MessageCount,
-                cancellationToken).ConfigureAwait(false);
+            await RunAsync(async channel =>
+            {
+                var ok = await channel.QueueDeclarePassiveAsync(queue, cancellationToken).ConfigureAwait(false);
+                found = (ok.MessageCount, ok.ConsumerCount);
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationInterruptedException ex) when (ex.Is(BrokerErrors.NotFound))
         {
             // The broker closed the channel; the next use opens another.
         }
 
-        return count;
+        return found;
     }
 
     /// <summary>Runs declarations one at a time on the topology channel, opening a new one if the broker closed it (a failed check does).</summary>

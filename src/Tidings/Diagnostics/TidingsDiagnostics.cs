@@ -50,6 +50,37 @@ public static class TidingsDiagnostics
         Meter.CreateObservableGauge("tidings.outbox.parked.oldest_age", () => Stores.ParkedOutboxMonitor.Observe().OldestAgeSeconds, "s",
             "How long the oldest parked outbox message has waited since it was staged.");
 
+    // The statistics gauges: the last measurement of each host's StatisticsSampler (TidingsOptions.StatisticsInterval).
+    internal static readonly ObservableGauge<long> QueueDepth = Meter.CreateObservableGauge("tidings.queue.depth",
+        () => Operations.StatisticsGauges.QueueValue(q => q.Depth), "{message}", "Messages waiting in an endpoint's queue.");
+
+    internal static readonly ObservableGauge<long> QueueInFlight = Meter.CreateObservableGauge("tidings.queue.in_flight",
+        () => Operations.StatisticsGauges.QueueValue(q => q.InFlight), "{message}", "Messages handed out by an endpoint's queue and not yet settled.");
+
+    internal static readonly ObservableGauge<long> QueueDeadLetters = Meter.CreateObservableGauge("tidings.queue.dead_letters",
+        () => Operations.StatisticsGauges.QueueValue(q => q.DeadLetters), "{message}", "Dead letters of an endpoint.");
+
+    internal static readonly ObservableGauge<double> QueueOldestAge = Meter.CreateObservableGauge("tidings.queue.oldest_age",
+        Operations.StatisticsGauges.QueueOldestAge, "s", "How long the oldest message waiting in an endpoint's queue has waited since it was sent.");
+
+    internal static readonly ObservableGauge<long> QueueConsumers = Meter.CreateObservableGauge("tidings.queue.consumers",
+        () => Operations.StatisticsGauges.QueueValue(q => q.Consumers), "{consumer}", "Consumers attached to an endpoint's queue.");
+
+    internal static readonly ObservableGauge<long> OutboxBacklog = Meter.CreateObservableGauge("tidings.outbox.backlog",
+        () => Operations.StatisticsGauges.StoreValue(s => s.Outbox.Count), "{message}", "Messages in the outbox not yet confirmed by the transport.");
+
+    internal static readonly ObservableGauge<double> OutboxBacklogOldestAge = Meter.CreateObservableGauge("tidings.outbox.backlog.oldest_age",
+        Operations.StatisticsGauges.OutboxOldestAge, "s", "How long the oldest outbox message has waited since it was committed.");
+
+    internal static readonly ObservableGauge<long> SchedulesDue = Meter.CreateObservableGauge("tidings.schedules.due",
+        () => Operations.StatisticsGauges.StoreValue(s => s.ScheduledDue), "{message}", "Scheduled messages due and not yet sent.");
+
+    internal static readonly ObservableGauge<long> SchedulesPending = Meter.CreateObservableGauge("tidings.schedules.pending",
+        () => Operations.StatisticsGauges.StoreValue(s => s.ScheduledPending), "{message}", "Scheduled messages due later.");
+
+    internal static readonly ObservableGauge<long> SagaInstances = Meter.CreateObservableGauge("tidings.sagas",
+        Operations.StatisticsGauges.Sagas, "{instance}", "Saga instances by saga and status.");
+
     internal static readonly Histogram<double> ProcessDuration =
         Meter.CreateHistogram<double>("messaging.process.duration", "s", "Time to handle one message, retries included.");
 }

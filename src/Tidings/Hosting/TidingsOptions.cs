@@ -53,6 +53,13 @@ public sealed class TidingsOptions
     /// </summary>
     public TimeSpan SchedulePollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often the service measures its endpoints' queues and its store for the statistics gauges
+    /// (<c>tidings.queue.*</c>, <c>tidings.outbox.backlog</c>, <c>tidings.schedules.*</c>, <c>tidings.sagas</c>).
+    /// Each measurement is a few counting queries; <see cref="TimeSpan.Zero"/> turns it off. Default 30 s.
+    /// </summary>
+    public TimeSpan StatisticsInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     internal IReadOnlyList<EndpointOptions> Endpoints => _endpoints;
 
     /// <summary>The names of the endpoints (their queues) this service receives on.</summary>

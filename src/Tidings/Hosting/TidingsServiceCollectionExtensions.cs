@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tidings.DeadLetters;
+using Tidings.Operations;
 using Tidings.Stores;
 using Tidings.Transport;
 
@@ -93,6 +94,16 @@ public static class TidingsServiceCollectionExtensions
                 : new IdleService());
         }
 
+        services.AddSingleton<IHostedService>(sp =>
+        {
+            var transport = sp.GetRequiredService<ITransport>();
+            Func<string, CancellationToken, Task<long>>? stored = transport is not IDeadLetters && builder.HasStore && options.MoveDeadLettersToStore
+                && sp.GetService<IDeadLetterStore>() is { } deadLetters
+                    ? (queue, ct) => deadLetters.CountAsync(new DeadLetterQuery { Endpoint = queue }, ct)
+                    : null;
+            return new StatisticsSampler(transport, builder.HasStore ? sp.GetService<IStoreInspector>() : null, stored, options,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StatisticsSampler>>());
+        });
         services.AddSingleton<IHostedService, TidingsHostedService>();
         return services;
     }

@@ -25,7 +25,10 @@ public sealed class PostgreSqlStoreFixture : IStoreFixture
         Sagas = new PostgreSqlSagaStore(_store);
         Schedules = new PostgreSqlScheduleStore(_scheduling);
         Idempotency = new PostgreSqlIdempotencyStore(_store);
+        Inspector = new PostgreSqlStoreInspector(_scheduling);
     }
+
+    public Tidings.Operations.IStoreInspector Inspector { get; }
 
     public ITransactionalStore Store => _store;
 

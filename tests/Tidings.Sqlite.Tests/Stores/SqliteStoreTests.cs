@@ -18,7 +18,10 @@ public sealed class SqliteStoreFixture : IStoreFixture
         Sagas = new SqliteSagaStore(store);
         Schedules = new SqliteScheduleStore(store);
         Idempotency = new SqliteIdempotencyStore(store);
+        Inspector = new SqliteStoreInspector(store);
     }
+
+    public Tidings.Operations.IStoreInspector Inspector { get; }
 
     public Tidings.Stores.ITransactionalStore Store { get; }
 

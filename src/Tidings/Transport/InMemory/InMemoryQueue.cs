@@ -93,6 +93,17 @@ internal sealed class InMemoryQueue(TimeProvider time)
         Signal.Set();
     }
 
+    /// <summary>How many entries wait, how many are leased, and when the oldest waiting one was sent.</summary>
+    public (long Waiting, long Leased, DateTimeOffset? OldestSentAt) Measure()
+    {
+        lock (_lock)
+        {
+            var now = time.GetUtcNow();
+            var waiting = _entries.Where(e => e.Owner is null || e.VisibleAt <= now).ToList();
+            return (waiting.Count, _entries.Count - waiting.Count, waiting.Count == 0 ? null : waiting.Min(e => e.Envelope.SentAt));
+        }
+    }
+
     /// <summary>The entries as they are now, in arrival order.</summary>
     public List<(long Sequence, Envelope Envelope)> Snapshot()
     {

@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tidings.Transport;
+
+namespace Tidings.Operations;
+
+/// <summary>
+/// Measures the service's endpoints' queues and its store every <see cref="TidingsOptions.StatisticsInterval"/> and keeps
+/// the last measurement for the gauges, which read it rather than the database (a scrape must not cost a query).
+/// </summary>
+internal sealed partial class StatisticsSampler(
+    ITransport transport, IStoreInspector? store, Func<string, CancellationToken, Task<long>>? storedDeadLetters, TidingsOptions options,
+    TimeProvider time, ILogger<StatisticsSampler> logger) : BackgroundService
+{
+    private static readonly ConcurrentDictionary<StatisticsSampler, byte> Live = new();
+    private Tuple<IReadOnlyList<QueueStatistics>, StoreStatistics?> _last = new([], null);
+
+    /// <summary>The last measurement of every sampler in this process (one per host), for the gauges.</summary>
+    internal static IEnumerable<(IReadOnlyList<QueueStatistics> Queues, StoreStatistics? Store, DateTimeOffset Now)> Observe() =>
+        Live.Keys.Select(s => (Volatile.Read(ref s._last).Item1, Volatile.Read(ref s._last).Item2, s._time.GetUtcNow()));
+
+    private readonly TimeProvider _time = time;
+
+    /// <summary>Measures once now: the queues of this service's endpoints, and its store.</summary>
+    internal async Task SampleAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<QueueStatistics> queues = [];
+        if (transport is IQueueStatistics statistics && options.EndpointNames.Count > 0)
+        {
+            queues = await statistics.GetQueueStatisticsAsync(options.EndpointNames, cancellationToken).ConfigureAwait(false);
+            if (storedDeadLetters is not null)
+            {
+                // Dead letters moved to the store are the endpoint's too.
+                var withStored = new List<QueueStatistics>(queues.Count);
+                foreach (var queue in queues)
+                {
+                    withStored.Add(queue with { DeadLetters = queue.DeadLetters + await storedDeadLetters(queue.Queue, cancellationToken).ConfigureAwait(false) });
+                }
+
+                queues = withStored;
+            }
+        }
+
+        var measured = store is null ? null : await store.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _last, new Tuple<IReadOnlyList<QueueStatistics>, StoreStatistics?>(queues, measured));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.StatisticsInterval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        Live[this] = 0;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await SampleAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+#pragma warning disable CA1031 // A failed measurement leaves the last one in place; the next interval tries again.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    LogFailed(logger, ex);
+                }
+
+                try
+                {
+                    await Task.Delay(options.StatisticsInterval, _time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            Live.TryRemove(this, out _);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Could not measure the queues and store for the statistics gauges; they keep the last measurement.")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>The statistics gauges, read from the samplers' last measurements.</summary>
+internal static class StatisticsGauges
+{
+    private const string Queue = "messaging.destination.name";
+
+    internal static IEnumerable<Measurement<long>> QueueValue(Func<QueueStatistics, long?> value) =>
+        StatisticsSampler.Observe().SelectMany(o => o.Queues)
+            .Where(q => value(q) is not null)
+            .Select(q => new Measurement<long>(value(q)!.Value, new KeyValuePair<string, object?>(Queue, q.Queue)));
+
+    internal static IEnumerable<Measurement<double>> QueueOldestAge() =>
+        StatisticsSampler.Observe().SelectMany(o => o.Queues)
+            .Where(q => q.OldestAge is not null)
+            .Select(q => new Measurement<double>(q.OldestAge!.Value.TotalSeconds, new KeyValuePair<string, object?>(Queue, q.Queue)));
+
+    internal static IEnumerable<Measurement<long>> StoreValue(Func<StoreStatistics, long> value) =>
+        StatisticsSampler.Observe().Where(o => o.Store is not null).Select(o => new Measurement<long>(value(o.Store!)));
+
+    internal static IEnumerable<Measurement<double>> OutboxOldestAge() =>
+        StatisticsSampler.Observe().Where(o => o.Store is not null).Select(o => new Measurement<double>(o.Store!.Outbox.OldestAge(o.Now).TotalSeconds));
+
+    internal static IEnumerable<Measurement<long>> Sagas() =>
+        StatisticsSampler.Observe().Where(o => o.Store is not null).SelectMany(o => o.Store!.Sagas)
+            .Select(s => new Measurement<long>(s.Count, new KeyValuePair<string, object?>("tidings.saga", s.Saga),
+                new KeyValuePair<string, object?>("tidings.saga.status", s.Status.ToString().ToLowerInvariant())));
+}
