@@ -70,6 +70,36 @@ public abstract class TransportContract<TFixture> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Queue_statistics_say_what_waits_what_is_in_flight_and_how_many_are_dead_letters()
+    {
+        var queue = Unique("measured");
+        var statistics = Assert.IsAssignableFrom<Tidings.Operations.IQueueStatistics>(Transport);
+        await Transport.DeclareAsync(new QueueDeclaration(queue, []));
+        await Transport.SendAsync([.. Enumerable.Range(0, 3).Select(_ => new OutgoingMessage(Destination.Queue(queue), TestMessages.Envelope()))]);
+
+        // One at a time (a prefetch of one, where the broker pushes): one dead-lettered, then one held in flight.
+        await using var receiver = Transport.CreateReceiver(queue, new ReceiverSettings(TimeSpan.FromSeconds(30), Prefetch: 1));
+        var failed = Assert.Single(await receiver.ReceiveWithin(Patience, 1));
+        await receiver.SettleAsync([Settlement.DeadLetter(failed)]);
+        Assert.Single(await receiver.ReceiveWithin(Patience, 1));
+
+        Tidings.Operations.QueueStatistics? measured = null;
+        await Effects.WaitForAsync(async () =>
+            (measured = (await statistics.GetQueueStatisticsAsync([queue, Unique("nowhere")])).SingleOrDefault()) is { Depth: 1, DeadLetters: 1, InFlight: 1 or null },
+            Patience, () => $"measured {measured}");
+        Assert.Equal(queue, measured!.Queue);
+        Assert.True(measured.Consumers is null or 1, $"consumers {measured.Consumers}");
+        Assert.True(measured.OldestAge is null || measured.OldestAge >= TimeSpan.Zero);
+        Assert.Empty(await statistics.GetQueueStatisticsAsync([Unique("nowhere")]));
+        if (statistics.CanListQueues)
+        {
+            var all = await statistics.GetQueueStatisticsAsync([]);
+            Assert.Contains(all, q => q.Queue == queue);
+            Assert.DoesNotContain(all, q => q.Queue.EndsWith(DeadLetterQueues.Suffix, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task A_message_given_no_correlation_correlates_with_its_own_id_which_travels_once()
     {
         var queue = Unique("first");
