@@ -81,7 +81,7 @@ public sealed class QueuesCommand : AsyncCommand<QueuesSettings>
                 q.DeadLetters > 0 ? new Markup($"[red]{Number(q.DeadLetters)}[/]") : new Text("0"), new Text(Age(q.OldestAge)), new Text(Number(q.Consumers)));
         }
 
-        AnsiConsole.Write(table.Caption(connection.Address.RabbitMq is not null ? "RabbitMQ over AMQP tells neither the messages in flight nor their age: - marks them." : $"{statistics.Count} queues"));
+        AnsiConsole.Write(table.Caption(connection.Address.RabbitMq is not null ? "RabbitMQ over AMQP tells neither the messages in flight nor their age: - marks them." : $"{statistics.Count} queue{(statistics.Count == 1 ? "" : "s")}"));
         return ExitCodes.Success;
     }
 

@@ -24,6 +24,11 @@ public static class Confirmation
         Console.Error.Write($"{question} [y/N] ");
         Console.Error.Flush();
         var answer = Console.In.ReadLine()?.Trim();
+        if (answer is null)
+        {
+            Console.Error.WriteLine(); // no one answered: the next line starts on a line of its own
+        }
+
         return string.Equals(answer, "y", StringComparison.OrdinalIgnoreCase) || string.Equals(answer, "yes", StringComparison.OrdinalIgnoreCase);
     }
 }

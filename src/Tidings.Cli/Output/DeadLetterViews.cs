@@ -80,6 +80,7 @@ public static class DeadLetterViews
     {
         ArgumentNullException.ThrowIfNull(items);
         var table = new Table().Border(TableBorder.Rounded).AddColumns("Id", "Dead-lettered (UTC)", "Endpoint", "Message", "Reason", "Exception", "Replays");
+        NoWrap(table, 0, 1, 6);
         foreach (var d in items)
         {
             table.AddRow(Cell(d.Id), Cell(Time(d.DeadLetteredAt)), Cell(d.Endpoint), Cell(d.Envelope.MessageName), Cell(d.Reason),
@@ -95,6 +96,7 @@ public static class DeadLetterViews
         ArgumentNullException.ThrowIfNull(groups);
         var table = new Table().Border(TableBorder.Rounded).AddColumns("Group", "Count", "Failure", "Where (first frame in your code)", "Endpoints", "First (UTC)", "Last (UTC)");
         table.Columns[1].RightAligned();
+        NoWrap(table, 0, 1, 5, 6);
         foreach (var g in groups)
         {
             table.AddRow(Cell(g.Key.Id), Cell(g.Count.ToString("N0", CultureInfo.InvariantCulture)), Cell(g.Key.ExceptionType ?? g.Key.Reason),
@@ -139,6 +141,15 @@ public static class DeadLetterViews
     }
 
     private static Text Cell(string? value) => new(value ?? "-");
+
+    /// <summary>Ids, counts and times stay on one line; the long texts beside them wrap instead.</summary>
+    private static void NoWrap(Table table, params int[] columns)
+    {
+        foreach (var column in columns)
+        {
+            table.Columns[column].NoWrap();
+        }
+    }
 
     private static string? ShortType(string? type) => type?[(type.LastIndexOf('.') + 1)..];
 
