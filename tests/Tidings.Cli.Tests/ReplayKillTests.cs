@@ -12,7 +12,7 @@ using Tidings.Transport.Contracts;
 namespace Tidings.Cli.Tests;
 
 /// <summary>
-/// A replay of 5,000 dead letters killed with SIGKILL halfway through, then run again: every message reaches the
+/// A replay of 5,000 dead letters killed with SIGKILL partway through, then run again: every message reaches the
 /// service that handles it exactly once, and none is left dead-lettered. On SQLite each batch moves in one transaction,
 /// so even an at-least-once consumer sees no duplicate; on RabbitMQ each batch leaves the store through the outbox, and
 /// what the killed tool left there the service's relay sends, which its effectively-once inbox absorbs if it was sent twice.
@@ -78,14 +78,17 @@ public sealed partial class ReplayKillTests : IDisposable
         Assert.Equal(0, await deadLetters.CountAsync(DeadLetterQuery.All, TestContext.Current.CancellationToken));
     }
 
-    /// <summary>Starts the replay and kills it once its progress passes half; returns how many it left dead-lettered.</summary>
+    /// <summary>
+    /// Starts the replay and kills it at its first progress line (one batch of ten moved: the most time for the kill to
+    /// land before the end on a slow machine); returns how many it left dead-lettered.
+    /// </summary>
     private static async Task<long> KillHalfwayAsync(string[] where, Func<Task<long>> countLeft)
     {
         var halfway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (var tool = ToolProcess.Start(
             line =>
             {
-                if (Progress().Match(line) is { Success: true } m && long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) >= Count / 2)
+                if (Progress().Match(line) is { Success: true } m && long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) > 0)
                 {
                     halfway.TrySetResult();
                 }
@@ -98,7 +101,7 @@ public sealed partial class ReplayKillTests : IDisposable
         }
 
         var left = await countLeft();
-        Assert.InRange(left, 1, Count / 2);
+        Assert.InRange(left, 1, Count - 500);
         return left;
     }
 

@@ -158,6 +158,27 @@ public sealed class StoreCommandTests : IAsyncLifetime, IDisposable
         var missing = await Tool("sagas", "list", "--db", _directory.File("nothing.db"));
         Assert.True(missing.ExitCode == ExitCodes.Unreachable, missing.ToString());
         Assert.Contains("No database at", Assert.Single(missing.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+
+        // A database that is not a Tidings store is refused and left as it was: the tool makes no tables in it.
+        var other = _directory.File("orders.db");
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={other};Pooling=false"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var create = connection.CreateCommand();
+            create.CommandText = "CREATE TABLE orders (id INTEGER PRIMARY KEY)";
+            await create.ExecuteNonQueryAsync(Ct);
+        }
+
+        var refused = await Tool("outbox", "--db", other);
+        Assert.True(refused.ExitCode == ExitCodes.Unreachable, refused.ToString());
+        Assert.Contains("has no Tidings tables", refused.Error, StringComparison.Ordinal);
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={other};Mode=ReadOnly;Pooling=false"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var tables = connection.CreateCommand();
+            tables.CommandText = "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'";
+            Assert.Equal("orders", await tables.ExecuteScalarAsync(Ct));
+        }
     }
 
     private static OutgoingMessage ToKitchen(string text) => new(Destination.Queue("kitchen"), new Envelope

@@ -20,22 +20,19 @@ public enum ToolNeeds
     /// <summary>The service's store alone (outbox, schedules, sagas): nothing runs, the tool only reads and changes rows.</summary>
     Store,
 
-    /// <summary>
-    /// The dead letters: the SQLite bus file's own, or on RabbitMQ the store's, whose replay goes through the outbox, so
-    /// Tidings runs (its outbox relay sends what a replay commits and clears it before the tool exits).
-    /// </summary>
+    /// <summary>The dead letters: the SQLite bus file's own, or on RabbitMQ the store's (whose replay returns once the outbox has sent it).</summary>
     DeadLetters,
 }
 
 /// <summary>
 /// Tidings with no endpoints of its own, on the bus and store a service uses: checked before use (reached, with
-/// Tidings' tables), never created or migrated.
+/// Tidings' tables at this version), never created or migrated. Its host is built, never started: none of the service's
+/// background work (relays, inbox cleanup) runs in the tool.
 /// </summary>
 public sealed class ToolConnection : IAsyncDisposable
 {
     private static readonly TimeSpan ReachTimeout = TimeSpan.FromSeconds(15);
     private readonly IHost _host;
-    private bool _started;
 
     private ToolConnection(IHost host, BusAddress address)
     {
@@ -96,13 +93,12 @@ public sealed class ToolConnection : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(ReachTimeout);
             await connection.CheckAsync(timeout.Token).ConfigureAwait(false);
-            if (needs == ToolNeeds.DeadLetters)
-            {
-                await host.StartAsync(cancellationToken).ConfigureAwait(false);
-                connection._started = true;
-            }
-
             return connection;
+        }
+        catch (ToolException) when (cancellationToken.IsCancellationRequested)
+        {
+            host.Dispose();
+            throw new OperationCanceledException(cancellationToken); // Ctrl+C, not an unreachable bus
         }
         catch
         {
@@ -111,17 +107,14 @@ public sealed class ToolConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the host: the outbox's last sends complete and are cleared.</summary>
+    /// <summary>Disposes the transport and store.</summary>
     public async ValueTask DisposeAsync()
     {
-        try
+        if (_host is IAsyncDisposable disposable)
         {
-            if (_started)
-            {
-                await _host.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            }
+            await disposable.DisposeAsync().ConfigureAwait(false);
         }
-        finally
+        else
         {
             _host.Dispose();
         }
@@ -195,14 +188,7 @@ public sealed class ToolConnection : IAsyncDisposable
 
         if (Address.StoreFile is not null)
         {
-            try
-            {
-                await Store.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
-            {
-                throw new ToolException(ExitCodes.Unreachable, $"Cannot read {Address.DescribeStore()}: {Reason(ex, cancellationToken)}", ex);
-            }
+            SqliteStoreCheck.Check(Address.StoreFile);
         }
 
         if (Address.Postgres is null)
@@ -233,6 +219,12 @@ public sealed class ToolConnection : IAsyncDisposable
         {
             throw new ToolException(ExitCodes.Unreachable,
                 $"The schema '{Address.Schema}' at {where} is at Tidings schema version {version}; this tool needs {PostgreSqlSchema.Version}: start the service on this Tidings version once, which migrates it.");
+        }
+
+        if (version > PostgreSqlSchema.Version)
+        {
+            throw new ToolException(ExitCodes.Unreachable,
+                $"The schema '{Address.Schema}' at {where} is at Tidings schema version {version}, newer than this tool's {PostgreSqlSchema.Version}: use the tidings tool of the service's Tidings version.");
         }
     }
 

@@ -112,29 +112,28 @@ internal static class ParkedChange
     {
         ArgumentNullException.ThrowIfNull(settings);
         await using var connection = await ToolConnection.OpenAsync(settings, ToolNeeds.Store, cancellationToken);
-        var count = settings.All ? (await connection.Store.GetStatisticsAsync(cancellationToken)).Parked.Count : settings.Sequences.Distinct().LongCount();
-        if (!settings.All)
+        // The messages parked now are the ones confirmed and changed, not those parked while the question waits.
+        var parked = new HashSet<long>();
+        for (long after = 0; ;)
         {
-            var found = new HashSet<long>();
-            for (long after = 0; ;)
+            var page = await connection.Store.ListParkedAsync(500, after, cancellationToken);
+            parked.UnionWith(page.Select(p => p.Sequence));
+            if (page.Count < 500)
             {
-                var page = await connection.Store.ListParkedAsync(500, after, cancellationToken);
-                found.UnionWith(page.Select(p => p.Sequence));
-                if (page.Count < 500)
-                {
-                    break;
-                }
-
-                after = page[^1].Sequence;
+                break;
             }
 
-            var missing = settings.Sequences.Where(s => !found.Contains(s)).ToList();
-            if (missing.Count > 0)
-            {
-                throw new ToolException(ExitCodes.NotFound, $"No parked outbox message {string.Join(", ", missing)} in {connection.Address.DescribeStore()}: nothing was done.");
-            }
+            after = page[^1].Sequence;
         }
 
+        var missing = settings.Sequences.Where(s => !parked.Contains(s)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new ToolException(ExitCodes.NotFound, $"No parked outbox message {string.Join(", ", missing)} in {connection.Address.DescribeStore()}: nothing was done.");
+        }
+
+        IReadOnlyCollection<long> sequences = settings.All ? parked : settings.Sequences.Distinct().ToList();
+        var count = sequences.Count;
         var what = $"{count:N0} parked message{(count == 1 ? "" : "s")}";
         if (count == 0)
         {
@@ -142,12 +141,11 @@ internal static class ParkedChange
             return ExitCodes.Success;
         }
 
-        if (!Confirmation.Ask(retry ? $"Retry {what} now?" : $"Purge {what}? They will never be sent.", settings.Yes))
+        if (!Confirmation.Ask(retry ? $"Retry {what} now?" : $"Purge {what}? They will not be sent.", settings.Yes))
         {
             throw new ToolException(ExitCodes.NotConfirmed, $"Not confirmed: nothing was {(retry ? "retried" : "purged")}. Give --yes to go ahead without being asked.");
         }
 
-        IReadOnlyCollection<long>? sequences = settings.All ? null : settings.Sequences;
         var changed = retry
             ? await connection.Store.RetryParkedAsync(sequences, cancellationToken)
             : await connection.Store.PurgeParkedAsync(sequences, cancellationToken);

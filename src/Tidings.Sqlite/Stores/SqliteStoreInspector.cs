@@ -34,7 +34,7 @@ public sealed class SqliteStoreInspector(SqliteStore store, TimeProvider? timePr
         var sagas = new List<SagaCount>();
         while (reader.Read())
         {
-            if (Enum.TryParse<SagaStatus>(reader.GetString(1), ignoreCase: true, out var status))
+            if (!reader.IsDBNull(1) && Enum.TryParse<SagaStatus>(reader.GetString(1), ignoreCase: true, out var status))
             {
                 sagas.Add(new SagaCount(reader.GetString(0), status, reader.GetInt64(2)));
             }

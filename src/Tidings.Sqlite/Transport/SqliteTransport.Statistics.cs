@@ -10,8 +10,9 @@ public sealed partial class SqliteTransport : IQueueStatistics
 
     /// <inheritdoc />
     /// <remarks>
-    /// In flight are the rows leased to a receiver whose lease has not run out; every other row waits (delayed ones too).
-    /// The bus file keeps no record of who polls it: <see cref="QueueStatistics.Consumers"/> is null.
+    /// Waiting are the rows a receiver could take now (visible, not leased or their lease run out); in flight are the rows
+    /// leased to a receiver whose lease has not run out; delayed rows (a later delivery, a retry's wait) are neither. The
+    /// bus file keeps no record of who polls it: <see cref="QueueStatistics.Consumers"/> is null.
     /// </remarks>
     public Task<IReadOnlyList<QueueStatistics>> GetQueueStatisticsAsync(IReadOnlyCollection<string> queues, CancellationToken cancellationToken = default)
     {
@@ -21,9 +22,9 @@ public sealed partial class SqliteTransport : IQueueStatistics
         using var command = connection.CreateCommand();
         command.CommandText = $"""
             SELECT q.name,
-                COUNT(m.id) FILTER (WHERE NOT (m.lease_owner IS NOT NULL AND m.visible_at > $now)),
+                COUNT(m.id) FILTER (WHERE m.visible_at <= $now),
                 COUNT(m.id) FILTER (WHERE m.lease_owner IS NOT NULL AND m.visible_at > $now),
-                MIN(m.sent_at) FILTER (WHERE NOT (m.lease_owner IS NOT NULL AND m.visible_at > $now)),
+                MIN(m.sent_at) FILTER (WHERE m.visible_at <= $now),
                 (SELECT COUNT(*) FROM messages d WHERE d.queue = q.name || '{DeadLetterQueues.Suffix}')
             FROM queues q LEFT JOIN messages m ON m.queue = q.name
             WHERE {(queues.Count > 0 ? "q.name IN (SELECT value FROM json_each($names))" : $"q.name NOT LIKE '%{DeadLetterQueues.Suffix}'")}

@@ -42,6 +42,11 @@ internal sealed class StoreDeadLetters(IDeadLetterStore store, ITransactionalSto
                 var taken = await store.TakeAsync(transaction, selection, after, upTo, DeadLetterBatch.Size, cancellationToken).ConfigureAwait(false);
                 if (taken.Count == 0)
                 {
+                    if (replay && moved > 0)
+                    {
+                        await ClearSentAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
                     return moved;
                 }
 
@@ -57,4 +62,17 @@ internal sealed class StoreDeadLetters(IDeadLetterStore store, ITransactionalSto
             }
         }
     }
+
+    /// <summary>
+    /// Waits for the replay's sends and removes what they sent from the outbox, so that a replay that returned has been
+    /// confirmed by the transport and needs no relay after it (a tool with no relay of its own can exit). What is not
+    /// confirmed by then stays in the outbox, and the service's relay sends it.
+    /// </summary>
+    private async Task ClearSentAsync(CancellationToken cancellationToken)
+    {
+        await dispatcher.WhenSendsCompleteAsync(SendsTimeout).ConfigureAwait(false);
+        await dispatcher.RemoveSentAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static readonly TimeSpan SendsTimeout = TimeSpan.FromSeconds(30);
 }

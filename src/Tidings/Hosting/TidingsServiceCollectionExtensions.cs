@@ -102,7 +102,7 @@ public static class TidingsServiceCollectionExtensions
                     ? (queue, ct) => deadLetters.CountAsync(new DeadLetterQuery { Endpoint = queue }, ct)
                     : null;
             return new StatisticsSampler(transport, builder.HasStore ? sp.GetService<IStoreInspector>() : null, stored, options,
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StatisticsSampler>>());
+                sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StatisticsSampler>>());
         });
         services.AddSingleton<IHostedService, TidingsHostedService>();
         return services;

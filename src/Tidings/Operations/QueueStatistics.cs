@@ -1,12 +1,11 @@
 namespace Tidings.Operations;
 
 /// <summary>
-/// How one queue stands. What a transport cannot tell is null, and each transport says what it counts: the SQLite bus
-/// file knows every row of a queue but not who polls it; RabbitMQ, over AMQP, knows the ready messages and the
-/// consumers but not the unacknowledged ones or their age (its management plugin does).
+/// How one queue stands. What a transport cannot tell is null, never a guess; each transport's implementation says
+/// what it can tell.
 /// </summary>
 /// <param name="Queue">The queue.</param>
-/// <param name="Depth">Messages waiting to be handed out (ready).</param>
+/// <param name="Depth">Messages ready to be handed out now (not those delayed to a later time).</param>
 /// <param name="InFlight">Messages handed out and not yet settled (leased or unacknowledged).</param>
 /// <param name="DeadLetters">Messages in the queue's dead-letter queue.</param>
 /// <param name="OldestAge">How long the oldest waiting message has waited since it was sent.</param>
@@ -16,7 +15,7 @@ public sealed record QueueStatistics(string Queue, long Depth, long? InFlight, l
 /// <summary>A transport that reports how its queues stand.</summary>
 public interface IQueueStatistics
 {
-    /// <summary>Whether <see cref="GetQueueStatisticsAsync"/> can list every queue when given none (AMQP cannot).</summary>
+    /// <summary>Whether <see cref="GetQueueStatisticsAsync"/> can list every queue when given none (a broker's protocol may not).</summary>
     bool CanListQueues { get; }
 
     /// <summary>

@@ -12,14 +12,14 @@ namespace Tidings.Operations;
 /// </summary>
 internal sealed partial class StatisticsSampler(
     ITransport transport, IStoreInspector? store, Func<string, CancellationToken, Task<long>>? storedDeadLetters, TidingsOptions options,
-    TimeProvider time, ILogger<StatisticsSampler> logger) : BackgroundService
+    IHostApplicationLifetime lifetime, TimeProvider time, ILogger<StatisticsSampler> logger) : BackgroundService
 {
     private static readonly ConcurrentDictionary<StatisticsSampler, byte> Live = new();
     private Tuple<IReadOnlyList<QueueStatistics>, StoreStatistics?> _last = new([], null);
 
     /// <summary>The last measurement of every sampler in this process (one per host), for the gauges.</summary>
     internal static IEnumerable<(IReadOnlyList<QueueStatistics> Queues, StoreStatistics? Store, DateTimeOffset Now)> Observe() =>
-        Live.Keys.Select(s => (Volatile.Read(ref s._last).Item1, Volatile.Read(ref s._last).Item2, s._time.GetUtcNow()));
+        Live.Keys.Select(s => Volatile.Read(ref s._last) is var last ? (last.Item1, last.Item2, s._time.GetUtcNow()) : default);
 
     private readonly TimeProvider _time = time;
 
@@ -52,6 +52,21 @@ internal sealed partial class StatisticsSampler(
         if (options.StatisticsInterval <= TimeSpan.Zero)
         {
             return;
+        }
+
+        // After the host has started: the endpoints' queues (and a new bus file) exist by then.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        {
+            try
+            {
+                await started.Task.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
 
         Live[this] = 0;

@@ -93,14 +93,15 @@ internal sealed class InMemoryQueue(TimeProvider time)
         Signal.Set();
     }
 
-    /// <summary>How many entries wait, how many are leased, and when the oldest waiting one was sent.</summary>
+    /// <summary>How many entries a receiver could take now, how many are leased, and when the oldest takeable one was sent (delayed ones are neither).</summary>
     public (long Waiting, long Leased, DateTimeOffset? OldestSentAt) Measure()
     {
         lock (_lock)
         {
             var now = time.GetUtcNow();
-            var waiting = _entries.Where(e => e.Owner is null || e.VisibleAt <= now).ToList();
-            return (waiting.Count, _entries.Count - waiting.Count, waiting.Count == 0 ? null : waiting.Min(e => e.Envelope.SentAt));
+            var waiting = _entries.Where(e => e.VisibleAt <= now).ToList();
+            var leased = _entries.Count(e => e.Owner is not null && e.VisibleAt > now);
+            return (waiting.Count, leased, waiting.Count == 0 ? null : waiting.Min(e => e.Envelope.SentAt));
         }
     }
 
