@@ -36,6 +36,7 @@ public static class TidingsBuilderSqliteExtensions
         builder.Services.Replace(ServiceDescriptor.Singleton<ISagaStore>(sp => new SqliteSagaStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<IScheduleStore>(sp => new SqliteScheduleStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<IIdempotencyStore>(sp => new SqliteIdempotencyStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton<Tidings.DeadLetters.IDeadLetterStore>(sp => new SqliteDeadLetterStore(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<Tidings.Operations.IStoreInspector>(sp => new SqliteStoreInspector(sp.GetRequiredService<SqliteStore>(), sp.GetService<TimeProvider>())));
         return builder.UseStore(
             sp => sp.GetRequiredService<SqliteStore>(),

@@ -8,7 +8,7 @@ namespace Tidings.Cli.Connection;
 /// </summary>
 public static class SqliteStoreCheck
 {
-    private static readonly string[] Tables = ["tidings_outbox", "tidings_inbox", "tidings_sagas", "tidings_schedules"];
+    private static readonly string[] Tables = ["tidings_outbox", "tidings_inbox", "tidings_sagas", "tidings_schedules", "tidings_dead_letters"];
     private static readonly string[] OutboxColumns = ["attempts", "last_error", "retry_at"];
 
     /// <summary>Throws a <see cref="ToolException"/> (unreachable) unless <paramref name="path"/> holds Tidings' tables as this version makes them.</summary>

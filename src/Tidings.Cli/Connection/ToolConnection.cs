@@ -66,10 +66,10 @@ public sealed class ToolConnection : IAsyncDisposable
     public static async Task<ToolConnection> OpenAsync(ConnectionSettings settings, ToolNeeds needs, CancellationToken cancellationToken)
     {
         var address = BusAddress.Resolve(settings, busRequired: needs != ToolNeeds.Store);
-        if (needs == ToolNeeds.DeadLetters && address.RabbitMq is not null && address.Postgres is null)
+        if (needs == ToolNeeds.DeadLetters && address.RabbitMq is not null && !address.HasStore)
         {
             throw new ToolException(ExitCodes.Usage,
-                "On RabbitMQ the dead letters are kept in a service's store: give --service NAME (ConnectionStrings:NAME-db) or --postgres CONNECTION.");
+                "On RabbitMQ the dead letters are kept in a service's store: give --service NAME (ConnectionStrings:NAME-db), --postgres CONNECTION or --db PATH.");
         }
 
         if (needs == ToolNeeds.Store && !address.HasStore)

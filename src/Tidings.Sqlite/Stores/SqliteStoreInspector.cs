@@ -69,11 +69,11 @@ public sealed class SqliteStoreInspector(SqliteStore store, TimeProvider? timePr
 
     /// <inheritdoc />
     public Task<long> RetryParkedAsync(IReadOnlyCollection<long>? sequences, CancellationToken cancellationToken = default) =>
-        Task.FromResult(ChangeParked("UPDATE tidings_outbox SET attempts = 0, last_error = NULL, retry_at = 0", sequences));
+        ChangeParkedAsync("UPDATE tidings_outbox SET attempts = 0, last_error = NULL, retry_at = 0", sequences, cancellationToken);
 
     /// <inheritdoc />
     public Task<long> PurgeParkedAsync(IReadOnlyCollection<long>? sequences, CancellationToken cancellationToken = default) =>
-        Task.FromResult(ChangeParked("DELETE FROM tidings_outbox", sequences));
+        ChangeParkedAsync("DELETE FROM tidings_outbox", sequences, cancellationToken);
 
     /// <inheritdoc />
     public Task<ScheduledPage> ListScheduledAsync(int limit = 50, string? after = null, CancellationToken cancellationToken = default)
@@ -100,18 +100,18 @@ public sealed class SqliteStoreInspector(SqliteStore store, TimeProvider? timePr
         return Task.FromResult(ScheduleCursor.Page(items, limit));
     }
 
-    private long ChangeParked(string change, IReadOnlyCollection<long>? sequences)
-    {
-        using var connection = store.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = change + " WHERE attempts > 0" + (sequences is null ? "" : " AND sequence IN (SELECT value FROM json_each($sequences))");
-        if (sequences is not null)
+    private Task<long> ChangeParkedAsync(string change, IReadOnlyCollection<long>? sequences, CancellationToken cancellationToken) =>
+        store.WriteAsync(connection =>
         {
-            command.Parameters.AddWithValue("$sequences", "[" + string.Join(',', sequences.Select(s => s.ToString(CultureInfo.InvariantCulture))) + "]");
-        }
+            using var command = connection.CreateCommand();
+            command.CommandText = change + " WHERE attempts > 0" + (sequences is null ? "" : " AND sequence IN (SELECT value FROM json_each($sequences))");
+            if (sequences is not null)
+            {
+                command.Parameters.AddWithValue("$sequences", "[" + string.Join(',', sequences.Select(s => s.ToString(CultureInfo.InvariantCulture))) + "]");
+            }
 
-        return command.ExecuteNonQuery();
-    }
+            return (long)command.ExecuteNonQuery();
+        }, cancellationToken);
 
     private static long CountAndOldest(SqliteDataReader reader, out DateTimeOffset? oldest)
     {

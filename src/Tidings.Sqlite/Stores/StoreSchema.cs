@@ -79,5 +79,19 @@ internal static class StoreSchema
             {{MessageColumns}}
         );
         CREATE INDEX IF NOT EXISTS ix_tidings_schedules_due ON tidings_schedules (due_at);
+        -- Dead letters moved here from a broker that cannot browse them (RabbitMQ). AUTOINCREMENT: no id is ever reused,
+        -- so a replay's bound and a list's cursor never meet a new dead letter under an old id.
+        CREATE TABLE IF NOT EXISTS tidings_dead_letters (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            fingerprint TEXT NOT NULL UNIQUE,
+            dead_lettered_at INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            exception_type TEXT NULL,
+            user_frame TEXT NULL,
+            {{MessageColumns}}
+        );
+        CREATE INDEX IF NOT EXISTS ix_tidings_dead_letters_at ON tidings_dead_letters (dead_lettered_at, id);
+        CREATE INDEX IF NOT EXISTS ix_tidings_dead_letters_endpoint_at ON tidings_dead_letters (destination, dead_lettered_at, id);
+        CREATE INDEX IF NOT EXISTS ix_tidings_dead_letters_group ON tidings_dead_letters (destination, reason, exception_type, user_frame, dead_lettered_at);
         """;
 }

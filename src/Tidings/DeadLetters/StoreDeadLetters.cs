@@ -42,12 +42,7 @@ internal sealed class StoreDeadLetters(IDeadLetterStore store, ITransactionalSto
                 var taken = await store.TakeAsync(transaction, selection, after, upTo, DeadLetterBatch.Size, cancellationToken).ConfigureAwait(false);
                 if (taken.Count == 0)
                 {
-                    if (replay && moved > 0)
-                    {
-                        await ClearSentAsync(cancellationToken).ConfigureAwait(false);
-                    }
-
-                    return moved;
+                    break;
                 }
 
                 if (replay)
@@ -61,6 +56,14 @@ internal sealed class StoreDeadLetters(IDeadLetterStore store, ITransactionalSto
                 progress?.Report(moved);
             }
         }
+
+        // Outside the last transaction: a store may give one writer at a time its turn, and the removal needs one.
+        if (replay && moved > 0)
+        {
+            await ClearSentAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return moved;
     }
 
     /// <summary>
