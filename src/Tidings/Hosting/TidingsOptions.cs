@@ -25,7 +25,7 @@ public sealed class TidingsOptions
     /// <summary>
     /// On a transport that cannot browse its dead-letter queues (RabbitMQ), move what reaches them into the store, where
     /// <see cref="DeadLetters.IDeadLetters"/> and the <c>tidings</c> tool list, group, replay and purge them; the broker's
-    /// dead-letter queues are then only a way in. Needs a store that keeps dead letters (PostgreSQL). Default true; turn
+    /// dead-letter queues are then only a way in. Needs a store that keeps dead letters (PostgreSQL, SQLite). Default true; turn
     /// it off to leave dead letters in the broker for a tool of your own.
     /// </summary>
     public bool MoveDeadLettersToStore { get; set; } = true;

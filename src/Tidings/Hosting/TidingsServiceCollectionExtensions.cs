@@ -60,7 +60,7 @@ public static class TidingsServiceCollectionExtensions
             : sp.GetService<IDeadLetterStore>() is { } stored && builder.HasStore && options.MoveDeadLettersToStore
                 ? new StoreDeadLetters(stored, sp.GetRequiredService<ITransactionalStore>(), sp.GetRequiredService<OutboxDispatcher>())
                 : throw new InvalidOperationException(
-                    $"The {sp.GetRequiredService<ITransport>().Name} transport cannot list or replay dead letters by itself: use a store that keeps them (UsePostgreSqlStore), into which Tidings moves them, and leave TidingsOptions.MoveDeadLettersToStore on."));
+                    $"The {sp.GetRequiredService<ITransport>().Name} transport cannot list or replay dead letters by itself: use a store that keeps them (UsePostgreSqlStore, UseSqliteStore), into which Tidings moves them, and leave TidingsOptions.MoveDeadLettersToStore on."));
         if (builder.HasStore)
         {
             services.AddSingleton<OutboxDispatcher>();
