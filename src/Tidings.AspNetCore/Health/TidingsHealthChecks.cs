@@ -89,8 +89,12 @@ internal sealed class OutboxHealthCheck(IOutboxStore outbox, TidingsHealthCheckO
     }
 }
 
-/// <summary>Dead letters need a person: more than <see cref="TidingsHealthCheckOptions.DeadLetterThreshold"/> is degraded, never unhealthy.</summary>
-internal sealed class DeadLetterHealthCheck(ITransport transport, TidingsOptions bus, TidingsHealthCheckOptions options) : IHealthCheck
+/// <summary>
+/// Dead letters need a person: more than <see cref="TidingsHealthCheckOptions.DeadLetterThreshold"/> is degraded, never
+/// unhealthy. Those moved into the store (<paramref name="stored"/>) count with those still in the dead-letter queues.
+/// </summary>
+internal sealed class DeadLetterHealthCheck(ITransport transport, TidingsOptions bus, TidingsHealthCheckOptions options, Tidings.DeadLetters.IDeadLetters? stored = null)
+    : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -103,6 +107,10 @@ internal sealed class DeadLetterHealthCheck(ITransport transport, TidingsOptions
         try
         {
             depth = await health.CountDeadLettersAsync(bus.EndpointNames, cancellationToken).ConfigureAwait(false);
+            foreach (var endpoint in stored is null ? [] : bus.EndpointNames)
+            {
+                depth += await stored!.CountAsync(new Tidings.DeadLetters.DeadLetterQuery { Endpoint = endpoint }, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -112,7 +120,7 @@ internal sealed class DeadLetterHealthCheck(ITransport transport, TidingsOptions
 
         var data = new Dictionary<string, object> { ["dead_letters"] = depth };
         return depth > options.DeadLetterThreshold
-            ? HealthCheckResult.Degraded($"{depth} messages wait in the dead-letter queues of {string.Join(", ", bus.EndpointNames)} (more than {options.DeadLetterThreshold}).", data: data)
+            ? HealthCheckResult.Degraded($"{depth} dead letters of {string.Join(", ", bus.EndpointNames)} wait for a person (more than {options.DeadLetterThreshold}).", data: data)
             : HealthCheckResult.Healthy($"{depth} dead letters.", data);
     }
 }

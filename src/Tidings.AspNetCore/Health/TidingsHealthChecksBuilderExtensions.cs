@@ -32,9 +32,27 @@ public static class TidingsHealthChecksBuilderExtensions
         Add(builder, "tidings-outbox", sp => sp.GetService<IOutboxStore>() is { } outbox
             ? new OutboxHealthCheck(outbox, options, sp.GetService<TimeProvider>() ?? TimeProvider.System)
             : new FixedHealthCheck("No outbox is registered."), HealthStatus.Degraded, tags, options);
-        Add(builder, "tidings-dead-letters", sp => new DeadLetterHealthCheck(sp.GetRequiredService<ITransport>(), sp.GetRequiredService<TidingsOptions>(), options),
-            HealthStatus.Degraded, tags, options);
+        Add(builder, "tidings-dead-letters", sp => new DeadLetterHealthCheck(sp.GetRequiredService<ITransport>(), sp.GetRequiredService<TidingsOptions>(), options,
+            StoredDeadLetters(sp)), HealthStatus.Degraded, tags, options);
         return builder;
+    }
+
+    /// <summary>The store's dead letters, when the transport's are moved there (it cannot browse its own); else null.</summary>
+    private static Tidings.DeadLetters.IDeadLetters? StoredDeadLetters(IServiceProvider services)
+    {
+        if (services.GetRequiredService<ITransport>() is Tidings.DeadLetters.IDeadLetters)
+        {
+            return null;
+        }
+
+        try
+        {
+            return services.GetService<Tidings.DeadLetters.IDeadLetters>();
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // no store keeps them: they stay in the broker's dead-letter queues, which the check counts
+        }
     }
 
     private static void Add(IHealthChecksBuilder builder, string name, Func<IServiceProvider, IHealthCheck> create, HealthStatus failure, string[] tags, TidingsHealthCheckOptions options) =>

@@ -110,9 +110,10 @@ public sealed partial class SqliteTransport : ITransport, ITransportHealth
     }
 
     /// <summary>A connection to the bus file as it is: a check must not create the file it checks.</summary>
-    private Microsoft.Data.Sqlite.SqliteConnection OpenExisting() => SqliteConnections.Open(
-        new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(SqliteConnections.ConnectionStringFor(Options.Path)) { Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadWrite }.ToString(),
-        durable: false, TimeSpan.FromSeconds(5));
+    private Microsoft.Data.Sqlite.SqliteConnection OpenExisting() => SqliteConnections.Open(ExistingConnectionString, durable: false, TimeSpan.FromSeconds(5));
+
+    private string ExistingConnectionString =>
+        new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(SqliteConnections.ConnectionStringFor(Options.Path)) { Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadWrite }.ToString();
 
     /// <inheritdoc />
     public Task DeclareAsync(QueueDeclaration queue, CancellationToken cancellationToken = default)
@@ -155,6 +156,7 @@ public sealed partial class SqliteTransport : ITransport, ITransportHealth
 
         if (writer is null)
         {
+            ClearPools();
             return;
         }
 
@@ -173,8 +175,17 @@ public sealed partial class SqliteTransport : ITransport, ITransportHealth
 
         _watcher?.Dispose();
         writer.Dispose();
-        using var pooled = new Microsoft.Data.Sqlite.SqliteConnection(SqliteConnections.ConnectionStringFor(Options.Path));
-        Microsoft.Data.Sqlite.SqliteConnection.ClearPool(pooled);
+        ClearPools();
+    }
+
+    /// <summary>Closes the pooled connections of the readers (lists, counts, statistics): a disposed transport holds no file open.</summary>
+    private void ClearPools()
+    {
+        foreach (var connectionString in new[] { SqliteConnections.ConnectionStringFor(Options.Path), ExistingConnectionString })
+        {
+            using var pooled = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+            Microsoft.Data.Sqlite.SqliteConnection.ClearPool(pooled);
+        }
     }
 
     private void KeepTemporaryQueues()
