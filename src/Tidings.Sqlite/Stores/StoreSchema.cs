@@ -92,6 +92,8 @@ internal static class StoreSchema
         );
         CREATE INDEX IF NOT EXISTS ix_tidings_dead_letters_at ON tidings_dead_letters (dead_lettered_at, id);
         CREATE INDEX IF NOT EXISTS ix_tidings_dead_letters_endpoint_at ON tidings_dead_letters (destination, dead_lettered_at, id);
-        CREATE INDEX IF NOT EXISTS ix_tidings_dead_letters_group ON tidings_dead_letters (destination, reason, exception_type, user_frame, dead_lettered_at);
+        -- A replay walks an endpoint or a failure group by id, so those indexes end in it (a range per batch, not a sort).
+        CREATE INDEX IF NOT EXISTS ix_tidings_dead_letters_endpoint_id ON tidings_dead_letters (destination, id);
+        CREATE INDEX IF NOT EXISTS ix_tidings_dead_letters_group ON tidings_dead_letters (destination, reason, exception_type, user_frame, id, dead_lettered_at);
         """;
 }
