@@ -48,8 +48,7 @@ public sealed class ListSettings : DeadLetterFilterSettings
     public string? After { get; init; }
 
     /// <inheritdoc />
-    public override ValidationResult Validate() =>
-        Limit is < 1 or > 500 ? ValidationResult.Error("--limit must be from 1 to 500.") : base.Validate();
+    public override ValidationResult Validate() => Paging.Check(Limit) ?? base.Validate();
 }
 
 /// <summary><c>tidings dead-letters list</c>: newest first, a page at a time.</summary>
@@ -76,10 +75,7 @@ public sealed class ListCommand : AsyncCommand<ListSettings>
 
         var total = await connection.DeadLetters.CountAsync(query, cancellationToken).ConfigureAwait(false);
         AnsiConsole.Write(DeadLetterViews.ListTable(page.Items).Caption($"{page.Items.Count} of {total:N0}, newest first"));
-        if (page.Next is { } next)
-        {
-            AnsiConsole.MarkupLine($"Next page: [bold]--after {next.EscapeMarkup()}[/]");
-        }
+        Paging.PrintNext(page.Next);
 
         return ExitCodes.Success;
     }

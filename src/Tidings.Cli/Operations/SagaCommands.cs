@@ -9,7 +9,7 @@ using Tidings.Cli.Output;
 namespace Tidings.Cli.Operations;
 
 /// <summary>One saga's instances, a page at a time.</summary>
-public sealed class SagaListSettings : ConnectionSettings
+public sealed class SagaListSettings : PagedSettings
 {
     /// <summary>The saga's name.</summary>
     [CommandArgument(0, "[SAGA]")]
@@ -20,20 +20,6 @@ public sealed class SagaListSettings : ConnectionSettings
     [CommandOption("--status <STATUS>")]
     [Description("Only instances in this status: active, completed or compensated.")]
     public SagaStatus? Status { get; init; }
-
-    /// <summary>How many to show.</summary>
-    [CommandOption("-n|--limit <N>")]
-    [Description("How many to show (default 50, at most 500).")]
-    [DefaultValue(50)]
-    public int Limit { get; init; } = 50;
-
-    /// <summary>The cursor the previous page ended with.</summary>
-    [CommandOption("--after <CURSOR>")]
-    [Description("The next page: the cursor the previous page printed.")]
-    public string? After { get; init; }
-
-    /// <inheritdoc />
-    public override ValidationResult Validate() => Limit is < 1 or > 500 ? ValidationResult.Error("--limit must be from 1 to 500.") : base.Validate();
 }
 
 /// <summary><c>tidings sagas list [SAGA]</c>: the instances of a saga, newest first; without a saga, the counts by saga and status.</summary>
@@ -105,10 +91,7 @@ public sealed class SagaListCommand : AsyncCommand<SagaListSettings>
         }
 
         AnsiConsole.Write(instances);
-        if (page.Next is { } next)
-        {
-            AnsiConsole.MarkupLine($"Next page: [bold]--after {next.EscapeMarkup()}[/]");
-        }
+        Paging.PrintNext(page.Next);
 
         return ExitCodes.Success;
     }

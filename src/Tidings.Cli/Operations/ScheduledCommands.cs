@@ -7,22 +7,7 @@ using Tidings.Cli.Output;
 namespace Tidings.Cli.Operations;
 
 /// <summary>A page of scheduled messages.</summary>
-public sealed class ScheduledListSettings : ConnectionSettings
-{
-    /// <summary>How many to show.</summary>
-    [CommandOption("-n|--limit <N>")]
-    [Description("How many to show (default 50, at most 500).")]
-    [DefaultValue(50)]
-    public int Limit { get; init; } = 50;
-
-    /// <summary>The cursor the previous page ended with.</summary>
-    [CommandOption("--after <CURSOR>")]
-    [Description("The next page: the cursor the previous page printed.")]
-    public string? After { get; init; }
-
-    /// <inheritdoc />
-    public override ValidationResult Validate() => Limit is < 1 or > 500 ? ValidationResult.Error("--limit must be from 1 to 500.") : base.Validate();
-}
+public sealed class ScheduledListSettings : PagedSettings;
 
 /// <summary><c>tidings scheduled list</c>: scheduled messages not sent yet, soonest first.</summary>
 public sealed class ScheduledListCommand : AsyncCommand<ScheduledListSettings>
@@ -67,10 +52,7 @@ public sealed class ScheduledListCommand : AsyncCommand<ScheduledListSettings>
         }
 
         AnsiConsole.Write(table);
-        if (page.Next is { } next)
-        {
-            AnsiConsole.MarkupLine($"Next page: [bold]--after {next.EscapeMarkup()}[/]");
-        }
+        Paging.PrintNext(page.Next);
 
         return ExitCodes.Success;
     }

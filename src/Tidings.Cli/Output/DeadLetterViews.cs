@@ -14,48 +14,14 @@ public static class DeadLetterViews
         at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-";
 
     /// <summary>One row of <c>dead-letters list</c>, for JSON.</summary>
-    public static object Summary(DeadLetter d)
-    {
-        ArgumentNullException.ThrowIfNull(d);
-        return new
-        {
-            id = d.Id,
-            endpoint = d.Endpoint,
-            message_id = d.Envelope.MessageId,
-            message_name = d.Envelope.MessageName,
-            dead_lettered_at = d.DeadLetteredAt,
-            reason = d.Reason,
-            exception_type = d.ExceptionType,
-            exception_message = d.ExceptionMessage,
-            attempts = d.Attempts,
-            replay_count = d.ReplayCount,
-            group = d.Group.Id,
-        };
-    }
+    public static object Summary(DeadLetter d) => DeadLetterJson.Of(d);
 
     /// <summary>All of one dead letter, for JSON: its summary, headers, body and exception.</summary>
     public static object Details(DeadLetter d)
     {
         ArgumentNullException.ThrowIfNull(d);
         var (text, base64) = Body(d.Envelope.Body, indent: false);
-        return new
-        {
-            id = d.Id,
-            endpoint = d.Endpoint,
-            message_id = d.Envelope.MessageId,
-            message_name = d.Envelope.MessageName,
-            dead_lettered_at = d.DeadLetteredAt,
-            reason = d.Reason,
-            exception_type = d.ExceptionType,
-            exception_message = d.ExceptionMessage,
-            exception = d.ExceptionText,
-            attempts = d.Attempts,
-            replay_count = d.ReplayCount,
-            group = d.Group.Id,
-            headers = d.Envelope.Headers,
-            body = text,
-            body_base64 = base64,
-        };
+        return new DeadLetterDetailsJson(DeadLetterJson.Of(d), d.ExceptionText, d.Envelope.Headers, text, base64);
     }
 
     /// <summary>One failure group, for JSON.</summary>
@@ -181,4 +147,40 @@ public static class DeadLetterViews
     }
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+}
+
+/// <summary>A dead letter as <c>--json</c> lists it (snake_case on the wire).</summary>
+public record DeadLetterJson(string Id, string? Endpoint, Guid MessageId, string MessageName, DateTimeOffset? DeadLetteredAt, string Reason,
+    string? ExceptionType, string? ExceptionMessage, int Attempts, int ReplayCount, string Group)
+{
+    /// <summary>The summary of <paramref name="d"/>.</summary>
+    public static DeadLetterJson Of(DeadLetter d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        return new(d.Id, d.Endpoint, d.Envelope.MessageId, d.Envelope.MessageName, d.DeadLetteredAt, d.Reason, d.ExceptionType, d.ExceptionMessage,
+            d.Attempts, d.ReplayCount, d.Group.Id);
+    }
+}
+
+/// <summary>A dead letter as <c>dead-letters show --json</c> prints it: the summary, then its exception, headers and body.</summary>
+public sealed record DeadLetterDetailsJson : DeadLetterJson
+{
+    /// <summary>The summary with the rest.</summary>
+    public DeadLetterDetailsJson(DeadLetterJson summary, string? exception, IReadOnlyDictionary<string, string> headers, string? body, string? bodyBase64)
+        : base(summary ?? throw new ArgumentNullException(nameof(summary)))
+    {
+        (Exception, Headers, Body, BodyBase64) = (exception, headers, body, bodyBase64);
+    }
+
+    /// <summary>The exception's full text, with its stack.</summary>
+    public string? Exception { get; }
+
+    /// <summary>Every header.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; }
+
+    /// <summary>The body as text, if it is UTF-8.</summary>
+    public string? Body { get; }
+
+    /// <summary>The body in base64, if it is not.</summary>
+    public string? BodyBase64 { get; }
 }
