@@ -23,18 +23,9 @@ internal sealed partial class DeadLetterIngestion(
     {
         // The dead-letter queues exist once the endpoints have started (they declare them); a consumer of a queue not yet
         // declared would be refused by the broker.
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        if (!await HostStarted.WaitAsync(lifetime, stoppingToken).ConfigureAwait(false))
         {
-            try
-            {
-                await started.Task.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            return;
         }
 
         await Task.WhenAll(options.Endpoints.Select(e => IngestAsync(e.Name, stoppingToken))).ConfigureAwait(false);
