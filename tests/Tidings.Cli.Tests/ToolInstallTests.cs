@@ -21,15 +21,24 @@ public sealed class ToolInstallTests : IDisposable
         var packages = _directory.File("packages");
         var tools = _directory.File("tools");
 
-        await RunAsync("dotnet", "pack", Path.Combine(root, "src", "Tidings.Cli"), "-c", configuration, "--no-build", "-o", packages);
-        await RunAsync("dotnet", "tool", "install", "Tidings.Cli", "--tool-path", tools, "--add-source", packages);
+        // A version of this run's own, from this source alone, into a package cache of its own: what is installed is
+        // what was just packed, never a copy cached earlier or one from another feed.
+        var version = "0.0.0-test." + Guid.NewGuid().ToString("N")[..8];
+        var config = _directory.File("nuget.config");
+        await File.WriteAllTextAsync(config, $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration><packageSources><clear /><add key="local" value="{packages}" /></packageSources></configuration>
+            """, TestContext.Current.CancellationToken);
+        await RunAsync("dotnet", "pack", Path.Combine(root, "src", "Tidings.Cli"), "-c", configuration, "--no-build", "-o", packages, $"-p:Version={version}");
+        await RunAsync("dotnet", "tool", "install", "Tidings.Cli", "--version", version, "--tool-path", tools, "--configfile", config);
         var groups = await RunAsync(Path.Combine(tools, "tidings"), "dead-letters", "groups", "--bus", bus, "--json");
         Assert.Contains("\"dead_letters\":3", groups, StringComparison.Ordinal);
     }
 
-    private static async Task<string> RunAsync(string file, params string[] args)
+    private async Task<string> RunAsync(string file, params string[] args)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.Environment["NUGET_PACKAGES"] = _directory.File("nuget-cache");
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

@@ -141,7 +141,8 @@ public sealed class ToolConnection : IAsyncDisposable
                 }
                 else if (address.RabbitMq is not null)
                 {
-                    t.UseRabbitMq(address.RabbitMq);
+                    // The services forward delayed messages; a tool that came and went would cut forwards short.
+                    t.UseRabbitMq(new Tidings.RabbitMQ.RabbitMqTransportOptions { ConnectionString = new Uri(address.RabbitMq), RunDelayForwarder = false });
                 }
                 else
                 {

@@ -95,5 +95,6 @@ internal static class StoreSchema
         -- A replay walks an endpoint or a failure group by id, so those indexes end in it (a range per batch, not a sort).
         CREATE INDEX IF NOT EXISTS ix_tidings_dead_letters_endpoint_id ON tidings_dead_letters (destination, id);
         CREATE INDEX IF NOT EXISTS ix_tidings_dead_letters_group ON tidings_dead_letters (destination, reason, exception_type, user_frame, id, dead_lettered_at);
+        CREATE INDEX IF NOT EXISTS ix_tidings_dead_letters_failure_id ON tidings_dead_letters (reason, exception_type, user_frame, id);
         """;
 }

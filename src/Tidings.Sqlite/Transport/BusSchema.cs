@@ -39,6 +39,7 @@ internal static class BusSchema
         CREATE INDEX IF NOT EXISTS ix_dead_letters_queue_id ON messages (queue, id) WHERE dl_at IS NOT NULL;
         DROP INDEX IF EXISTS ix_dead_letters_group;
         CREATE INDEX IF NOT EXISTS ix_dead_letters_group_id ON messages (queue, dl_reason, dl_exception_type, dl_frame, id, dl_at) WHERE dl_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS ix_dead_letters_failure_id ON messages (dl_reason, dl_exception_type, dl_frame, id) WHERE dl_at IS NOT NULL;
         """;
 
     public const string Create = """

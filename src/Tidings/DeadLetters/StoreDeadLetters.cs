@@ -8,7 +8,8 @@ namespace Tidings.DeadLetters;
 /// each batch out of the store and writes it to the outbox in one transaction, then hands it to the dispatcher, which
 /// sends it with the transport's confirms and removes it from the outbox after; what a crash leaves in the outbox the
 /// relay sends. So a replay stopped anywhere neither loses a message nor sends one twice by itself; the relay's own
-/// at-least-once window remains, and an effectively-once endpoint's inbox absorbs it.
+/// at-least-once window remains (a store without reservations across processes lets another process's relay send a
+/// replayed message too), and an effectively-once endpoint's inbox absorbs it.
 /// </summary>
 internal sealed class StoreDeadLetters(IDeadLetterStore store, ITransactionalStore database, OutboxDispatcher dispatcher) : IDeadLetters
 {
@@ -33,37 +34,48 @@ internal sealed class StoreDeadLetters(IDeadLetterStore store, ITransactionalSto
         ArgumentNullException.ThrowIfNull(selection);
         long moved = 0, after = 0;
         var upTo = await store.LastIdAsync(cancellationToken).ConfigureAwait(false);
-        while (true)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var transaction = await database.BeginAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+            await MoveBatchesAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // Outside the last transaction (a store may give one writer at a time its turn, and the removal needs one), and
+            // also when stopped: what was sent and confirmed leaves the outbox, or a relay would send it again.
+            if (replay && moved > 0)
             {
-                var taken = await store.TakeAsync(transaction, selection, after, upTo, DeadLetterBatch.Size, cancellationToken).ConfigureAwait(false);
-                if (taken.Count == 0)
-                {
-                    break;
-                }
-
-                if (replay)
-                {
-                    transaction.Outgoing.AddRange(taken.Select(t => new OutgoingMessage(Destination.Queue(t.Endpoint), DeadLetterReplay.Prepare(t.Envelope))));
-                }
-
-                await dispatcher.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
-                after = taken.Max(t => t.RowId);
-                moved += taken.Count;
-                progress?.Report(moved);
+                await ClearSentAsync().ConfigureAwait(false);
             }
         }
 
-        // Outside the last transaction: a store may give one writer at a time its turn, and the removal needs one.
-        if (replay && moved > 0)
-        {
-            await ClearSentAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         return moved;
+
+        async Task MoveBatchesAsync()
+        {
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var transaction = await database.BeginAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    var taken = await store.TakeAsync(transaction, selection, after, upTo, DeadLetterBatch.Size, cancellationToken).ConfigureAwait(false);
+                    if (taken.Count == 0)
+                    {
+                        break;
+                    }
+
+                    if (replay)
+                    {
+                        transaction.Outgoing.AddRange(taken.Select(t => new OutgoingMessage(Destination.Queue(t.Endpoint), DeadLetterReplay.Prepare(t.Envelope))));
+                    }
+
+                    await dispatcher.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
+                    after = taken.Max(t => t.RowId);
+                    moved += taken.Count;
+                    progress?.Report(moved);
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -71,10 +83,11 @@ internal sealed class StoreDeadLetters(IDeadLetterStore store, ITransactionalSto
     /// confirmed by the transport and needs no relay after it (a tool with no relay of its own can exit). What is not
     /// confirmed by then stays in the outbox, and the service's relay sends it.
     /// </summary>
-    private async Task ClearSentAsync(CancellationToken cancellationToken)
+    private async Task ClearSentAsync()
     {
         await dispatcher.WhenSendsCompleteAsync(SendsTimeout).ConfigureAwait(false);
-        await dispatcher.RemoveSentAsync(cancellationToken).ConfigureAwait(false);
+        using var bounded = new CancellationTokenSource(SendsTimeout);
+        await dispatcher.RemoveSentAsync(bounded.Token).ConfigureAwait(false);
     }
 
     private static readonly TimeSpan SendsTimeout = TimeSpan.FromSeconds(30);
