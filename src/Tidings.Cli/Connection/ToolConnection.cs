@@ -40,6 +40,9 @@ public sealed class ToolConnection : IAsyncDisposable
         Address = address;
     }
 
+    /// <summary>Now, on the clock Tidings is given (the system's, unless a test gives another).</summary>
+    public DateTimeOffset Now => _host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+
     /// <summary>The service's store, as an operator sees it.</summary>
     public IStoreInspector Store => _host.Services.GetRequiredService<IStoreInspector>();
 

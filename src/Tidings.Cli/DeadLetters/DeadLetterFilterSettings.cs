@@ -49,15 +49,15 @@ public class DeadLetterFilterSettings : ConnectionSettings
 
     /// <inheritdoc />
     public override Spectre.Console.ValidationResult Validate() =>
-        TryTime(Since, out _) && TryTime(Until, out _) ? base.Validate()
+        TryTime(Since, DateTimeOffset.MinValue, out _) && TryTime(Until, DateTimeOffset.MinValue, out _) ? base.Validate()
             : Spectre.Console.ValidationResult.Error("--since and --until take an ISO 8601 time (2026-12-01T08:00Z) or a span ago (30m, 2h, 7d).");
 
     /// <summary>The query, its endpoint and group checked: an unknown one is a <see cref="ExitCodes.NotFound"/>.</summary>
     public async Task<DeadLetterQuery> ToQueryAsync(ToolConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        TryTime(Since, out var since);
-        TryTime(Until, out var until);
+        TryTime(Since, connection.Now, out var since);
+        TryTime(Until, connection.Now, out var until);
         var query = new DeadLetterQuery
         {
             Endpoint = Endpoint, Reason = Reason, ExceptionType = ExceptionType, MessageName = MessageName, Since = since, Until = until,
@@ -79,7 +79,8 @@ public class DeadLetterFilterSettings : ConnectionSettings
             : throw new ToolException(ExitCodes.NotFound, $"No failure group '{Group}'{(query == DeadLetterQuery.All ? "" : " among these dead letters")} (tidings dead-letters groups lists them).");
     }
 
-    private static bool TryTime(string? text, out DateTimeOffset? time)
+    /// <summary>Reads a time or a span before <paramref name="now"/> (validation passes any instant: only the form is checked).</summary>
+    private static bool TryTime(string? text, DateTimeOffset now, out DateTimeOffset? time)
     {
         time = null;
         if (text is null)
@@ -99,7 +100,7 @@ public class DeadLetterFilterSettings : ConnectionSettings
             };
             if (ago is { } span)
             {
-                time = DateTimeOffset.UtcNow - span;
+                time = now == DateTimeOffset.MinValue ? now : now - span;
                 return true;
             }
         }

@@ -98,7 +98,7 @@ internal static class DeadLetterMove
             var query = settings.All ? DeadLetterQuery.All : await settings.ToQueryAsync(connection, cancellationToken).ConfigureAwait(false);
 
             // What was counted is what is confirmed and moved: not the dead letters that arrive while the question waits.
-            var now = DateTimeOffset.UtcNow;
+            var now = connection.Now;
             query = query with { Until = query.Until is { } until && until < now ? until : now };
             return (DeadLetterSelection.Matching(query), await connection.DeadLetters.CountAsync(query, cancellationToken).ConfigureAwait(false));
         }

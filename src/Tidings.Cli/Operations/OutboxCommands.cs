@@ -23,7 +23,7 @@ public sealed class OutboxCommand : AsyncCommand<ConnectionSettings>
         await using var connection = await ToolConnection.OpenAsync(settings, ToolNeeds.Store, cancellationToken);
         var statistics = await connection.Store.GetStatisticsAsync(cancellationToken);
         var parked = await connection.Store.ListParkedAsync(Shown, 0, cancellationToken);
-        var now = DateTimeOffset.UtcNow;
+        var now = connection.Now;
         if (settings.Json)
         {
             JsonOutput.Write(new

@@ -43,7 +43,7 @@ public sealed class ScheduledListCommand : AsyncCommand<ScheduledListSettings>
             return ExitCodes.Success;
         }
 
-        var now = DateTimeOffset.UtcNow;
+        var now = connection.Now;
         var table = new Table().Border(TableBorder.Rounded).AddColumns("Schedule id", "Due (UTC)", "In", "Destination", "Message");
         foreach (var s in page.Items)
         {
