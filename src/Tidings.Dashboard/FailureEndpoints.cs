@@ -1,0 +1,130 @@
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Tidings.DeadLetters;
+
+namespace Tidings.Dashboard;
+
+/// <summary>Which dead letters a replay or purge takes: their ids, a failure group, an endpoint, or all of them.</summary>
+/// <param name="Ids">The dead letters' ids.</param>
+/// <param name="Group">A failure group's id.</param>
+/// <param name="Endpoint">An endpoint.</param>
+/// <param name="All">Every dead letter.</param>
+public sealed record FailureSelection(IReadOnlyList<string>? Ids = null, string? Group = null, string? Endpoint = null, bool All = false);
+
+/// <summary>The Failures page's API: failure groups, pages of dead letters, one dead letter, replay and purge.</summary>
+internal static class FailureEndpoints
+{
+    public static void Map(RouteGroupBuilder api, TidingsDashboardOptions options)
+    {
+        api.MapGet("failures/groups", async (IDeadLetters deadLetters, string? endpoint, CancellationToken cancellationToken) =>
+        {
+            var groups = await deadLetters.GroupsAsync(new DeadLetterQuery { Endpoint = endpoint }, cancellationToken).ConfigureAwait(false);
+            return TypedResults.Ok(groups.Select(g => new
+            {
+                id = g.Key.Id, g.Count, g.Key.Reason, g.Key.ExceptionType, g.Key.UserFrame, g.First, g.Last, g.Endpoints,
+            }));
+        });
+
+        api.MapGet("failures", async (IDeadLetters deadLetters, string? endpoint, string? group, string? after, int? limit, CancellationToken cancellationToken) =>
+        {
+            if (limit is < 1 or > 500)
+            {
+                return DashboardProblems.BadRequest("limit must be from 1 to 500.");
+            }
+
+            var query = await QueryAsync(deadLetters, endpoint, group, cancellationToken).ConfigureAwait(false);
+            if (query is null)
+            {
+                return DashboardProblems.NotFound($"No failure group '{group}'.");
+            }
+
+            DeadLetterPage page;
+            try
+            {
+                page = await deadLetters.ListAsync(query, limit ?? 50, after, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ArgumentException ex)
+            {
+                return DashboardProblems.BadRequest(ex.Message);
+            }
+
+            return TypedResults.Ok(new { items = page.Items.Select(Summary), next = page.Next });
+        });
+
+        // Catch-all: an id may hold a slash (the in-memory transport's are endpoint/sequence).
+        api.MapGet("failures/{**id}", async (IDeadLetters deadLetters, string id, CancellationToken cancellationToken) =>
+            await deadLetters.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } d
+                ? TypedResults.Ok(new
+                {
+                    summary = Summary(d), exception = d.ExceptionText, headers = d.Envelope.Headers, body = options.Redactor(d, Text(d.Envelope.Body)),
+                })
+                : DashboardProblems.NotFound($"No dead letter '{id}'."));
+
+        api.MapPost("failures/replay", async (IDeadLetters deadLetters, FailureSelection selection, CancellationToken cancellationToken) =>
+            await SelectAsync(deadLetters, selection, cancellationToken).ConfigureAwait(false) is { } chosen
+                ? TypedResults.Ok(await deadLetters.ReplayAsync(chosen, cancellationToken: cancellationToken).ConfigureAwait(false))
+                : Unselected(selection))
+            .AsChange(options, "replay");
+
+        api.MapPost("failures/purge", async (IDeadLetters deadLetters, FailureSelection selection, CancellationToken cancellationToken) =>
+            await SelectAsync(deadLetters, selection, cancellationToken).ConfigureAwait(false) is { } chosen
+                ? TypedResults.Ok(new { purged = await deadLetters.PurgeAsync(chosen, cancellationToken: cancellationToken).ConfigureAwait(false) })
+                : Unselected(selection))
+            .AsChange(options, "purge");
+    }
+
+    private static object Summary(DeadLetter d) => new
+    {
+        d.Id, d.Endpoint, d.Envelope.MessageId, d.Envelope.MessageName, d.DeadLetteredAt, d.Reason, d.ExceptionType, d.ExceptionMessage, d.Attempts, d.ReplayCount,
+        group = d.Group.Id,
+    };
+
+    /// <summary>The query for an endpoint and a failure group's id; null if there is no such group.</summary>
+    private static async Task<DeadLetterQuery?> QueryAsync(IDeadLetters deadLetters, string? endpoint, string? group, CancellationToken cancellationToken)
+    {
+        var query = new DeadLetterQuery { Endpoint = endpoint };
+        if (group is null)
+        {
+            return query;
+        }
+
+        var groups = await deadLetters.GroupsAsync(query, cancellationToken).ConfigureAwait(false);
+        return groups.FirstOrDefault(g => string.Equals(g.Key.Id, group, StringComparison.OrdinalIgnoreCase)) is { } found ? query with { Group = found.Key } : null;
+    }
+
+    /// <summary>The selection said out loud (ids, a group, an endpoint, or all); null if none was, or the group is unknown.</summary>
+    private static async Task<DeadLetterSelection?> SelectAsync(IDeadLetters deadLetters, FailureSelection selection, CancellationToken cancellationToken)
+    {
+        if (selection.Ids is { Count: > 0 } ids)
+        {
+            return DeadLetterSelection.Of(ids);
+        }
+
+        if (selection.Group is null && selection.Endpoint is null && !selection.All)
+        {
+            return null;
+        }
+
+        return await QueryAsync(deadLetters, selection.Endpoint, selection.Group, cancellationToken).ConfigureAwait(false) is { } query
+            ? DeadLetterSelection.Matching(query)
+            : null;
+    }
+
+    private static IResult Unselected(FailureSelection selection) => selection.Group is not null
+        ? DashboardProblems.NotFound($"No failure group '{selection.Group}'.")
+        : DashboardProblems.BadRequest("Say which dead letters: ids, a group, an endpoint, or all.");
+
+    private static string? Text(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body.Span);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Tidings.Dashboard;
+using Tidings.Transport;
+using Tidings.Transport.InMemory;
+
+namespace Tidings.Dashboard.Tests;
+
+/// <summary>
+/// The dashboard's API locked by default: only this machine without a policy, nothing changed in read-only mode or
+/// without the antiforgery token, and bodies through the redactor. The requests' remote address is set per request.
+/// </summary>
+public sealed class DashboardGateTests : IAsyncDisposable
+{
+    private const string Remote = "X-Test-Remote";
+    private readonly InMemoryTransport _bus = new();
+    private WebApplication? _app;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_policy_it_answers_this_machine_and_tells_anyone_else_why_not()
+    {
+        using var client = await StartAsync(_ => { });
+        using var fromElsewhere = await client.SendAsync(Get("/tidings/api/failures/groups", "203.0.113.7"), Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, fromElsewhere.StatusCode);
+        Assert.Equal("application/problem+json", fromElsewhere.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("AuthorizationPolicy", await fromElsewhere.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+
+        using var local = await client.SendAsync(Get("/tidings/api/failures/groups", "127.0.0.1"), Ct);
+        Assert.Equal(HttpStatusCode.OK, local.StatusCode);
+        var groups = JsonDocument.Parse(await local.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(2, Assert.Single(groups.EnumerateArray()).GetProperty("count").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_replay_needs_the_antiforgery_token_and_with_it_sends_the_dead_letters_back()
+    {
+        using var client = await StartAsync(_ => { });
+        using var forged = await client.SendAsync(Post("/tidings/api/failures/replay", new FailureSelection(Endpoint: "tabs"), token: null), Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Contains("antiforgery", await forged.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(2, await _bus.CountMessagesAsync(DeadLetterQueues.For("tabs"), Ct));
+
+        var (token, cookie) = await AntiforgeryAsync(client);
+        using var replay = await client.SendAsync(Post("/tidings/api/failures/replay", new FailureSelection(Endpoint: "tabs"), token, cookie), Ct);
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        Assert.Equal(2, JsonDocument.Parse(await replay.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("replayed").GetInt64());
+        Assert.Equal(0, await _bus.CountMessagesAsync(DeadLetterQueues.For("tabs"), Ct));
+        Assert.Equal(2, await _bus.CountMessagesAsync("tabs", Ct));
+    }
+
+    [Fact]
+    public async Task Read_only_refuses_a_purge_even_with_the_token_and_nothing_is_purged()
+    {
+        using var client = await StartAsync(o => o.ReadOnly = true);
+        var (token, cookie) = await AntiforgeryAsync(client);
+        using var purge = await client.SendAsync(Post("/tidings/api/failures/purge", new FailureSelection(All: true), token, cookie), Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, purge.StatusCode);
+        Assert.Contains("read-only", await purge.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(2, await _bus.CountMessagesAsync(DeadLetterQueues.For("tabs"), Ct));
+    }
+
+    [Fact]
+    public async Task A_selection_must_be_said_and_a_body_leaves_through_the_redactor()
+    {
+        using var client = await StartAsync(o => o.Redactor = (_, body) => body?.Replace("4242", "****", StringComparison.Ordinal));
+        var (token, cookie) = await AntiforgeryAsync(client);
+        using var nothing = await client.SendAsync(Post("/tidings/api/failures/purge", new FailureSelection(), token, cookie), Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, nothing.StatusCode);
+
+        using var list = await client.SendAsync(Get("/tidings/api/failures?limit=1", "::1"), Ct);
+        var page = JsonDocument.Parse(await list.Content.ReadAsStringAsync(Ct)).RootElement;
+        var id = Assert.Single(page.GetProperty("items").EnumerateArray()).GetProperty("id").GetString();
+        Assert.NotNull(page.GetProperty("next").GetString());
+        using var shown = await client.SendAsync(Get($"/tidings/api/failures/{id}", "::1"), Ct);
+        var body = JsonDocument.Parse(await shown.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("body").GetString();
+        Assert.Equal("{\"card\":\"****\"}", body);
+        using var missing = await client.SendAsync(Get("/tidings/api/failures/tabs.deadletter/999", "::1"), Ct);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    private async Task<HttpClient> StartAsync(Action<TidingsDashboardOptions> configure)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Services.AddTidings(t => t.UseInMemoryTransport(_bus));
+        builder.Services.AddTidingsDashboard(configure);
+        _app = builder.Build();
+        _app.Use((http, next) =>
+        {
+            // The test server has no network: each request says where it comes from.
+            http.Connection.RemoteIpAddress = http.Request.Headers.TryGetValue(Remote, out var remote) ? IPAddress.Parse(remote!) : null;
+            return next(http);
+        });
+        _app.MapTidingsDashboard();
+        await _app.StartAsync(Ct);
+        await _bus.DeclareAsync(new QueueDeclaration("tabs", []), Ct);
+        await _bus.SendAsync([Failed("{\"card\":\"4242\"}"), Failed("{\"card\":\"4242\"}")], Ct);
+        return _app.GetTestClient();
+    }
+
+    private static OutgoingMessage Failed(string body) => new(Destination.Queue(DeadLetterQueues.For("tabs")), new Envelope
+    {
+        MessageId = Envelope.NewMessageId(), MessageName = "tabs.settle", SentAt = DateTimeOffset.UtcNow, Body = Encoding.UTF8.GetBytes(body),
+        Headers = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [TidingsHeaders.DeadLetterReason] = "handler-failed",
+            [TidingsHeaders.ExceptionType] = "Tabs.GatewayDownException",
+            [TidingsHeaders.SourceQueue] = "tabs",
+            [TidingsHeaders.DeadLetteredAt] = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        },
+    });
+
+    private static HttpRequestMessage Get(string path, string remote) =>
+        new(HttpMethod.Get, path) { Headers = { { Remote, remote } } };
+
+    private static HttpRequestMessage Post(string path, FailureSelection selection, string? token, string? cookie = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(selection), Headers = { { Remote, "127.0.0.1" } } };
+        if (token is not null)
+        {
+            request.Headers.Add(TidingsDashboardOptions.AntiforgeryHeader, token);
+        }
+
+        if (cookie is not null)
+        {
+            request.Headers.Add("Cookie", cookie);
+        }
+
+        return request;
+    }
+
+    /// <summary>The page's first step before a change: the token, and the cookie it pairs with.</summary>
+    private static async Task<(string Token, string Cookie)> AntiforgeryAsync(HttpClient client)
+    {
+        using var response = await client.SendAsync(Get("/tidings/api/antiforgery", "127.0.0.1"), Ct);
+        response.EnsureSuccessStatusCode();
+        var token = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("token").GetString()!;
+        var cookie = string.Join("; ", response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+        return (token, cookie);
+    }
+}
