@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -38,7 +37,7 @@ public static class TidingsDashboardExtensions
         else
         {
             group.AddEndpointFilter(async (context, next) =>
-                context.HttpContext.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote) ? await next(context).ConfigureAwait(false) : DashboardProblems.LoopbackOnly());
+                LoopbackGate.Admits(context.HttpContext) ? await next(context).ConfigureAwait(false) : DashboardProblems.LoopbackOnly());
         }
 
         var api = group.MapGroup("api");

@@ -42,6 +42,20 @@ public sealed class DashboardGateTests : IAsyncDisposable
         Assert.Equal("application/problem+json", fromElsewhere.Content.Headers.ContentType?.MediaType);
         Assert.Contains("AuthorizationPolicy", await fromElsewhere.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
 
+        // A loopback address that a proxy forwarded, or a foreign name (a DNS rebinding page), is not this machine.
+        var forwarded = Get("/tidings/api/failures/groups", "127.0.0.1");
+        forwarded.Headers.Add("X-Forwarded-For", "203.0.113.7");
+        using var viaProxy = await client.SendAsync(forwarded, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, viaProxy.StatusCode);
+        var rebound = Get("/tidings/api/failures/groups", "127.0.0.1");
+        rebound.Headers.Host = "evil.example";
+        using var viaRebinding = await client.SendAsync(rebound, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, viaRebinding.StatusCode);
+        var (token, cookie) = await AntiforgeryAsync(client);
+        using var remotePurge = await client.SendAsync(Post("/tidings/api/failures/purge", new FailureSelection(All: true), token, cookie, remote: "203.0.113.7"), Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, remotePurge.StatusCode);
+        Assert.Equal(2, await _bus.CountMessagesAsync(DeadLetterQueues.For("tabs"), Ct));
+
         using var local = await client.SendAsync(Get("/tidings/api/failures/groups", "127.0.0.1"), Ct);
         Assert.Equal(HttpStatusCode.OK, local.StatusCode);
         var groups = JsonDocument.Parse(await local.Content.ReadAsStringAsync(Ct)).RootElement;
@@ -83,6 +97,8 @@ public sealed class DashboardGateTests : IAsyncDisposable
         var (token, cookie) = await AntiforgeryAsync(client);
         using var nothing = await client.SendAsync(Post("/tidings/api/failures/purge", new FailureSelection(), token, cookie), Ct);
         Assert.Equal(HttpStatusCode.BadRequest, nothing.StatusCode);
+        Assert.Contains("dashboard-bad-request", await nothing.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(2, await _bus.CountMessagesAsync(DeadLetterQueues.For("tabs"), Ct));
 
         using var list = await client.SendAsync(Get("/tidings/api/failures?limit=1", "::1"), Ct);
         var page = JsonDocument.Parse(await list.Content.ReadAsStringAsync(Ct)).RootElement;
@@ -93,6 +109,7 @@ public sealed class DashboardGateTests : IAsyncDisposable
         Assert.Equal("{\"card\":\"****\"}", body);
         using var missing = await client.SendAsync(Get("/tidings/api/failures/tabs.deadletter/999", "::1"), Ct);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("No dead letter 'tabs.deadletter/999'", await missing.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
     private async Task<HttpClient> StartAsync(Action<TidingsDashboardOptions> configure)
@@ -131,9 +148,9 @@ public sealed class DashboardGateTests : IAsyncDisposable
     private static HttpRequestMessage Get(string path, string remote) =>
         new(HttpMethod.Get, path) { Headers = { { Remote, remote } } };
 
-    private static HttpRequestMessage Post(string path, FailureSelection selection, string? token, string? cookie = null)
+    private static HttpRequestMessage Post(string path, FailureSelection selection, string? token, string? cookie = null, string remote = "127.0.0.1")
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(selection), Headers = { { Remote, "127.0.0.1" } } };
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(selection), Headers = { { Remote, remote } } };
         if (token is not null)
         {
             request.Headers.Add(TidingsDashboardOptions.AntiforgeryHeader, token);
