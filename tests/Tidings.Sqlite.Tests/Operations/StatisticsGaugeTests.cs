@@ -12,8 +12,10 @@ public sealed record Held(int N);
 /// <summary>Handles one message at a time and holds it until the host stops: the next ones wait.</summary>
 public sealed class HeldHandler : IHandleMessages<Held>
 {
-    public Task HandleAsync(Held message, IMessageContext context, CancellationToken cancellationToken) =>
-        Task.Delay(Timeout.Infinite, cancellationToken);
+    // Never completed: the message stays in flight until the host's stop cancels the handler.
+    private static readonly TaskCompletionSource Never = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task HandleAsync(Held message, IMessageContext context, CancellationToken cancellationToken) => Never.Task.WaitAsync(cancellationToken);
 }
 
 /// <summary>The statistics gauges a dashboard or an alert reads: an endpoint's queue and the service's store, as the sampler last measured them.</summary>
