@@ -17,7 +17,7 @@ internal static class DashboardProblems
         statusCode: StatusCodes.Status403Forbidden, title: "The dashboard is read-only.", type: TypeBase + "read-only");
 
     public static IResult Antiforgery() => Results.Problem(
-        $"A change needs the antiforgery token: GET api/antiforgery, then send its token in {TidingsDashboardOptions.AntiforgeryHeader} with the cookie it set.",
+        "A change needs the antiforgery token: GET api/antiforgery, then send its token in the header it names, with the cookie it set.",
         statusCode: StatusCodes.Status400BadRequest, title: "The antiforgery token is missing or wrong.", type: TypeBase + "antiforgery");
 
     public static IResult NotFound(string what) => Results.Problem(what, statusCode: StatusCodes.Status404NotFound, title: "Not found.", type: TypeBase + "not-found");

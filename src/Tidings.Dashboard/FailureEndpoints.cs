@@ -11,7 +11,15 @@ namespace Tidings.Dashboard;
 /// <param name="Group">A failure group's id.</param>
 /// <param name="Endpoint">An endpoint.</param>
 /// <param name="All">Every dead letter.</param>
-public sealed record FailureSelection(IReadOnlyList<string>? Ids = null, string? Group = null, string? Endpoint = null, bool All = false);
+public sealed record FailureSelection(IReadOnlyList<string>? Ids = null, string? Group = null, string? Endpoint = null, bool All = false)
+{
+    /// <inheritdoc />
+    public override string ToString() =>
+        Ids is { Count: > 0 } ids ? $"{ids.Count} dead letter(s) {string.Join(", ", ids.Take(5))}{(ids.Count > 5 ? ", ..." : "")}"
+        : Group is not null ? $"failure group {Group}{(Endpoint is null ? "" : $" of endpoint {Endpoint}")}"
+        : Endpoint is not null ? $"every dead letter of endpoint {Endpoint}"
+        : All ? "every dead letter" : "nothing";
+}
 
 /// <summary>The Failures page's API: failure groups, pages of dead letters, one dead letter, replay and purge.</summary>
 internal static class FailureEndpoints
@@ -21,7 +29,7 @@ internal static class FailureEndpoints
         api.MapGet("failures/groups", async (IDeadLetters deadLetters, string? endpoint, CancellationToken cancellationToken) =>
         {
             var groups = await deadLetters.GroupsAsync(new DeadLetterQuery { Endpoint = endpoint }, cancellationToken).ConfigureAwait(false);
-            return TypedResults.Ok(groups.Select(g => new
+            return DashboardJson.Ok(groups.Select(g => new
             {
                 id = g.Key.Id, g.Count, g.Key.Reason, g.Key.ExceptionType, g.Key.UserFrame, g.First, g.Last, g.Endpoints,
             }));
@@ -50,36 +58,73 @@ internal static class FailureEndpoints
                 return DashboardProblems.BadRequest(ex.Message);
             }
 
-            return TypedResults.Ok(new { items = page.Items.Select(Summary), next = page.Next });
+            return DashboardJson.Ok(new { items = page.Items.Select(d => Summary(d, Redact(options, d))), next = page.Next });
         });
 
         // Catch-all: an id may hold a slash (the in-memory transport's are endpoint/sequence).
         api.MapGet("failures/{**id}", async (IDeadLetters deadLetters, string id, CancellationToken cancellationToken) =>
-            await deadLetters.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } d
-                ? TypedResults.Ok(new
-                {
-                    summary = Summary(d), exception = d.ExceptionText, headers = d.Envelope.Headers, body = options.Redactor(d, Text(d.Envelope.Body)),
-                })
-                : DashboardProblems.NotFound($"No dead letter '{id}'."));
+        {
+            if (await deadLetters.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } d)
+            {
+                return DashboardProblems.NotFound($"No dead letter '{id}'.");
+            }
 
-        api.MapPost("failures/replay", async (IDeadLetters deadLetters, FailureSelection selection, CancellationToken cancellationToken) =>
-            await SelectAsync(deadLetters, selection, cancellationToken).ConfigureAwait(false) is { } chosen
-                ? TypedResults.Ok(await deadLetters.ReplayAsync(chosen, cancellationToken: cancellationToken).ConfigureAwait(false))
-                : Unselected(selection))
-            .AsChange(options, "replay");
+            var shown = Redact(options, d);
+            return DashboardJson.Ok(new
+            {
+                summary = Summary(d, shown), exception = shown.Headers.GetValueOrDefault(TidingsHeaders.ExceptionStackTrace),
+                headers = shown.Headers, body = shown.Body,
+            });
+        });
 
-        api.MapPost("failures/purge", async (IDeadLetters deadLetters, FailureSelection selection, CancellationToken cancellationToken) =>
-            await SelectAsync(deadLetters, selection, cancellationToken).ConfigureAwait(false) is { } chosen
-                ? TypedResults.Ok(new { purged = await deadLetters.PurgeAsync(chosen, cancellationToken: cancellationToken).ConfigureAwait(false) })
-                : Unselected(selection))
-            .AsChange(options, "purge");
+        api.MapPost("failures/replay", (HttpContext http, IDeadLetters deadLetters, CancellationToken cancellationToken) =>
+            ChangeAsync(http, deadLetters, "replay", async (chosen, ct) =>
+            {
+                var outcome = await deadLetters.ReplayAsync(chosen, cancellationToken: ct).ConfigureAwait(false);
+                return ($"{outcome.Replayed} replayed, {outcome.QueueMissing} left for want of their queue", outcome);
+            }, cancellationToken))
+            .AsChange(options);
+
+        api.MapPost("failures/purge", (HttpContext http, IDeadLetters deadLetters, CancellationToken cancellationToken) =>
+            ChangeAsync(http, deadLetters, "purge", async (chosen, ct) =>
+            {
+                var purged = await deadLetters.PurgeAsync(chosen, cancellationToken: ct).ConfigureAwait(false);
+                return ($"{purged} purged", new { purged });
+            }, cancellationToken))
+            .AsChange(options);
     }
 
-    private static object Summary(DeadLetter d) => new
+    /// <summary>A dead letter as the dashboard may show it: through the redactor, body as text.</summary>
+    private static DashboardMessage Redact(TidingsDashboardOptions options, DeadLetter d) =>
+        options.Redactor(d, new DashboardMessage(d.Envelope.Headers, Text(d.Envelope.Body)));
+
+    private static object Summary(DeadLetter d, DashboardMessage shown) => new
     {
-        d.Id, d.Endpoint, d.Envelope.MessageId, d.Envelope.MessageName, d.DeadLetteredAt, d.Reason, d.ExceptionType, d.ExceptionMessage, d.Attempts, d.ReplayCount,
-        group = d.Group.Id,
+        d.Id, d.Endpoint, d.Envelope.MessageId, d.Envelope.MessageName, d.DeadLetteredAt, d.Reason, d.ExceptionType,
+        exceptionMessage = shown.Headers.GetValueOrDefault(TidingsHeaders.ExceptionMessage), d.Attempts, d.ReplayCount, group = d.Group.Id,
     };
+
+    /// <summary>Reads the selection, logs the change asked for, makes it, and logs what it did.</summary>
+    private static async Task<IResult> ChangeAsync<T>(
+        HttpContext http, IDeadLetters deadLetters, string action, Func<DeadLetterSelection, CancellationToken, Task<(string Outcome, T Result)>> change,
+        CancellationToken cancellationToken)
+    {
+        var (selection, problem) = await DashboardJson.ReadAsync<FailureSelection>(http.Request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (await SelectAsync(deadLetters, selection!, cancellationToken).ConfigureAwait(false) is not { } chosen)
+        {
+            return Unselected(selection!);
+        }
+
+        DashboardChanges.LogAsked(http, action, selection!.ToString());
+        var (outcome, result) = await change(chosen, cancellationToken).ConfigureAwait(false);
+        DashboardChanges.LogDone(http, action, outcome);
+        return DashboardJson.Ok(result);
+    }
 
     /// <summary>The query for an endpoint and a failure group's id; null if there is no such group.</summary>
     private static async Task<DeadLetterQuery?> QueryAsync(IDeadLetters deadLetters, string? endpoint, string? group, CancellationToken cancellationToken)

@@ -1,22 +1,39 @@
+using System.Text.Json;
 using Tidings.DeadLetters;
 
 namespace Tidings.Dashboard;
 
-/// <summary>Who may see the dashboard, whether they may change anything, and what of a message body they may see.</summary>
+/// <summary>Who may see the dashboard, whether they may change anything, and what of a message they may see.</summary>
 public sealed class TidingsDashboardOptions
 {
     /// <summary>
-    /// The authorization policy a request must satisfy. Without one, the dashboard answers requests from this machine
-    /// (loopback) only, and tells anyone else why: it shows everyone's messages, so it is never open by default.
+    /// The authorization policy a request must satisfy (register it with <c>AddAuthorization</c>). Without one, the
+    /// dashboard answers requests from this machine (loopback) only, and tells anyone else why: it shows everyone's
+    /// messages, so it is never open by default.
     /// </summary>
     public string? AuthorizationPolicy { get; set; }
 
-    /// <summary>Look, do not touch: replays and purges are refused (403). Default false.</summary>
+    /// <summary>Look, do not touch: replays, purges and cancels are refused (403), and the pages hide their buttons. Default false.</summary>
     public bool ReadOnly { get; set; }
 
-    /// <summary>What of a dead letter's body leaves the server (every body passes through it); default: the body as it is.</summary>
-    public Func<DeadLetter, string?, string?> Redactor { get; set; } = (_, body) => body;
+    /// <summary>
+    /// What of a dead letter leaves the server: every one the dashboard shows, in a list or alone, passes through it, its
+    /// headers (the failure's message and stack among them) and its body. Default: the message as it is. Mask card
+    /// numbers, addresses and tokens here.
+    /// </summary>
+    public Func<DeadLetter, DashboardMessage, DashboardMessage> Redactor { get; set; } = (_, message) => message;
 
-    /// <summary>The header the pages send the antiforgery token in.</summary>
-    public const string AntiforgeryHeader = "X-XSRF-TOKEN";
+    /// <summary>What of a saga instance's state leaves the server (the saga's name, its state); default: the state as it is.</summary>
+    public Func<string, JsonElement, JsonElement> SagaStateRedactor { get; set; } = (_, state) => state;
+
+    /// <summary>
+    /// How often the open pages' live stream looks for changes (failures, queues, backlogs). One look serves every open
+    /// page, however many. Default 2 s.
+    /// </summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
 }
+
+/// <summary>What the dashboard shows of a dead letter, after the <see cref="TidingsDashboardOptions.Redactor"/>.</summary>
+/// <param name="Headers">Its headers, the failure's message (<see cref="TidingsHeaders.ExceptionMessage"/>) and stack among them.</param>
+/// <param name="Body">Its body as text; null if it is not UTF-8.</param>
+public sealed record DashboardMessage(IReadOnlyDictionary<string, string> Headers, string? Body);

@@ -2,12 +2,14 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tidings.Dashboard;
+using Tidings.Dashboard.Tests.Support;
 using Tidings.Transport;
 using Tidings.Transport.InMemory;
 
@@ -53,6 +55,10 @@ public sealed class DashboardGateTests : IAsyncDisposable
         Assert.Equal(HttpStatusCode.Forbidden, viaRebinding.StatusCode);
         var (token, cookie) = await AntiforgeryAsync(client);
         using var remotePurge = await client.SendAsync(Post("/tidings/api/failures/purge", new FailureSelection(All: true), token, cookie, remote: "203.0.113.7"), Ct);
+        using var remotePage = await client.SendAsync(Get("/tidings/failures", "203.0.113.7"), Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, remotePage.StatusCode);
+        using var remoteStream = await client.SendAsync(Get("/tidings/events", "203.0.113.7"), Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, remoteStream.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, remotePurge.StatusCode);
         Assert.Equal(2, await _bus.CountMessagesAsync(DeadLetterQueues.For("tabs"), Ct));
 
@@ -93,7 +99,11 @@ public sealed class DashboardGateTests : IAsyncDisposable
     [Fact]
     public async Task A_selection_must_be_said_and_a_body_leaves_through_the_redactor()
     {
-        using var client = await StartAsync(o => o.Redactor = (_, body) => body?.Replace("4242", "****", StringComparison.Ordinal));
+        using var client = await StartAsync(o => o.Redactor = (_, m) => m with
+        {
+            Body = Mask(m.Body),
+            Headers = m.Headers.ToDictionary(h => h.Key, h => Mask(h.Value)!, StringComparer.Ordinal),
+        });
         var (token, cookie) = await AntiforgeryAsync(client);
         using var nothing = await client.SendAsync(Post("/tidings/api/failures/purge", new FailureSelection(), token, cookie), Ct);
         Assert.Equal(HttpStatusCode.BadRequest, nothing.StatusCode);
@@ -105,18 +115,68 @@ public sealed class DashboardGateTests : IAsyncDisposable
         var id = Assert.Single(page.GetProperty("items").EnumerateArray()).GetProperty("id").GetString();
         Assert.NotNull(page.GetProperty("next").GetString());
         using var shown = await client.SendAsync(Get($"/tidings/api/failures/{id}", "::1"), Ct);
-        var body = JsonDocument.Parse(await shown.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("body").GetString();
+        var shownJson = await shown.Content.ReadAsStringAsync(Ct);
+        var body = JsonDocument.Parse(shownJson).RootElement.GetProperty("body").GetString();
         Assert.Equal("{\"card\":\"****\"}", body);
+        Assert.DoesNotContain("4242", shownJson, StringComparison.Ordinal);
+        Assert.Contains("card **** declined", shownJson, StringComparison.Ordinal);
+        Assert.DoesNotContain("4242", page.ToString(), StringComparison.Ordinal);
         using var missing = await client.SendAsync(Get("/tidings/api/failures/tabs.deadletter/999", "::1"), Ct);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Contains("No dead letter 'tabs.deadletter/999'", await missing.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
-    private async Task<HttpClient> StartAsync(Action<TidingsDashboardOptions> configure)
+    [Fact]
+    public async Task A_body_that_is_not_a_selection_gets_problem_details_and_changes_nothing()
+    {
+        using var client = await StartAsync(_ => { });
+        var (token, cookie) = await AntiforgeryAsync(client);
+        var request = Post("/tidings/api/failures/purge", new FailureSelection(All: true), token, cookie);
+        request.Content = new StringContent("{\"all\": tru", Encoding.UTF8, "application/json");
+        using var malformed = await client.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Equal("application/problem+json", malformed.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("The body is not understood", await malformed.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(2, await _bus.CountMessagesAsync(DeadLetterQueues.For("tabs"), Ct));
+    }
+
+    [Fact]
+    public async Task With_a_policy_it_answers_whoever_the_policy_admits_from_anywhere_and_no_one_else()
+    {
+        using var client = await StartAsync(o => o.AuthorizationPolicy = "ops", services =>
+        {
+            services.AddAuthentication(HeaderUser.Name).AddScheme<AuthenticationSchemeOptions, HeaderUser>(HeaderUser.Name, _ => { });
+            services.AddAuthorization(a => a.AddPolicy("ops", p => p.RequireRole("ops")));
+        });
+
+        using var anonymous = await client.SendAsync(Get("/tidings/api/failures/groups", "127.0.0.1"), Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        var barista = Get("/tidings/api/failures/groups", "203.0.113.7");
+        barista.Headers.Add(HeaderUser.Header, "bea:barista");
+        using var notOps = await client.SendAsync(barista, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, notOps.StatusCode);
+        var operator_ = Get("/tidings/api/failures/groups", "203.0.113.7");
+        operator_.Headers.Add(HeaderUser.Header, "olu:ops");
+        using var ops = await client.SendAsync(operator_, Ct);
+        Assert.Equal(HttpStatusCode.OK, ops.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_policy_that_is_not_registered_is_refused_when_the_dashboard_is_mapped()
+    {
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(o => o.AuthorizationPolicy = "nope", s => s.AddAuthorization()));
+        Assert.Contains("'nope'", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("AddPolicy", refused.Message, StringComparison.Ordinal);
+    }
+
+    private static string? Mask(string? text) => text?.Replace("4242", "****", StringComparison.Ordinal);
+
+    private async Task<HttpClient> StartAsync(Action<TidingsDashboardOptions> configure, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
+        services?.Invoke(builder.Services);
         builder.Services.AddTidings(t => t.UseInMemoryTransport(_bus));
         builder.Services.AddTidingsDashboard(configure);
         _app = builder.Build();
@@ -140,6 +200,8 @@ public sealed class DashboardGateTests : IAsyncDisposable
         {
             [TidingsHeaders.DeadLetterReason] = "handler-failed",
             [TidingsHeaders.ExceptionType] = "Tabs.GatewayDownException",
+            [TidingsHeaders.ExceptionMessage] = "card 4242 declined",
+            [TidingsHeaders.ExceptionStackTrace] = "Tabs.GatewayDownException: card 4242 declined\n   at Tabs.Settle()",
             [TidingsHeaders.SourceQueue] = "tabs",
             [TidingsHeaders.DeadLetteredAt] = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
         },
@@ -153,7 +215,7 @@ public sealed class DashboardGateTests : IAsyncDisposable
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(selection), Headers = { { Remote, remote } } };
         if (token is not null)
         {
-            request.Headers.Add(TidingsDashboardOptions.AntiforgeryHeader, token);
+            request.Headers.Add(AntiforgeryHeader, token);
         }
 
         if (cookie is not null)
@@ -164,12 +226,17 @@ public sealed class DashboardGateTests : IAsyncDisposable
         return request;
     }
 
+    /// <summary>The header ASP.NET Core's antiforgery reads by default: the dashboard leaves the app's setting alone.</summary>
+    private const string AntiforgeryHeader = "RequestVerificationToken";
+
     /// <summary>The page's first step before a change: the token, and the cookie it pairs with.</summary>
     private static async Task<(string Token, string Cookie)> AntiforgeryAsync(HttpClient client)
     {
-        using var response = await client.SendAsync(Get("/tidings/api/antiforgery", "127.0.0.1"), Ct);
+        using var response = await client.SendAsync(Get("/tidings/api/session", "127.0.0.1"), Ct);
         response.EnsureSuccessStatusCode();
-        var token = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("token").GetString()!;
+        var antiforgery = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("antiforgery");
+        Assert.Equal(AntiforgeryHeader, antiforgery.GetProperty("header").GetString());
+        var token = antiforgery.GetProperty("token").GetString()!;
         var cookie = string.Join("; ", response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
         return (token, cookie);
     }

@@ -94,7 +94,7 @@ public static class TidingsServiceCollectionExtensions
                 : new IdleService());
         }
 
-        services.AddSingleton<IHostedService>(sp =>
+        services.AddSingleton(sp =>
         {
             var transport = sp.GetRequiredService<ITransport>();
             Func<string, CancellationToken, Task<long>>? stored = transport is not IDeadLetters && builder.HasStore && options.MoveDeadLettersToStore
@@ -104,6 +104,8 @@ public static class TidingsServiceCollectionExtensions
             return new StatisticsSampler(transport, builder.HasStore ? sp.GetService<IStoreInspector>() : null, stored, options,
                 sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StatisticsSampler>>());
         });
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<StatisticsSampler>());
+        services.AddSingleton<IStatisticsHistory>(sp => sp.GetRequiredService<StatisticsSampler>());
         services.AddSingleton<IHostedService, TidingsHostedService>();
         return services;
     }

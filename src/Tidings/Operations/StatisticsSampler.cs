@@ -8,23 +8,56 @@ namespace Tidings.Operations;
 
 /// <summary>
 /// Measures the service's endpoints' queues and its store every <see cref="TidingsOptions.StatisticsInterval"/> and keeps
-/// the last measurement for the gauges, which read it rather than the database (a scrape must not cost a query).
+/// the last hour of measurements: the gauges read the last one rather than the database (a scrape must not cost a query),
+/// and dashboards draw the history.
 /// </summary>
 internal sealed partial class StatisticsSampler(
     ITransport transport, IStoreInspector? store, Func<string, CancellationToken, Task<long>>? storedDeadLetters, TidingsOptions options,
-    IHostApplicationLifetime lifetime, TimeProvider time, ILogger<StatisticsSampler> logger) : BackgroundService
+    IHostApplicationLifetime lifetime, TimeProvider time, ILogger<StatisticsSampler> logger) : BackgroundService, IStatisticsHistory
 {
+    private static readonly TimeSpan Kept = TimeSpan.FromHours(1);
     private static readonly ConcurrentDictionary<StatisticsSampler, byte> Live = new();
-    private Tuple<IReadOnlyList<QueueStatistics>, StoreStatistics?> _last = new([], null);
+    private readonly Queue<StatisticsSample> _history = new();
+    private StatisticsSample _last = new(default, [], null);
 
     /// <summary>The last measurement of every sampler in this process (one per host), for the gauges.</summary>
     internal static IEnumerable<(IReadOnlyList<QueueStatistics> Queues, StoreStatistics? Store, DateTimeOffset Now)> Observe() =>
-        Live.Keys.Select(s => Volatile.Read(ref s._last) is var last ? (last.Item1, last.Item2, s._time.GetUtcNow()) : default);
+        Live.Keys.Select(s => Volatile.Read(ref s._last) is var last ? (last.Queues, last.Store, s._time.GetUtcNow()) : default);
 
     private readonly TimeProvider _time = time;
 
-    /// <summary>Measures once now: the queues of this service's endpoints, and its store.</summary>
+    /// <inheritdoc />
+    public TimeSpan Interval => options.StatisticsInterval > TimeSpan.Zero ? options.StatisticsInterval : TimeSpan.Zero;
+
+    /// <inheritdoc />
+    public IReadOnlyList<StatisticsSample> Samples
+    {
+        get
+        {
+            lock (_history)
+            {
+                return [.. _history];
+            }
+        }
+    }
+
+    /// <summary>Measures once now and keeps it: the gauges' last measurement, and the newest of the history.</summary>
     internal async Task SampleAsync(CancellationToken cancellationToken)
+    {
+        var sample = await MeasureAsync(cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _last, sample);
+        lock (_history)
+        {
+            _history.Enqueue(sample);
+            while (_history.Peek().At < sample.At - Kept)
+            {
+                _history.Dequeue();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<StatisticsSample> MeasureAsync(CancellationToken cancellationToken = default)
     {
         IReadOnlyList<QueueStatistics> queues = [];
         if (transport is IQueueStatistics statistics && options.EndpointNames.Count > 0)
@@ -44,7 +77,7 @@ internal sealed partial class StatisticsSampler(
         }
 
         var measured = store is null ? null : await store.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
-        Volatile.Write(ref _last, new Tuple<IReadOnlyList<QueueStatistics>, StoreStatistics?>(queues, measured));
+        return new StatisticsSample(_time.GetUtcNow(), queues, measured);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
