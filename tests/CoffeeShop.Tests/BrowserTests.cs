@@ -78,5 +78,19 @@ public sealed class BrowserTests : IAsyncLifetime
         await Assertions.Expect(board.Locator($".cup[data-id='{third.Id}']")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
         await Assertions.Expect(board.Locator($".lane[data-lane='served'] .cup[data-id='{third.Id}']")).ToHaveCountAsync(1, new() { Timeout = 45_000 });
         await board.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "board.png"), FullPage = true });
+
+        // The counter's Tidings dashboard: its order saga's instances, the written-off one compensated or completed.
+        var dashboard = await _browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = shop.Counter.ToString(), ViewportSize = new() { Width = 1400, Height = 900 } });
+        await dashboard.GotoAsync("/tidings/sagas");
+        var orders = dashboard.Locator("#sagas tr[data-saga='order']");
+        await Assertions.Expect(orders).ToHaveCountAsync(1, new() { Timeout = 20_000 });
+        await orders.ClickAsync();
+        await dashboard.Locator($"#instances tr[data-instance='{served}']").ClickAsync();
+        await Assertions.Expect(dashboard.Locator("#timeline li").First).ToHaveAttributeAsync("data-kind", "started");
+        await Assertions.Expect(dashboard.Locator("#instance")).ToHaveAttributeAsync("data-status", "completed");
+        await dashboard.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "coffeeshop-dashboard-sagas.png"), FullPage = true });
+        await dashboard.GotoAsync("/tidings/");
+        await Assertions.Expect(dashboard.Locator("#endpoints tr[data-endpoint]")).Not.ToHaveCountAsync(0);
+        await dashboard.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "coffeeshop-dashboard.png"), FullPage = true });
     }
 }
