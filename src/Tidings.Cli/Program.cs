@@ -2,6 +2,7 @@ using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Tidings.Cli;
+using Tidings.Cli.Dashboard;
 using Tidings.Cli.DeadLetters;
 using Tidings.Cli.Operations;
 
@@ -45,6 +46,8 @@ app.Configure(config =>
         branch.AddCommand<ScheduledListCommand>("list").WithDescription("Scheduled messages, soonest first.");
         branch.AddCommand<ScheduledCancelCommand>("cancel").WithDescription("Cancel one: it is not sent (asks first unless --yes).");
     });
+    config.AddCommand<DashboardCommand>("dashboard").WithDescription("The dashboard in a browser, beside the services: failures, queues, sagas, scheduled messages (this machine only).")
+        .WithExample("dashboard", "--bus", "data/bus.db", "--db", "data/counter.db");
     config.AddBranch("sagas", branch =>
     {
         branch.SetDescription("Long-running processes: their instances by status, and one instance's state and history.");

@@ -9,6 +9,15 @@ internal static class DashboardViews
     private static readonly TimeSpan Recent = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan Behind = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The endpoints the pages show: the service's own; for a dashboard that runs beside the services (no endpoints of
+    /// its own), the queues it measured.
+    /// </summary>
+    public static IReadOnlyList<string> Endpoints(IServiceProvider services, StatisticsSample? sample) =>
+        services.GetService(typeof(TidingsOptions)) is TidingsOptions { EndpointNames: { Count: > 0 } names }
+            ? names
+            : sample?.Queues.Select(q => q.Queue).ToList() ?? [];
+
     public static object Queue(QueueStatistics q) => new
     {
         name = q.Queue, q.Depth, q.InFlight, q.DeadLetters, oldestAgeSeconds = q.OldestAge?.TotalSeconds, q.Consumers,

@@ -19,7 +19,7 @@ internal static class OverviewEndpoints
         {
             var sample = await MeasureAsync(http.RequestServices, cancellationToken).ConfigureAwait(false);
             var now = time.GetUtcNow();
-            var endpoints = http.RequestServices.GetService<TidingsOptions>()?.EndpointNames ?? [];
+            var endpoints = DashboardViews.Endpoints(http.RequestServices, sample);
             return DashboardJson.Ok(new
             {
                 options.ReadOnly,

@@ -51,7 +51,7 @@ internal sealed class DashboardPulse(IServiceProvider services, MessageActivity 
             }
 
             var sample = services.GetService<IStatisticsHistory>() is { } history ? await history.MeasureAsync(cancellationToken).ConfigureAwait(false) : null;
-            var endpoints = services.GetService<TidingsOptions>()?.EndpointNames ?? [];
+            var endpoints = DashboardViews.Endpoints(services, sample);
             return JsonSerializer.Serialize(new
             {
                 failures = new { count = failures, newest },

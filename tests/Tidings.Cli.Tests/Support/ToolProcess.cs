@@ -84,6 +84,13 @@ public sealed class ToolProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Ctrl+C, as a person at the terminal presses it (SIGINT).</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>kill -9: no shutdown, no flushing, whatever transaction was open is lost.</summary>
     public void KillHard() => _process.Kill(entireProcessTree: true);
 
