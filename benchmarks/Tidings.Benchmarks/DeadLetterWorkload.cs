@@ -108,7 +108,7 @@ internal static class DeadLetterWorkload
     }
 
     /// <summary>Stores the dead letters the way each transport's own path does, in batches of 500.</summary>
-    private static async Task FillAsync(IServiceProvider services, ITransport transport, string endpoint, int count)
+    internal static async Task FillAsync(IServiceProvider services, ITransport transport, string endpoint, int count)
     {
         var store = services.GetService<IDeadLetterStore>();
         if (store is not null && transport is not IDeadLetters)
@@ -183,7 +183,7 @@ internal static class DeadLetterWorkload
         return (Math.Round(times[Calls / 2], 2), Math.Round(times[^1], 2));
     }
 
-    private static void TryDelete(string directory)
+    internal static void TryDelete(string directory)
     {
         try
         {

@@ -36,6 +36,12 @@ if (options.Workload == "dead-letters")
     return 0;
 }
 
+if (options.Workload == "dashboard")
+{
+    await DashboardWorkload.RunAsync(options);
+    return 0;
+}
+
 if (options.Workload == "http-accept")
 {
     await HttpAcceptWorkload.RunAsync(options);
