@@ -34,9 +34,26 @@ internal static partial class DashboardChanges
     public static void LogAsked(HttpContext http, string action, string selection) =>
         LogChange(Logger(http), action, selection, Who(http));
 
-    /// <summary>Logs what a change did.</summary>
-    public static void LogDone(HttpContext http, string action, string outcome) =>
-        LogOutcome(Logger(http), action, outcome, Who(http));
+    /// <summary>
+    /// Makes a change and logs what it did, or that it failed. It runs to its end even if the page that asked goes
+    /// away (a purge stopped half-way by a closed tab would leave the log saying only that it was asked); only the app
+    /// stopping stops it.
+    /// </summary>
+    public static async Task<(string Outcome, T Result)> RunAsync<T>(HttpContext http, string action, Func<CancellationToken, Task<(string Outcome, T Result)>> change)
+    {
+        var stopping = http.RequestServices.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping;
+        try
+        {
+            var done = await change(stopping).ConfigureAwait(false);
+            LogOutcome(Logger(http), action, done.Outcome, Who(http));
+            return done;
+        }
+        catch (Exception ex)
+        {
+            LogFailed(Logger(http), ex, action, Who(http));
+            throw;
+        }
+    }
 
     private static ILogger Logger(HttpContext http) => http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Tidings.Dashboard");
 
@@ -45,6 +62,9 @@ internal static partial class DashboardChanges
 
     [LoggerMessage(LogLevel.Warning, "Dashboard: {Action} of {Selection}, asked by {Who}.")]
     private static partial void LogChange(ILogger logger, string action, string selection, string who);
+
+    [LoggerMessage(LogLevel.Error, "Dashboard: {Action} failed, for {Who}; what was done before the failure stays done.")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string action, string who);
 
     [LoggerMessage(LogLevel.Information, "Dashboard: {Action} done, {Outcome}, for {Who}.")]
     private static partial void LogOutcome(ILogger logger, string action, string outcome, string who);

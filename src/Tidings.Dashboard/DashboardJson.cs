@@ -14,6 +14,12 @@ internal static class DashboardJson
 
     public static IResult Ok<T>(T value) => TypedResults.Json(value, Options);
 
+    /// <summary>A page's size: 50 if not given, else a whole number from 1 to 500; null if it is not one.</summary>
+    public static int? Limit(string? limit) =>
+        limit is null ? 50
+        : int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 500 ? n
+        : null;
+
     /// <summary>The request's JSON body as <typeparamref name="T"/>, or the problem that says why it is not one.</summary>
     public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
         where T : class

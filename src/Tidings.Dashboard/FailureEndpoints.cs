@@ -35,11 +35,11 @@ internal static class FailureEndpoints
             }));
         });
 
-        api.MapGet("failures", async (IDeadLetters deadLetters, string? endpoint, string? group, string? after, int? limit, CancellationToken cancellationToken) =>
+        api.MapGet("failures", async (IDeadLetters deadLetters, string? endpoint, string? group, string? after, string? limit, CancellationToken cancellationToken) =>
         {
-            if (limit is < 1 or > 500)
+            if (DashboardJson.Limit(limit) is not { } size)
             {
-                return DashboardProblems.BadRequest("limit must be from 1 to 500.");
+                return DashboardProblems.BadLimit();
             }
 
             var query = await QueryAsync(deadLetters, endpoint, group, cancellationToken).ConfigureAwait(false);
@@ -51,7 +51,7 @@ internal static class FailureEndpoints
             DeadLetterPage page;
             try
             {
-                page = await deadLetters.ListAsync(query, limit ?? 50, after, cancellationToken).ConfigureAwait(false);
+                page = await deadLetters.ListAsync(query, size, after, cancellationToken).ConfigureAwait(false);
             }
             catch (ArgumentException ex)
             {
@@ -98,9 +98,12 @@ internal static class FailureEndpoints
     private static DashboardMessage Redact(TidingsDashboardOptions options, DeadLetter d) =>
         options.Redactor(d, new DashboardMessage(d.Envelope.Headers, Text(d.Envelope.Body)));
 
+    /// <summary>The facts of a dead letter; those its headers carry are read from the redacted headers.</summary>
     private static object Summary(DeadLetter d, DashboardMessage shown) => new
     {
-        d.Id, d.Endpoint, d.Envelope.MessageId, d.Envelope.MessageName, d.DeadLetteredAt, d.Reason, d.ExceptionType,
+        d.Id, d.Endpoint, d.Envelope.MessageId, d.Envelope.MessageName, d.DeadLetteredAt,
+        reason = shown.Headers.GetValueOrDefault(TidingsHeaders.DeadLetterReason) ?? "unknown",
+        exceptionType = shown.Headers.GetValueOrDefault(TidingsHeaders.ExceptionType),
         exceptionMessage = shown.Headers.GetValueOrDefault(TidingsHeaders.ExceptionMessage), d.Attempts, d.ReplayCount, group = d.Group.Id,
     };
 
@@ -121,8 +124,7 @@ internal static class FailureEndpoints
         }
 
         DashboardChanges.LogAsked(http, action, selection!.ToString());
-        var (outcome, result) = await change(chosen, cancellationToken).ConfigureAwait(false);
-        DashboardChanges.LogDone(http, action, outcome);
+        var (outcome, result) = await DashboardChanges.RunAsync(http, action, ct => change(chosen, ct)).ConfigureAwait(false);
         return DashboardJson.Ok(result);
     }
 

@@ -13,6 +13,8 @@ namespace Tidings.Dashboard;
 /// <summary>The Overview and Queues pages' API, and the live stream every page follows.</summary>
 internal static class OverviewEndpoints
 {
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(20);
+
     public static void Map(RouteGroupBuilder api, RouteGroupBuilder group, TidingsDashboardOptions options)
     {
         api.MapGet("overview", async (HttpContext http, MessageActivity activity, TimeProvider time, CancellationToken cancellationToken) =>
@@ -67,6 +69,7 @@ internal static class OverviewEndpoints
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, aborted);
         var cancellationToken = linked.Token;
         string? sent = null;
+        var sentAt = time.GetTimestamp();
         while (!cancellationToken.IsCancellationRequested)
         {
             string state;
@@ -82,7 +85,14 @@ internal static class OverviewEndpoints
             if (state != sent)
             {
                 sent = state;
+                sentAt = time.GetTimestamp();
                 yield return new SseItem<string>(state, "state");
+            }
+            else if (time.GetElapsedTime(sentAt) >= Heartbeat)
+            {
+                // Nothing changed for a while: a word on the line, so that a proxy does not cut it as idle.
+                sentAt = time.GetTimestamp();
+                yield return new SseItem<string>("{}", "ping");
             }
 
             try

@@ -27,11 +27,11 @@ internal static class SagaEndpoints
                 .Select(g => new { saga = g.Key, total = g.Sum(s => s.Count), byStatus = g.ToDictionary(s => s.Status, s => s.Count) }));
         });
 
-        api.MapGet("sagas/{saga}", async (HttpContext http, string saga, string? status, string? after, int? limit, CancellationToken cancellationToken) =>
+        api.MapGet("sagas/{saga}", async (HttpContext http, string saga, string? status, string? after, string? limit, CancellationToken cancellationToken) =>
         {
-            if (limit is < 1 or > 500)
+            if (DashboardJson.Limit(limit) is not { } size)
             {
-                return DashboardProblems.BadRequest("limit must be from 1 to 500.");
+                return DashboardProblems.BadLimit();
             }
 
             SagaStatus? wanted = null;
@@ -52,7 +52,7 @@ internal static class SagaEndpoints
 
             try
             {
-                var page = await sagas.ListAsync(saga, wanted, after, limit ?? 50, cancellationToken).ConfigureAwait(false);
+                var page = await sagas.ListAsync(saga, wanted, after, size, cancellationToken).ConfigureAwait(false);
                 return DashboardJson.Ok(new { items = page.Instances, next = page.Next });
             }
             catch (ArgumentException ex)
@@ -69,15 +69,15 @@ internal static class SagaEndpoints
             }
 
             return await sagas.GetAsync(saga, id, cancellationToken).ConfigureAwait(false) is { } instance
-                ? DashboardJson.Ok(instance with { State = options.SagaStateRedactor(saga, instance.State) })
+                ? DashboardJson.Ok(options.SagaRedactor(instance))
                 : DashboardProblems.NotFound($"No instance '{id}' of saga '{saga}'.");
         });
 
-        api.MapGet("scheduled", async (HttpContext http, string? after, int? limit, CancellationToken cancellationToken) =>
+        api.MapGet("scheduled", async (HttpContext http, string? after, string? limit, CancellationToken cancellationToken) =>
         {
-            if (limit is < 1 or > 500)
+            if (DashboardJson.Limit(limit) is not { } size)
             {
-                return DashboardProblems.BadRequest("limit must be from 1 to 500.");
+                return DashboardProblems.BadLimit();
             }
 
             if (http.RequestServices.GetService<IStoreInspector>() is not { } store)
@@ -87,7 +87,7 @@ internal static class SagaEndpoints
 
             try
             {
-                var page = await store.ListScheduledAsync(limit ?? 50, after, cancellationToken).ConfigureAwait(false);
+                var page = await store.ListScheduledAsync(size, after, cancellationToken).ConfigureAwait(false);
                 return DashboardJson.Ok(new { items = page.Items, next = page.Next });
             }
             catch (ArgumentException ex)
@@ -115,13 +115,16 @@ internal static class SagaEndpoints
             }
 
             DashboardChanges.LogAsked(http, "cancel", $"{ids.Count} scheduled message(s) {string.Join(", ", ids.Take(5))}");
-            var cancelled = 0;
-            foreach (var id in ids)
+            var (_, cancelled) = await DashboardChanges.RunAsync(http, "cancel", async ct =>
             {
-                cancelled += await scheduler.CancelAsync(id, cancellationToken).ConfigureAwait(false) ? 1 : 0;
-            }
+                var done = 0;
+                foreach (var id in ids)
+                {
+                    done += await scheduler.CancelAsync(id, ct).ConfigureAwait(false) ? 1 : 0;
+                }
 
-            DashboardChanges.LogDone(http, "cancel", $"{cancelled} cancelled, {ids.Count - cancelled} already sent or gone");
+                return ($"{done} cancelled, {ids.Count - done} already sent or gone", done);
+            }).ConfigureAwait(false);
             return DashboardJson.Ok(new { cancelled, missing = ids.Count - cancelled });
         }).AsChange(options);
     }

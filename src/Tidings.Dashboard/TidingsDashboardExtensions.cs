@@ -57,6 +57,8 @@ public static class TidingsDashboardExtensions
         }
 
         var api = group.MapGroup("api");
+
+        api.AnswerFailuresWithProblems();
         api.MapGet("session", (HttpContext http, IAntiforgery antiforgery) =>
         {
             var tokens = antiforgery.GetAndStoreTokens(http);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Tidings.DeadLetters;
 
 namespace Tidings.Dashboard;
@@ -23,8 +22,12 @@ public sealed class TidingsDashboardOptions
     /// </summary>
     public Func<DeadLetter, DashboardMessage, DashboardMessage> Redactor { get; set; } = (_, message) => message;
 
-    /// <summary>What of a saga instance's state leaves the server (the saga's name, its state); default: the state as it is.</summary>
-    public Func<string, JsonElement, JsonElement> SagaStateRedactor { get; set; } = (_, state) => state;
+    /// <summary>
+    /// What of a saga instance leaves the server: its state, its history's details, its compensations' reasons. Default:
+    /// the instance as it is. Failure groups are shown as they are: a reason, an exception's type and the first frame
+    /// of your code are the code's, not a message's.
+    /// </summary>
+    public Func<SagaInstanceDetails, SagaInstanceDetails> SagaRedactor { get; set; } = instance => instance;
 
     /// <summary>
     /// How often the open pages' live stream looks for changes (failures, queues, backlogs). One look serves every open

@@ -24,7 +24,9 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
     {
         if (_browser is not null)
         {
+            var errors = _browser.Errors.ToList();
             await _browser.DisposeAsync();
+            Assert.True(errors.Count == 0, "The pages' scripts failed:\n" + string.Join('\n', errors));
         }
     }
 
@@ -144,5 +146,16 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("header .badge")).ToHaveTextAsync("read-only");
         await Assertions.Expect(page.Locator("#groups tr[data-group] .changes")).ToBeHiddenAsync();
         await Assertions.Expect(page.Locator("#groups tr[data-group] button").First).ToBeHiddenAsync();
+        await page.Locator("#groups tr[data-group]").ClickAsync();
+        await page.Locator("#letters tr[data-id]").ClickAsync();
+        await Assertions.Expect(page.Locator("#detail-title")).ToHaveTextAsync("cafe.settle-tab");
+        await Assertions.Expect(page.Locator("#detail-retry")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#detail-purge")).ToBeHiddenAsync();
+
+        await app.Bus.SendAsync("brewer", new BrewStarted("vi"), cancellationToken: Ct);
+        var scheduled = await _browser.OpenAsync(app.Address, "/tidings/scheduled");
+        var timeout = scheduled.Locator("#scheduled tr[data-message='cafe.brew.late']");
+        await Assertions.Expect(timeout).ToHaveCountAsync(1, Live);
+        await Assertions.Expect(timeout.Locator("button")).ToBeHiddenAsync();
     }
 }

@@ -97,6 +97,31 @@ public sealed class DashboardGateTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_cancel_of_a_scheduled_message_is_a_change_read_only_refuses_and_that_needs_the_token()
+    {
+        using var client = await StartAsync(o => o.ReadOnly = true);
+        var (token, cookie) = await AntiforgeryAsync(client);
+        var cancel = Post("/tidings/api/scheduled/cancel", new FailureSelection(), token, cookie);
+        cancel.Content = new StringContent($"{{\"ids\":[\"{Guid.NewGuid()}\"]}}", Encoding.UTF8, "application/json");
+        using var readOnly = await client.SendAsync(cancel, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, readOnly.StatusCode);
+        Assert.Contains("dashboard-read-only", await readOnly.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_limit_that_is_not_a_number_from_1_to_500_gets_problem_details()
+    {
+        using var client = await StartAsync(_ => { });
+        foreach (var limit in new[] { "abc", "0", "501", "-1" })
+        {
+            using var response = await client.SendAsync(Get($"/tidings/api/failures?limit={limit}", "127.0.0.1"), Ct);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("limit must be a whole number from 1 to 500", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_selection_must_be_said_and_a_body_leaves_through_the_redactor()
     {
         using var client = await StartAsync(o => o.Redactor = (_, m) => m with
@@ -155,6 +180,13 @@ public sealed class DashboardGateTests : IAsyncDisposable
         barista.Headers.Add(HeaderUser.Header, "bea:barista");
         using var notOps = await client.SendAsync(barista, Ct);
         Assert.Equal(HttpStatusCode.Forbidden, notOps.StatusCode);
+        // The pages, the redirect and the live stream are behind the policy too.
+        foreach (var path in new[] { "/tidings", "/tidings/", "/tidings/failures", "/tidings/assets/dashboard.js", "/tidings/events" })
+        {
+            using var refusedPage = await client.SendAsync(Get(path, "127.0.0.1"), Ct);
+            Assert.True(refusedPage.StatusCode == HttpStatusCode.Unauthorized, $"{path}: {refusedPage.StatusCode}");
+        }
+
         var operator_ = Get("/tidings/api/failures/groups", "203.0.113.7");
         operator_.Headers.Add(HeaderUser.Header, "olu:ops");
         using var ops = await client.SendAsync(operator_, Ct);

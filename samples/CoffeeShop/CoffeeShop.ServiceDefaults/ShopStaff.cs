@@ -1,8 +1,7 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,14 +12,15 @@ namespace CoffeeShop.ServiceDefaults;
 
 /// <summary>
 /// The shop's staff, for the Tidings dashboard: with <c>CoffeeShop:ApiKey</c> configured, a request with the key (in
-/// <c>X-Shop-Key</c>, or <c>?key=</c> once, which leaves a cookie for the page's own requests and its live stream) is
-/// signed in as staff, and the dashboard's policy wants staff. Without a key there is no policy, and the dashboard
-/// keeps its own rule: this machine only.
+/// <c>X-Shop-Key</c>, or <c>?key=</c> once) is signed in as staff. Opened with <c>?key=</c>, the page is given a staff
+/// cookie (a data-protected sign-in, not the key) for its own requests and live stream. The dashboard's policy wants
+/// staff. Without a key there is no policy, and the dashboard keeps its own rule: this machine only.
 /// </summary>
 public static class ShopStaff
 {
     public const string Policy = "shop-staff";
-    private const string SchemeName = "shop-key";
+    private const string KeyScheme = "shop-key";
+    private const string CookieScheme = "shop-staff";
 
     /// <summary>Registers the staff sign-in and policy if the shop has a key; returns the policy's name, or null.</summary>
     public static string? AddShopStaff(this IServiceCollection services, IConfiguration configuration)
@@ -30,39 +30,49 @@ public static class ShopStaff
             return null;
         }
 
-        services.AddAuthentication(SchemeName).AddScheme<AuthenticationSchemeOptions, ShopKeyHandler>(SchemeName, _ => { });
-        services.AddAuthorization(o => o.AddPolicy(Policy, p => p.AddAuthenticationSchemes(SchemeName).RequireAuthenticatedUser()));
+        services.AddAuthentication(KeyScheme)
+            .AddScheme<AuthenticationSchemeOptions, ShopKeyHandler>(KeyScheme, _ => { })
+            .AddCookie(CookieScheme, o =>
+            {
+                o.Cookie.Name = "shop-staff";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = false;
+                // An API and its pages: say 401 or 403, do not redirect to a login page there is none of.
+                o.Events.OnRedirectToLogin = c => { c.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
+                o.Events.OnRedirectToAccessDenied = c => { c.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
+            });
+        services.AddAuthorization(o => o.AddPolicy(Policy, p => p.AddAuthenticationSchemes(KeyScheme, CookieScheme).RequireAuthenticatedUser()));
         return Policy;
     }
 
-    /// <summary>Signs in whoever shows the shop's key.</summary>
+    /// <summary>Signs in whoever shows the shop's key; from the query, it also leaves the staff cookie.</summary>
     private sealed class ShopKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IConfiguration configuration)
         : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
     {
-        private const string Cookie = "shop-key";
-
-        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+        protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
         {
-            var key = configuration["CoffeeShop:ApiKey"] ?? "";
             var fromQuery = Request.Query["key"].FirstOrDefault();
-            var given = Request.Headers[ShopKey.Header].FirstOrDefault() ?? fromQuery ?? Request.Cookies[Cookie];
+            var given = Request.Headers[ShopKey.Header].FirstOrDefault() ?? fromQuery;
             if (given is null)
             {
-                return Task.FromResult(AuthenticateResult.NoResult());
+                return AuthenticateResult.NoResult();
             }
 
-            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(key)))
+            if (!ShopKey.Matches(given, configuration["CoffeeShop:ApiKey"] ?? ""))
             {
-                return Task.FromResult(AuthenticateResult.Fail("The shop's key does not match."));
+                return AuthenticateResult.Fail("The shop's key does not match.");
             }
 
+            var staff = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "shop staff")], KeyScheme));
             if (fromQuery is not null)
             {
-                Response.Cookies.Append(Cookie, given, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = Request.IsHttps, Path = "/" });
+                await Context.SignInAsync(CookieScheme, staff);
             }
 
-            var staff = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "shop staff")], SchemeName));
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(staff, SchemeName)));
+            return AuthenticateResult.Success(new AuthenticationTicket(staff, KeyScheme));
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Tidings.DeadLetters;
 using Tidings.Operations;
 
@@ -10,7 +11,8 @@ namespace Tidings.Dashboard.Live;
 /// minute's activity. It is measured at most once per <see cref="TidingsDashboardOptions.RefreshInterval"/> however many
 /// pages are open, and only while one is: each page's stream reads the last measurement if it is fresh.
 /// </summary>
-internal sealed class DashboardPulse(IServiceProvider services, MessageActivity activity, TidingsDashboardOptions options, TimeProvider time) : IDisposable
+internal sealed partial class DashboardPulse(
+    IServiceProvider services, MessageActivity activity, TidingsDashboardOptions options, TimeProvider time, ILogger<DashboardPulse> logger) : IDisposable
 {
     private readonly SemaphoreSlim _measuring = new(1, 1);
     private long _measuredAt;
@@ -22,7 +24,7 @@ internal sealed class DashboardPulse(IServiceProvider services, MessageActivity 
         await _measuring.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_last is null || time.GetElapsedTime(_measuredAt) >= options.RefreshInterval / 2)
+            if (_last is null || time.GetElapsedTime(_measuredAt) >= options.RefreshInterval)
             {
                 _last = await MeasureAsync(cancellationToken).ConfigureAwait(false);
                 _measuredAt = time.GetTimestamp();
@@ -67,8 +69,13 @@ internal sealed class DashboardPulse(IServiceProvider services, MessageActivity 
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // The page says what is wrong (the database is down, say) and keeps its stream: the next look may succeed.
-            return JsonSerializer.Serialize(new { error = ex.Message }, DashboardJson.Options);
+            // The page says that the look failed and keeps its stream (the next look may succeed); the log says why,
+            // since a driver's message may name hosts and users the page need not show.
+            LogFailed(logger, ex);
+            return JsonSerializer.Serialize(new { error = "The service's bus or store did not answer; its log says why. The next look tries again." }, DashboardJson.Options);
         }
     }
+
+    [LoggerMessage(LogLevel.Warning, "Dashboard: measuring the state the open pages follow failed; the next look tries again.")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
 }

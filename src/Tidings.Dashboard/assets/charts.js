@@ -9,20 +9,24 @@ function svg(tag, attributes = {}) {
   return node;
 }
 
-/** A line of values (oldest first) in a small box, the last value marked. */
-export function sparkline(values, { width = 160, height = 32, label = "" } = {}) {
+/**
+ * A line of values (oldest first) in a small box, the last value marked. With `times` (ms, one per value) and `from`,
+ * `to`, each value sits at its time; else the values are evenly spaced.
+ */
+export function sparkline(values, { width = 160, height = 32, label = "", times, from, to } = {}) {
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, width, height, class: "sparkline", role: "img", "aria-label": label });
   if (values.length === 0) return chart;
   const most = Math.max(1, ...values);
   const step = values.length > 1 ? width / (values.length - 1) : 0;
+  const x = i => times ? ((times[i] - from) / Math.max(1, to - from)) * width : i * step;
   const y = v => height - 2 - (v / most) * (height - 4);
-  const points = values.map((v, i) => `${(i * step).toFixed(1)},${y(v).toFixed(1)}`);
+  const points = values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`);
   if (values.length > 1) {
-    chart.append(svg("polygon", { points: `0,${height} ${points.join(" ")} ${width},${height}`, class: "area" }));
+    chart.append(svg("polygon", { points: `${x(0).toFixed(1)},${height} ${points.join(" ")} ${x(values.length - 1).toFixed(1)},${height}`, class: "area" }));
     chart.append(svg("polyline", { points: points.join(" "), class: "line" }));
   }
   const last = values.length - 1;
-  chart.append(svg("circle", { cx: (last * step).toFixed(1), cy: y(values[last]).toFixed(1), r: 2.5, class: "dot" }));
+  chart.append(svg("circle", { cx: x(last).toFixed(1), cy: y(values[last]).toFixed(1), r: 2.5, class: "dot" }));
   const title = svg("title");
   title.textContent = label;
   chart.append(title);

@@ -54,17 +54,41 @@ export async function getSession() {
   return session;
 }
 
-/** POSTs a change with the antiforgery token in the header the server names. */
-export async function change(path, body) {
-  const { antiforgery } = await getSession();
-  const response = await fetch(`api/${path}`, {
+function post(path, body, antiforgery) {
+  return fetch(`api/${path}`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json", [antiforgery.header]: antiforgery.token },
     body: JSON.stringify(body),
   });
+}
+
+/**
+ * POSTs a change with the antiforgery token in the header the server names. A token the server no longer knows (it
+ * restarted with new keys) is fetched anew, once.
+ */
+export async function change(path, body) {
+  let response = await post(path, body, (await getSession()).antiforgery);
+  if (response.status === 400) {
+    const problem = await response.clone().json().catch(() => ({}));
+    if (String(problem.type ?? "").endsWith("dashboard-antiforgery")) {
+      session = undefined;
+      response = await post(path, body, (await getSession()).antiforgery);
+    }
+  }
   const result = await answer(response);
   showProblem(null);
   return result;
+}
+
+/** Runs page loads one after another: a slow earlier answer never overwrites a newer one. */
+export function serial() {
+  let last = Promise.resolve();
+  return work => {
+    last = last.then(work, work).catch(() => {
+      // The banner shows the problem.
+    });
+    return last;
+  };
 }
 
 /** Follows the live stream; calls back with each new state. One stream per open page. */
@@ -72,7 +96,16 @@ export function live(onState) {
   const badge = document.getElementById("live");
   const events = new EventSource("events");
   events.addEventListener("open", () => { badge.textContent = "live"; badge.dataset.state = "live"; });
-  events.addEventListener("error", () => { badge.textContent = "reconnecting"; badge.dataset.state = "down"; });
+  events.addEventListener("error", () => {
+    badge.dataset.state = "down";
+    if (events.readyState === EventSource.CLOSED) {
+      // Refused (signed out, the gate) or gone for good: the browser will not try again by itself.
+      badge.textContent = "stopped";
+      showProblem({ title: "The live stream stopped.", detail: "Reload the page to follow the service again." });
+    } else {
+      badge.textContent = "reconnecting";
+    }
+  });
   events.addEventListener("state", e => {
     const state = JSON.parse(e.data);
     badge.title = `updated ${new Date().toLocaleTimeString()}`;

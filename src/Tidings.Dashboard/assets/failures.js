@@ -1,7 +1,7 @@
 // Failures: the failure groups, a page of dead letters (all, or one group's), one dead letter's headers, body and
 // stack, and retry or purge of one or a whole group. New dead letters show as they arrive.
 "use strict";
-import { change, el, get, live, number, rows, showProblem, start, when } from "./dashboard.js";
+import { change, el, get, live, number, rows, serial, showProblem, start, when } from "./dashboard.js";
 
 const url = new URL(location.href);
 let group = url.searchParams.get("group");
@@ -9,6 +9,8 @@ let selected = url.searchParams.get("id");
 let cursors = [null];
 let groups = [];
 let seen = null;
+let stale = false;
+const inTurn = serial();
 
 function remember() {
   const next = new URL(location.href);
@@ -31,6 +33,8 @@ async function act(path, selection, done, question) {
   try {
     const result = await change(path, selection);
     toast(done(result));
+    // What was acted on may have held the page's cursor: start again from the newest.
+    cursors = [null];
     await refresh();
   } catch {
     // The banner shows the problem.
@@ -88,10 +92,11 @@ async function loadLetters() {
   rows(document.querySelector("#letters tbody"), page.items, letterRow, "None here.");
   const older = document.getElementById("older");
   older.hidden = !page.next;
-  older.onclick = () => { cursors.push(page.next); loadLetters(); };
+  older.onclick = () => { cursors.push(page.next); inTurn(loadLetters); };
   const newest = document.getElementById("newest");
   newest.hidden = cursors.length === 1;
-  newest.onclick = () => { cursors = [null]; loadLetters(); };
+  newest.textContent = stale ? "Newest (changed)" : "Newest";
+  newest.onclick = () => { cursors = [null]; refresh(); };
 }
 
 async function open(id) {
@@ -102,6 +107,7 @@ async function open(id) {
   detail.hidden = false;
   detail.dataset.id = id;
   const gone = document.getElementById("detail-gone");
+  const buttons = [document.getElementById("detail-retry"), document.getElementById("detail-purge")];
   let d;
   try {
     d = await get(`failures/${id.split("/").map(encodeURIComponent).join("/")}`);
@@ -110,9 +116,11 @@ async function open(id) {
       showProblem(null);
       gone.hidden = false;
       detail.dataset.gone = "true";
+      for (const b of buttons) b.disabled = true;
     }
     return;
   }
+  for (const b of buttons) b.disabled = false;
   gone.hidden = true;
   delete detail.dataset.gone;
   const s = d.summary;
@@ -127,7 +135,7 @@ async function open(id) {
   const shownAbove = ["tidings-exception-message", "tidings-exception-stack"];
   rows(document.querySelector("#detail-headers tbody"), Object.entries(d.headers).filter(([k]) => !shownAbove.includes(k)).sort(([a], [b]) => a.localeCompare(b)),
     ([k, v]) => el("tr", {}, el("th", {}, k), el("td", {}, v)), "No headers.");
-  document.getElementById("detail-retry").onclick = () => act("failures/replay", { ids: [id] }, r => r.replayed ? "Sent back to its endpoint." : "Its queue is gone: it stays here.");
+  document.getElementById("detail-retry").onclick = () => act("failures/replay", { ids: [id] }, r => r.replayed ? "Sent back to its endpoint." : r.queueMissing ? "Its queue is gone: it stays here." : "It was already gone.");
   document.getElementById("detail-purge").onclick = () => act("failures/purge", { ids: [id] }, () => "Purged.", "Purge this dead letter? It is gone for good.");
 }
 
@@ -146,14 +154,13 @@ function choose(id) {
   refresh();
 }
 
-async function refresh() {
-  try {
+function refresh() {
+  return inTurn(async () => {
+    if (cursors.length === 1) stale = false;
     await loadGroups();
     await loadLetters();
     if (selected) await open(selected);
-  } catch {
-    // The banner shows the problem.
-  }
+  });
 }
 
 document.getElementById("show-all").onclick = () => choose(null);
@@ -161,6 +168,10 @@ await start("failures");
 await refresh();
 live(state => {
   const now = `${state.failures.count}:${state.failures.newest}`;
-  if (now !== seen && cursors.length === 1) refresh();
+  if (now !== seen) {
+    // On an older page the list stays put (its rows would move under the reader); the Newest button says it changed.
+    if (cursors.length === 1) refresh();
+    else { stale = true; document.getElementById("newest").textContent = "Newest (changed)"; }
+  }
   seen = now;
 });

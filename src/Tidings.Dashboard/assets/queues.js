@@ -4,12 +4,21 @@
 import { sparkline } from "./charts.js";
 import { duration, el, get, live, number, rows, start } from "./dashboard.js";
 
+const hour = 3600_000;
 let queues = [];
 
+/** A queue's points over the last hour, each at its time. */
+function trim(points) {
+  const from = Date.now() - hour;
+  while (points.length && points[0].at < from) points.shift();
+  return points;
+}
+
 function draw() {
+  const to = Date.now();
   rows(document.querySelector("#queues tbody"), queues, q => el("tr", { dataset: { queue: q.now.name, depth: q.now.depth } },
     el("td", {}, el("strong", {}, q.now.name)),
-    el("td", {}, sparkline(q.depths, { label: `${q.now.name}: waiting over the last hour` })),
+    el("td", {}, sparkline(trim(q.points).map(p => p.depth), { times: q.points.map(p => p.at), from: to - hour, to, label: `${q.now.name}: waiting over the last hour` })),
     el("td", { class: "num" }, number(q.now.depth)),
     el("td", { class: "num" }, number(q.now.inFlight)),
     el("td", { class: "num" }, duration(q.now.oldestAgeSeconds)),
@@ -24,16 +33,15 @@ if (first) {
   document.getElementById("interval").textContent = first.intervalSeconds
     ? `Waiting messages over the last hour: a sample every ${first.intervalSeconds} s, then live.`
     : "Statistics sampling is off (TidingsOptions.StatisticsInterval): live figures only.";
-  queues = first.queues.map(q => ({ now: q.now, depths: [...q.history.map(h => h.depth), q.now.depth] }));
+  queues = first.queues.map(q => ({ now: q.now, points: [...q.history.map(h => ({ at: Date.parse(h.at), depth: h.depth })), { at: Date.now(), depth: q.now.depth }] }));
   draw();
 }
 live(state => {
   for (const now of state.queues) {
     let q = queues.find(x => x.now.name === now.name);
-    if (!q) queues.push(q = { now, depths: [] });
+    if (!q) queues.push(q = { now, points: [] });
     q.now = now;
-    q.depths.push(now.depth);
-    if (q.depths.length > 240) q.depths.shift();
+    q.points.push({ at: Date.now(), depth: now.depth });
   }
   draw();
 });

@@ -1,7 +1,7 @@
 // Sagas: instances by status per saga, one saga's instances (by status, paged on the server), and one instance's
 // timeline of messages, timeouts and compensations.
 "use strict";
-import { el, get, live, number, rows, start, when } from "./dashboard.js";
+import { el, get, live, number, rows, serial, start, when } from "./dashboard.js";
 
 const url = new URL(location.href);
 let saga = url.searchParams.get("saga");
@@ -9,6 +9,7 @@ let instance = url.searchParams.get("id");
 let status = url.searchParams.get("status") ?? "";
 let cursors = [null];
 let seen = null;
+const inTurn = serial();
 
 function remember() {
   const next = new URL(location.href);
@@ -47,15 +48,15 @@ async function loadInstances() {
   document.getElementById("status").value = status;
   const page = await get(`sagas/${encodeURIComponent(saga)}`, { status, after: cursors.at(-1), limit: 25 });
   rows(document.querySelector("#instances tbody"), page.items, i => el("tr", {
-    dataset: { instance: i.correlationId, status: i.status }, class: i.correlationId === instance ? "selected" : undefined, on: { click: () => open(i.correlationId) },
+    dataset: { instance: i.correlationId, status: i.status }, class: i.correlationId === instance ? "selected" : undefined, on: { click: () => inTurn(() => open(i.correlationId)) },
   }, el("td", {}, el("code", {}, i.correlationId)), el("td", {}, el("span", { class: "status", dataset: { status: i.status } }, i.status)),
     el("td", {}, when(i.startedAt)), el("td", {}, when(i.updatedAt))), "None in this status.");
   const next = document.getElementById("next");
   next.hidden = !page.next;
-  next.onclick = () => { cursors.push(page.next); loadInstances(); };
+  next.onclick = () => { cursors.push(page.next); inTurn(loadInstances); };
   const first = document.getElementById("first");
   first.hidden = cursors.length === 1;
-  first.onclick = () => { cursors = [null]; loadInstances(); };
+  first.onclick = () => { cursors = [null]; refresh(); };
 }
 
 async function open(id) {
@@ -95,17 +96,15 @@ function choose(name) {
   refresh();
 }
 
-async function refresh() {
-  try {
+function refresh() {
+  return inTurn(async () => {
     await loadSagas();
     await loadInstances();
     if (instance) await open(instance);
-  } catch {
-    // The banner shows the problem.
-  }
+  });
 }
 
-document.getElementById("status").onchange = e => { status = e.target.value; cursors = [null]; remember(); loadInstances().catch(() => {}); };
+document.getElementById("status").onchange = e => { status = e.target.value; cursors = [null]; remember(); inTurn(loadInstances); };
 await start("sagas");
 await refresh();
 live(state => {

@@ -1,9 +1,10 @@
 // Scheduled messages: what fires next, soonest first, paged on the server, with cancel.
 "use strict";
-import { change, el, get, live, number, rows, start, when } from "./dashboard.js";
+import { change, el, get, live, number, rows, serial, start, when } from "./dashboard.js";
 
 let cursors = [null];
 let seen = null;
+const inTurn = serial();
 
 function toast(text) {
   const box = document.getElementById("toast");
@@ -18,7 +19,8 @@ async function cancel(s) {
   try {
     const result = await change("scheduled/cancel", { ids: [s.id] });
     toast(result.cancelled ? "Cancelled." : "Already sent or cancelled.");
-    await load();
+    cursors = [null];
+    await inTurn(load);
   } catch {
     // The banner shows the problem.
   }
@@ -32,18 +34,18 @@ async function load() {
   "Nothing scheduled.");
   const next = document.getElementById("next");
   next.hidden = !page.next;
-  next.onclick = () => { cursors.push(page.next); load().catch(() => {}); };
+  next.onclick = () => { cursors.push(page.next); inTurn(load); };
   const first = document.getElementById("first");
   first.hidden = cursors.length === 1;
-  first.onclick = () => { cursors = [null]; load().catch(() => {}); };
+  first.onclick = () => { cursors = [null]; inTurn(load); };
 }
 
 await start("scheduled");
-await load().catch(() => {});
+await inTurn(load);
 live(state => {
   if (!state.store) return;
   document.getElementById("counts").textContent = `${number(state.store.scheduledDue)} due, ${number(state.store.scheduledPending)} later`;
   const now = `${state.store.scheduledDue}:${state.store.scheduledPending}`;
-  if (now !== seen && cursors.length === 1) load().catch(() => {});
+  if (now !== seen && cursors.length === 1) inTurn(load);
   seen = now;
 });

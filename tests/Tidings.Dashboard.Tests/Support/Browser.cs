@@ -6,6 +6,7 @@ namespace Tidings.Dashboard.Tests.Support;
 public sealed class Browser : IAsyncDisposable
 {
     private readonly IPlaywright _playwright;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _errors = new();
 
     private Browser(IPlaywright playwright, IBrowser chromium)
     {
@@ -29,14 +30,17 @@ public sealed class Browser : IAsyncDisposable
     public async Task<IPage> OpenAsync(Uri site, string path)
     {
         var page = await Chromium.NewPageAsync(new BrowserNewPageOptions { BaseURL = site.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
-        // A script error fails the test where it happens, not as a missing element later.
-        page.PageError += (_, error) => throw new InvalidOperationException($"The page {path} failed: {error}");
+        // A script error is collected (Playwright raises the event on its own thread) and fails the test at its end.
+        page.PageError += (_, error) => _errors.Enqueue($"{path}: {error}");
         await page.GotoAsync(path);
         return page;
     }
 
     public static Task ShootAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, $"dashboard-{name}.png"), FullPage = true });
+
+    /// <summary>The pages' script errors so far; a test asserts there were none.</summary>
+    public IReadOnlyCollection<string> Errors => _errors;
 
     public async ValueTask DisposeAsync()
     {
