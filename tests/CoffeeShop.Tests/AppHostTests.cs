@@ -64,7 +64,15 @@ public sealed class AppHostTests
         var services = new HashSet<string>();
         await Tidings.Transport.Contracts.Effects.WaitForAsync(async () =>
         {
-            using var traces = JsonDocument.Parse(await dashboard.GetStringAsync("/api/telemetry/traces?resource=counter", Ct));
+            // 404 until the counter's first batch of spans has reached the dashboard: it knows no such resource yet.
+            using var response = await dashboard.GetAsync("/api/telemetry/traces?resource=counter", Ct);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return false;
+            }
+
+            response.EnsureSuccessStatusCode();
+            using var traces = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
             var trace = Spans(traces).Where(s => s.Span.GetProperty("name").GetString() == "POST /orders").Select(s => s.Span.GetProperty("traceId").GetString()).FirstOrDefault();
             if (trace is null)
             {
