@@ -23,6 +23,15 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+/** Says for a few seconds what a change did. */
+export function toast(text) {
+  const box = document.getElementById("toast");
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
+}
+
 /** Shows a problem (RFC 9457) or an error at the top of the page; hides it when called with nothing. */
 export function showProblem(problem) {
   const banner = document.getElementById("problem");

@@ -1,7 +1,7 @@
 // Failures: the failure groups, a page of dead letters (all, or one group's), one dead letter's headers, body and
 // stack, and retry or purge of one or a whole group. New dead letters show as they arrive.
 "use strict";
-import { change, el, get, live, number, rows, serial, showProblem, start, when } from "./dashboard.js";
+import { change, el, get, live, number, rows, serial, showProblem, start, toast, when } from "./dashboard.js";
 
 const url = new URL(location.href);
 let group = url.searchParams.get("group");
@@ -18,14 +18,6 @@ function remember() {
   if (group) next.searchParams.set("group", group);
   if (selected) next.searchParams.set("id", selected);
   history.replaceState(null, "", next);
-}
-
-function toast(text) {
-  const box = document.getElementById("toast");
-  box.textContent = text;
-  box.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
 }
 
 async function act(path, selection, done, question) {

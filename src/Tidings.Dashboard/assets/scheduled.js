@@ -1,18 +1,10 @@
 // Scheduled messages: what fires next, soonest first, paged on the server, with cancel.
 "use strict";
-import { change, el, get, live, number, rows, serial, start, when } from "./dashboard.js";
+import { change, el, get, live, number, rows, serial, start, toast, when } from "./dashboard.js";
 
 let cursors = [null];
 let seen = null;
 const inTurn = serial();
-
-function toast(text) {
-  const box = document.getElementById("toast");
-  box.textContent = text;
-  box.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
-}
 
 async function cancel(s) {
   if (!confirm(`Cancel ${s.messageName} due ${new Date(s.dueAt).toLocaleString()}? It will never be sent.`)) return;
