@@ -13,7 +13,7 @@ internal static class DashboardAssets
 {
     private static readonly ManifestEmbeddedFileProvider Files = new(typeof(DashboardAssets).Assembly, "assets");
 
-    private static readonly string[] Pages = ["failures", "queues", "sagas", "scheduled"];
+    private static readonly string[] Pages = ["failures", "queues", "sagas", "scheduled", "flow"];
 
     // Scripts and styles from this server only, no inline script, no framing: a message body shown on a page can do nothing.
     private const string Policy =

@@ -16,7 +16,7 @@ internal static class DashboardJson
 
     /// <summary>A page's size: 50 if not given, else a whole number from 1 to 500; null if it is not one.</summary>
     public static int? Limit(string? limit) =>
-        limit is null ? 50
+        string.IsNullOrEmpty(limit) ? 50
         : int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 500 ? n
         : null;
 

@@ -17,6 +17,15 @@ internal static partial class DashboardProblems
             {
                 return await next(context).ConfigureAwait(false);
             }
+            catch (BadHttpRequestException ex)
+            {
+                return Results.Problem(ex.Message, statusCode: ex.StatusCode, title: "The request is not understood.", type: TypeBase + "bad-request");
+            }
+            catch (OperationCanceledException) when (context.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested)
+            {
+                return Results.Problem("The service is stopping; ask again once it is back.", statusCode: StatusCodes.Status503ServiceUnavailable,
+                    title: "The service is stopping.", type: TypeBase + "stopping");
+            }
             catch (Exception ex) when (ex is not OperationCanceledException || !context.HttpContext.RequestAborted.IsCancellationRequested)
             {
                 var http = context.HttpContext;

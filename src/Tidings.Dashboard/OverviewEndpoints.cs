@@ -43,6 +43,7 @@ internal static class OverviewEndpoints
             var names = now?.Queues.Select(q => q.Queue) ?? [];
             return DashboardJson.Ok(new
             {
+                at = now?.At ?? DateTimeOffset.UtcNow,
                 intervalSeconds = history?.Interval.TotalSeconds ?? 0,
                 queues = names.Select(name => new
                 {

@@ -27,6 +27,7 @@ public static class TidingsDashboardExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<MessageActivity>();
         services.AddSingleton<DashboardPulse>();
+        services.AddSingleton<FlowListener>().AddHostedService(s => s.GetRequiredService<FlowListener>());
 
         // The app's own antiforgery settings stand (its header name among them): the pages ask which header to use.
         services.AddAntiforgery();
@@ -72,6 +73,7 @@ public static class TidingsDashboardExtensions
         FailureEndpoints.Map(api, options);
         OverviewEndpoints.Map(api, group, options);
         SagaEndpoints.Map(api, options);
+        FlowEndpoints.Map(api);
         DashboardAssets.Map(group);
         return group;
     }

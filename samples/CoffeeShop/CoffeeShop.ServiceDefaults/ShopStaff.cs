@@ -21,10 +21,14 @@ public static class ShopStaff
     public const string Policy = "shop-staff";
     private const string KeyScheme = "shop-key";
     private const string CookieScheme = "shop-staff";
+    private const string KeyClaim = "shop-key-hash";
+
+    private static string KeyHash(string key) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
 
     /// <summary>Registers the staff sign-in and policy if the shop has a key; returns the policy's name, or null.</summary>
     public static string? AddShopStaff(this IServiceCollection services, IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
         if (string.IsNullOrEmpty(configuration["CoffeeShop:ApiKey"]))
         {
             return null;
@@ -43,6 +47,17 @@ public static class ShopStaff
                 // An API and its pages: say 401 or 403, do not redirect to a login page there is none of.
                 o.Events.OnRedirectToLogin = c => { c.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
                 o.Events.OnRedirectToAccessDenied = c => { c.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
+                // A cookie given under another key (or none now) is no longer staff's: changing the key signs everyone out.
+                o.Events.OnValidatePrincipal = c =>
+                {
+                    var current = configuration["CoffeeShop:ApiKey"];
+                    if (string.IsNullOrEmpty(current) || c.Principal?.FindFirst(KeyClaim)?.Value != KeyHash(current))
+                    {
+                        c.RejectPrincipal();
+                    }
+
+                    return Task.CompletedTask;
+                };
             });
         services.AddAuthorization(o => o.AddPolicy(Policy, p => p.AddAuthenticationSchemes(KeyScheme, CookieScheme).RequireAuthenticatedUser()));
         return Policy;
@@ -54,19 +69,21 @@ public static class ShopStaff
     {
         protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
         {
+            var key = configuration["CoffeeShop:ApiKey"];
             var fromQuery = Request.Query["key"].FirstOrDefault();
             var given = Request.Headers[ShopKey.Header].FirstOrDefault() ?? fromQuery;
-            if (given is null)
+            if (given is null || string.IsNullOrEmpty(key))
             {
+                // No key given, or none configured any more (the settings reloaded): no one is signed in by a key.
                 return AuthenticateResult.NoResult();
             }
 
-            if (!ShopKey.Matches(given, configuration["CoffeeShop:ApiKey"] ?? ""))
+            if (!ShopKey.Matches(given, key))
             {
                 return AuthenticateResult.Fail("The shop's key does not match.");
             }
 
-            var staff = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "shop staff")], KeyScheme));
+            var staff = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "shop staff"), new Claim(KeyClaim, KeyHash(key))], KeyScheme));
             if (fromQuery is not null)
             {
                 await Context.SignInAsync(CookieScheme, staff);

@@ -56,6 +56,9 @@ public sealed class ToolConnection : IAsyncDisposable
     public IQueueStatistics Queues => _host.Services.GetRequiredService<ITransport>() as IQueueStatistics
         ?? throw new ToolException(ExitCodes.Failed, $"{Address.Describe()} cannot report its queues.");
 
+    /// <summary>The bus itself, for a dashboard that hears the services' flow reports.</summary>
+    public ITransport Transport => _host.Services.GetRequiredService<ITransport>();
+
     /// <summary>What the tool talks to.</summary>
     public BusAddress Address { get; }
 

@@ -51,23 +51,32 @@ public sealed class DashboardCommand : AsyncCommand<DashboardSettings>
         var statistics = new ToolStatistics(connection, settings.Queue, TimeProvider.System);
         builder.Services.AddSingleton<IStatisticsHistory>(statistics).AddHostedService(_ => statistics);
         builder.Services.AddSingleton(connection.DeadLetters);
+        if (connection.Address.HasBus)
+        {
+            // The services' flow reports come over the bus, to a temporary queue of the dashboard's own.
+            builder.Services.AddSingleton(connection.Transport);
+        }
+
         if (connection.Address.HasStore)
         {
             builder.Services.AddSingleton(connection.Store).AddSingleton(connection.Sagas).AddSingleton(connection.Scheduler);
         }
 
         builder.Services.AddTidingsDashboard(o => o.ReadOnly = settings.ReadOnly);
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         await using var app = builder.Build();
         app.MapTidingsDashboard("/");
         await app.StartAsync(cancellationToken);
         await Console.Error.WriteLineAsync($"tidings: the dashboard of {connection.Address.Describe()} is at {string.Join(", ", app.Urls)} (Ctrl+C stops it).");
+        // Ctrl+C reaches the tool's token; SIGTERM (kill, a service manager) reaches the web app's lifetime. Either stops it.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            await Task.Delay(Timeout.Infinite, stop.Token);
         }
         catch (OperationCanceledException)
         {
-            // Ctrl+C: stop serving.
+            // Stop serving.
         }
 
         await app.StopAsync(CancellationToken.None);

@@ -18,7 +18,7 @@ export function sparkline(values, { width = 160, height = 32, label = "", times,
   if (values.length === 0) return chart;
   const most = Math.max(1, ...values);
   const step = values.length > 1 ? width / (values.length - 1) : 0;
-  const x = i => times ? ((times[i] - from) / Math.max(1, to - from)) * width : i * step;
+  const x = i => times ? Math.min(width, Math.max(0, ((times[i] - from) / Math.max(1, to - from)) * width)) : i * step;
   const y = v => height - 2 - (v / most) * (height - 4);
   const points = values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`);
   if (values.length > 1) {

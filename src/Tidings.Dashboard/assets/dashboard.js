@@ -3,7 +3,7 @@
 "use strict";
 
 const pages = [["./", "Overview", "overview"], ["queues", "Queues", "queues"], ["failures", "Failures", "failures"],
-  ["sagas", "Sagas", "sagas"], ["scheduled", "Scheduled", "scheduled"]];
+  ["sagas", "Sagas", "sagas"], ["scheduled", "Scheduled", "scheduled"], ["flow", "Flow", "flow"]];
 
 let session;
 
@@ -93,8 +93,12 @@ export async function change(path, body) {
 export function serial() {
   let last = Promise.resolve();
   return work => {
-    last = last.then(work, work).catch(() => {
-      // The banner shows the problem.
+    last = last.then(work, work).catch(error => {
+      // A problem the server answered is on the banner already; anything else (the network, a bug) is said here.
+      if (!error?.problem) {
+        console.error(error);
+        showProblem({ title: "The page could not load.", detail: String(error?.message ?? error) });
+      }
     });
     return last;
   };

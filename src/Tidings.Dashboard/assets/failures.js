@@ -104,6 +104,7 @@ async function open(id) {
   try {
     d = await get(`failures/${id.split("/").map(encodeURIComponent).join("/")}`);
   } catch (e) {
+    if (selected !== id) return;
     if (e.problem?.status === 404) {
       showProblem(null);
       gone.hidden = false;
@@ -113,6 +114,8 @@ async function open(id) {
     return;
   }
   for (const b of buttons) b.disabled = false;
+  // Another row was opened meanwhile: its answer, not this one, fills the panel.
+  if (selected !== id) return;
   gone.hidden = true;
   delete detail.dataset.gone;
   const s = d.summary;
@@ -146,13 +149,26 @@ function choose(id) {
   refresh();
 }
 
-function refresh() {
-  return inTurn(async () => {
-    if (cursors.length === 1) stale = false;
-    await loadGroups();
-    await loadLetters();
-    if (selected) await open(selected);
+/** A refresh for the live stream: at most one waits its turn, however many states come meanwhile. */
+let waiting = false;
+function refreshSoon() {
+  if (waiting) return;
+  waiting = true;
+  inTurn(async () => {
+    waiting = false;
+    await refreshNow();
   });
+}
+
+function refresh() {
+  return inTurn(refreshNow);
+}
+
+async function refreshNow() {
+  if (cursors.length === 1) stale = false;
+  await loadGroups();
+  await loadLetters();
+  if (selected) await open(selected);
 }
 
 document.getElementById("show-all").onclick = () => choose(null);
@@ -162,7 +178,7 @@ live(state => {
   const now = `${state.failures.count}:${state.failures.newest}`;
   if (now !== seen) {
     // On an older page the list stays put (its rows would move under the reader); the Newest button says it changed.
-    if (cursors.length === 1) refresh();
+    if (cursors.length === 1) refreshSoon();
     else { stale = true; document.getElementById("newest").textContent = "Newest (changed)"; }
   }
   seen = now;

@@ -33,7 +33,9 @@ if (first) {
   document.getElementById("interval").textContent = first.intervalSeconds
     ? `Waiting messages over the last hour: a sample every ${first.intervalSeconds} s, then live.`
     : "Statistics sampling is off (TidingsOptions.StatisticsInterval): live figures only.";
-  queues = first.queues.map(q => ({ now: q.now, points: [...q.history.map(h => ({ at: Date.parse(h.at), depth: h.depth })), { at: Date.now(), depth: q.now.depth }] }));
+  // The samples carry the server's clock: placed on this browser's, by the difference of the two at this answer.
+  const skew = Date.now() - Date.parse(first.at);
+  queues = first.queues.map(q => ({ now: q.now, points: [...q.history.map(h => ({ at: Date.parse(h.at) + skew, depth: h.depth })), { at: Date.now(), depth: q.now.depth }] }));
   draw();
 }
 live(state => {

@@ -19,13 +19,13 @@ internal sealed class MessageContext(ReceiveContext context, Pipeline<SendContex
 
     public ValueTask PublishAsync<T>(T message, SendOptions? options = null, CancellationToken cancellationToken = default)
         where T : notnull =>
-        sendPipeline.InvokeAsync(new SendContext(message, typeof(T), null, options, context.Envelope, this, cancellationToken));
+        sendPipeline.InvokeAsync(new SendContext(message, typeof(T), null, options, context.Envelope, this, cancellationToken) { Origin = context.EndpointName });
 
     public ValueTask SendAsync<T>(string destination, T message, SendOptions? options = null, CancellationToken cancellationToken = default)
         where T : notnull
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(destination);
-        return sendPipeline.InvokeAsync(new SendContext(message, typeof(T), destination, options, context.Envelope, this, cancellationToken));
+        return sendPipeline.InvokeAsync(new SendContext(message, typeof(T), destination, options, context.Envelope, this, cancellationToken) { Origin = context.EndpointName });
     }
 
     public ValueTask ReplyAsync<T>(T message, SendOptions? options = null, CancellationToken cancellationToken = default)

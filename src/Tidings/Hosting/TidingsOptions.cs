@@ -60,6 +60,22 @@ public sealed class TidingsOptions
     /// </summary>
     public TimeSpan StatisticsInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The service's name, as dashboards show it on their map of the system. Default: the host's application name
+    /// (the entry assembly's name).
+    /// </summary>
+    public string? ServiceName { get; set; }
+
+    /// <summary>
+    /// Publish what this service sent and received, by message name, with each statistics sample (a small
+    /// <see cref="Operations.FlowReport"/> to the topic <c>tidings.flow-report</c>), for dashboards' maps of the system.
+    /// A topic nobody subscribes to drops it. Default true.
+    /// </summary>
+    public bool PublishFlow { get; set; } = true;
+
+    /// <summary>This host's counts of what it sent and received.</summary>
+    internal Operations.FlowRecorder Flow { get; } = new();
+
     internal IReadOnlyList<EndpointOptions> Endpoints => _endpoints;
 
     /// <summary>The names of the endpoints (their queues) this service receives on.</summary>

@@ -102,7 +102,8 @@ public static class TidingsServiceCollectionExtensions
                     ? (queue, ct) => deadLetters.CountAsync(new DeadLetterQuery { Endpoint = queue }, ct)
                     : null;
             return new StatisticsSampler(transport, builder.HasStore ? sp.GetService<IStoreInspector>() : null, stored, options,
-                sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StatisticsSampler>>());
+                sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StatisticsSampler>>(),
+                options.ServiceName ?? sp.GetService<IHostEnvironment>()?.ApplicationName ?? "service");
         });
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<StatisticsSampler>());
         services.AddSingleton<IStatisticsHistory>(sp => sp.GetRequiredService<StatisticsSampler>());

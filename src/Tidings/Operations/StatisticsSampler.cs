@@ -13,8 +13,9 @@ namespace Tidings.Operations;
 /// </summary>
 internal sealed partial class StatisticsSampler(
     ITransport transport, IStoreInspector? store, Func<string, CancellationToken, Task<long>>? storedDeadLetters, TidingsOptions options,
-    IHostApplicationLifetime lifetime, TimeProvider time, ILogger<StatisticsSampler> logger) : BackgroundService, IStatisticsHistory
+    IHostApplicationLifetime lifetime, TimeProvider time, ILogger<StatisticsSampler> logger, string serviceName = "service") : BackgroundService, IStatisticsHistory
 {
+    private readonly string _instance = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..6]}";
     private static readonly TimeSpan Kept = TimeSpan.FromHours(1);
     private static readonly ConcurrentDictionary<StatisticsSampler, byte> Live = new();
     private readonly Queue<StatisticsSample> _history = new();
@@ -101,6 +102,10 @@ internal sealed partial class StatisticsSampler(
                 try
                 {
                     await SampleAsync(stoppingToken).ConfigureAwait(false);
+                    if (options.PublishFlow)
+                    {
+                        await PublishFlowAsync(stoppingToken).ConfigureAwait(false);
+                    }
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -127,6 +132,22 @@ internal sealed partial class StatisticsSampler(
         {
             Live.TryRemove(this, out _);
         }
+    }
+
+    /// <summary>Publishes what this host sent and received so far, for dashboards' maps; dropped if no dashboard listens.</summary>
+    internal async Task PublishFlowAsync(CancellationToken cancellationToken)
+    {
+        var (sent, received) = options.Flow.Read();
+        var report = new FlowReport(serviceName, _instance, options.EndpointNames, sent, received, _time.GetUtcNow());
+        var envelope = new Envelope
+        {
+            MessageId = Envelope.NewMessageId(),
+            MessageName = FlowReport.Topic,
+            SentAt = report.At,
+            ContentType = "application/json",
+            Body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(report, FlowJson.Options),
+        };
+        await transport.SendAsync([new OutgoingMessage(Destination.Topic(FlowReport.Topic), envelope)], cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(LogLevel.Warning, "Could not measure the queues and store for the statistics gauges; they keep the last measurement.")]

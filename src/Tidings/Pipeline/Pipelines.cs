@@ -22,7 +22,7 @@ public static class Pipelines
         new ApplySendOptionsStep(),
         new SerializeStep(options, time),
         new SendSizeLimitStep(options),
-        new SendTracingStep(transport.Name),
+        new SendTracingStep(transport.Name, options.Flow),
         new DispatchStep(),
     ]);
 
@@ -37,7 +37,7 @@ public static class Pipelines
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Tidings.Receive." + endpoint.Options.Name);
         var steps = new List<IStep<ReceiveContext>>
         {
-            new ReceiveTracingStep(transport.Name, endpoint.Options.Name),
+            new ReceiveTracingStep(transport.Name, endpoint.Options.Name, options.Flow),
             new PoisonCheckStep(endpoint.Checks, logger),
             new RetryStep(logger),
             new UnitOfWorkStep(services.GetRequiredService<IServiceScopeFactory>(), transport),

@@ -32,6 +32,9 @@ public sealed class SendContext
     /// <summary>The message being handled when this one was sent, if any (for correlation and causation).</summary>
     public Envelope? Incoming { get; }
 
+    /// <summary>The endpoint whose handler (or saga) sends this message; null outside a handler.</summary>
+    internal string? Origin { get; init; }
+
     /// <summary>The registered name, set by the serialize step.</summary>
     public string? MessageName { get; set; }
 

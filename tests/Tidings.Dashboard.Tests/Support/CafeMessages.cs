@@ -77,3 +77,22 @@ public sealed class BrewSaga : Saga<BrewState>
         });
     }
 }
+
+[MessageName("cafe.cook")]
+public sealed record Cook(int OrderId);
+
+[MessageName("cafe.cooked")]
+public sealed record Cooked(int OrderId);
+
+/// <summary>The kitchen cooks, and says so to whoever listens.</summary>
+public sealed class CookHandler : IHandleMessages<Cook>
+{
+    public Task HandleAsync(Cook message, IMessageContext context, CancellationToken cancellationToken) =>
+        context.PublishAsync(new Cooked(message.OrderId), cancellationToken: cancellationToken).AsTask();
+}
+
+/// <summary>The front hears that a dish is cooked.</summary>
+public sealed class CookedHandler : IHandleMessages<Cooked>
+{
+    public Task HandleAsync(Cooked message, IMessageContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+}

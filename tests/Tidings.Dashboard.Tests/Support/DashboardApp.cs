@@ -7,6 +7,16 @@ using Tidings.Sqlite;
 
 namespace Tidings.Dashboard.Tests.Support;
 
+/// <summary>A test's own additions to the service's registration, inline.</summary>
+internal static class TidingsBuilderTestExtensions
+{
+    public static TidingsBuilder Apply(this TidingsBuilder builder, Action<TidingsBuilder>? more)
+    {
+        more?.Invoke(builder);
+        return builder;
+    }
+}
+
 /// <summary>
 /// A real service on Kestrel (127.0.0.1, a free port) with Tidings on the embedded defaults, a SQLite bus file and
 /// store, and the dashboard mounted at /tidings: a tab endpoint whose card gateway is down, and a brewer saga.
@@ -29,7 +39,10 @@ public sealed class DashboardApp : IAsyncDisposable
 
     public IBus Bus => App.Services.GetRequiredService<IBus>();
 
-    public static async Task<DashboardApp> StartAsync(Action<TidingsDashboardOptions>? configure = null)
+    /// <summary>The SQLite bus file, for a second service on the same bus.</summary>
+    public string BusFile => Path.Combine(_directory.FullName, "bus.db");
+
+    public static async Task<DashboardApp> StartAsync(Action<TidingsDashboardOptions>? configure = null, Action<TidingsBuilder>? tidings = null)
     {
         var directory = Directory.CreateTempSubdirectory("tidings-dashboard-");
         var builder = WebApplication.CreateBuilder();
@@ -48,6 +61,7 @@ public sealed class DashboardApp : IAsyncDisposable
             {
                 o.ShutdownTimeout = TimeSpan.FromSeconds(5);
                 o.StatisticsInterval = TimeSpan.FromSeconds(1);
+                o.ServiceName = "cafe";
             })
             .AddEndpoint("tabs", e =>
             {
@@ -58,7 +72,9 @@ public sealed class DashboardApp : IAsyncDisposable
             {
                 e.Saga<BrewSaga>("brew", s => s.KeepCompleted = true);
                 e.DeliveryMode = DeliveryMode.EffectivelyOnce;
-            }));
+            })
+            .Apply(tidings));
+
         builder.Services.AddTidingsDashboard(o =>
         {
             o.RefreshInterval = TimeSpan.FromMilliseconds(500);

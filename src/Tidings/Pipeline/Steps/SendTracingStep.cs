@@ -5,11 +5,20 @@ using Tidings.Transport;
 
 namespace Tidings.Pipeline.Steps;
 
-/// <summary>A producer span per message (OpenTelemetry messaging conventions), its context carried in the headers.</summary>
-internal sealed class SendTracingStep(string system) : IStep<SendContext>
+/// <summary>
+/// A producer span per message (OpenTelemetry messaging conventions), its context carried in the headers; the sent
+/// counter, and the host's flow counts.
+/// </summary>
+internal sealed class SendTracingStep(string system, Operations.FlowRecorder flow) : IStep<SendContext>
 {
     public ValueTask ProcessAsync(SendContext context, NextStep<SendContext> nextStep)
     {
+        // Counted for the flow map as it is handed on: a message built to be kept leaves later, if at all.
+        if (context.Dispatcher is not CapturingDispatcher)
+        {
+            flow.Sent(context.Origin, context.Outgoing!.Envelope.MessageName, context.Outgoing.Destination);
+        }
+
         // No one listening for spans or the sent counter: nothing to do around the send, and no state machine for it.
         if (!TidingsDiagnostics.ActivitySource.HasListeners() && !TidingsDiagnostics.SentMessages.Enabled)
         {

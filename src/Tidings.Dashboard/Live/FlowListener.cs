@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tidings.Operations;
+using Tidings.Transport;
+
+namespace Tidings.Dashboard.Live;
+
+/// <summary>
+/// Hears every service's flow reports (<see cref="FlowReport"/>, published with their statistics) on a temporary queue
+/// of this dashboard's own, which goes when this process does, and keeps each instance's last two: the map's edges, and
+/// their rates from the difference. An instance not heard from for five minutes is dropped from the map.
+/// </summary>
+internal sealed partial class FlowListener(IServiceProvider services, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<FlowListener> logger)
+    : BackgroundService
+{
+    private static readonly TimeSpan Forgotten = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan Pause = TimeSpan.FromSeconds(5);
+    private readonly ConcurrentDictionary<string, (FlowReport Last, FlowReport? Before)> _instances = new(StringComparer.Ordinal);
+    private long _heard;
+
+    /// <summary>How many reports were heard: the live stream's cue to redraw the map.</summary>
+    public long Heard => Interlocked.Read(ref _heard);
+
+    /// <summary>Each instance heard from lately: its last report and the one before it, if any.</summary>
+    public IReadOnlyList<(FlowReport Last, FlowReport? Before)> Reports
+    {
+        get
+        {
+            var now = time.GetUtcNow();
+            return [.. _instances.Values.Where(r => now - r.Last.At < Forgotten)];
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (services.GetService<ITransport>() is not { } transport || !await StartedAsync(stoppingToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var queue = $"tidings.dashboard.{Guid.NewGuid():N}";
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await transport.DeclareAsync(new QueueDeclaration(queue, [FlowReport.Topic], Temporary: true), stoppingToken).ConfigureAwait(false);
+                var receiver = transport.CreateReceiver(queue, new ReceiverSettings(TimeSpan.FromMinutes(1), 100));
+                await using (receiver.ConfigureAwait(false))
+                {
+                    while (true)
+                    {
+                        var batch = await receiver.ReceiveAsync(100, stoppingToken).ConfigureAwait(false);
+                        foreach (var message in batch)
+                        {
+                            Keep(message.Envelope);
+                        }
+
+                        await receiver.SettleAsync(batch.Select(Settlement.Ack).ToList(), stoppingToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // The map goes stale, the rest of the dashboard works: try again after a pause.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogFailed(logger, ex, Pause);
+                try
+                {
+                    await Task.Delay(Pause, time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void Keep(Envelope envelope)
+    {
+        FlowReport? report;
+        try
+        {
+            report = JsonSerializer.Deserialize<FlowReport>(envelope.Body.Span, FlowJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            LogUnreadable(logger, ex, envelope.MessageId);
+            return;
+        }
+
+        if (report is null)
+        {
+            return;
+        }
+
+        _instances.AddOrUpdate(report.Instance, _ => (report, null), (_, known) => report.At > known.Last.At ? (report, known.Last) : known);
+        Interlocked.Increment(ref _heard);
+    }
+
+    private async Task<bool> StartedAsync(CancellationToken stoppingToken)
+    {
+        // After the host has started: the transport (a new bus file among them) is ready by then.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onStarted = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        using var onStopping = stoppingToken.Register(() => started.TrySetCanceled(stoppingToken));
+        try
+        {
+            await started.Task.ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Dashboard: hearing the services' flow reports failed; trying again in {Pause}.")]
+    private static partial void LogFailed(ILogger logger, Exception exception, TimeSpan pause);
+
+    [LoggerMessage(LogLevel.Warning, "Dashboard: flow report {MessageId} is not one; dropped.")]
+    private static partial void LogUnreadable(ILogger logger, Exception exception, Guid messageId);
+}
