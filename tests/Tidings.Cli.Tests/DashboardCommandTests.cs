@@ -2,7 +2,10 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Tidings.Cli.Tests.Support;
+using Tidings.Sqlite;
 
 namespace Tidings.Cli.Tests;
 
@@ -72,6 +75,49 @@ public sealed partial class DashboardCommandTests : IAsyncLifetime, IDisposable
 
         tool.Interrupt();
         Assert.Equal(ExitCodes.Success, await tool.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task The_dashboard_beside_the_bus_hears_a_running_services_flow_report()
+    {
+        // A service on the same bus file, reporting its traffic every second.
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddTidings(t => t
+            .UseSqlite(new SqliteTransportOptions { Path = Bus, PollInterval = TimeSpan.FromMilliseconds(50) })
+            .Configure(o =>
+            {
+                o.ServiceName = "tally-service";
+                o.StatisticsInterval = TimeSpan.FromSeconds(1);
+                o.ShutdownTimeout = TimeSpan.FromSeconds(5);
+            })
+            .AddEndpoint("tally", _ => { }));
+        using var service = builder.Build();
+        await service.StartAsync(Ct);
+        try
+        {
+            var site = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var tool = ToolProcess.Start(line =>
+            {
+                if (Listening().Match(line) is { Success: true } match)
+                {
+                    site.TrySetResult(new Uri(match.Groups[1].Value));
+                }
+            }, "dashboard", "--bus", Bus, "--urls", "http://127.0.0.1:0", "--read-only");
+            using var client = new HttpClient { BaseAddress = await site.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct) };
+            await Tidings.Transport.Contracts.Effects.WaitForAsync(async () =>
+            {
+                var flow = JsonDocument.Parse(await client.GetStringAsync("/api/flow", Ct)).RootElement;
+                return flow.GetProperty("services").EnumerateArray().Any(s =>
+                    s.GetProperty("name").GetString() == "tally-service" && s.GetProperty("endpoints").EnumerateArray().Any(e => e.GetString() == "tally"));
+            }, TimeSpan.FromSeconds(30), () => "the dashboard did not hear the service's flow report");
+            tool.Interrupt();
+            Assert.Equal(ExitCodes.Success, await tool.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
     }
 
     [GeneratedRegex(@"is at (http://\S+?)[ ,]")]

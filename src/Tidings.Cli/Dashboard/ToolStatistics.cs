@@ -45,7 +45,7 @@ internal sealed class ToolStatistics(ToolConnection connection, IReadOnlyCollect
             if (names.Count > 0 || statistics.CanListQueues)
             {
                 measured = (await statistics.GetQueueStatisticsAsync(names, cancellationToken).ConfigureAwait(false))
-                    .Where(q => !q.Queue.EndsWith(DeadLetterQueues.Suffix, StringComparison.Ordinal)).ToList();
+                    .Where(q => !q.Queue.EndsWith(DeadLetterQueues.Suffix, StringComparison.Ordinal) && !IsTidingsOwn(q.Queue)).ToList();
             }
 
             if (connection.Address.RabbitMq is not null && connection.Address.HasStore)
@@ -65,6 +65,9 @@ internal sealed class ToolStatistics(ToolConnection connection, IReadOnlyCollect
         var store = connection.Address.HasStore ? await connection.Store.GetStatisticsAsync(cancellationToken).ConfigureAwait(false) : null;
         return new StatisticsSample(time.GetUtcNow(), measured, store);
     }
+
+    /// <summary>A process's own queue of Tidings (a reply queue, a dashboard's flow reports), not an endpoint's.</summary>
+    private static bool IsTidingsOwn(string queue) => queue.StartsWith("tidings.", StringComparison.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
