@@ -91,7 +91,7 @@ public sealed partial class DashboardCommandTests : IAsyncLifetime, IDisposable
                 o.StatisticsInterval = TimeSpan.FromSeconds(1);
                 o.ShutdownTimeout = TimeSpan.FromSeconds(5);
             })
-            .AddEndpoint("tally", _ => { }));
+            .AddEndpoint("tally", e => e.Handle<Tally, TallyHandler>()));
         using var service = builder.Build();
         await service.StartAsync(Ct);
         try
@@ -105,6 +105,9 @@ public sealed partial class DashboardCommandTests : IAsyncLifetime, IDisposable
                 }
             }, "dashboard", "--bus", Bus, "--urls", "http://127.0.0.1:0", "--read-only");
             using var client = new HttpClient { BaseAddress = await site.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct) };
+
+            // A service reports once it has done something since its first sample (and every two minutes when idle).
+            await service.Services.GetRequiredService<IBus>().SendAsync("tally", new Tally(1), cancellationToken: Ct);
             await Tidings.Transport.Contracts.Effects.WaitForAsync(async () =>
             {
                 var flow = JsonDocument.Parse(await client.GetStringAsync("/api/flow", Ct)).RootElement;
@@ -122,4 +125,12 @@ public sealed partial class DashboardCommandTests : IAsyncLifetime, IDisposable
 
     [GeneratedRegex(@"is at (http://\S+?)[ ,]")]
     private static partial Regex Listening();
+}
+
+[MessageName("test.tally")]
+public sealed record Tally(int Count);
+
+public sealed class TallyHandler : IHandleMessages<Tally>
+{
+    public Task HandleAsync(Tally message, IMessageContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -15,7 +15,10 @@ internal sealed partial class StatisticsSampler(
     ITransport transport, IStoreInspector? store, Func<string, CancellationToken, Task<long>>? storedDeadLetters, TidingsOptions options,
     IHostApplicationLifetime lifetime, TimeProvider time, ILogger<StatisticsSampler> logger, string serviceName = "service") : BackgroundService, IStatisticsHistory
 {
+    private static readonly TimeSpan FlowKeepAlive = TimeSpan.FromMinutes(2);
     private readonly string _instance = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..6]}";
+    private (int Entries, long Total) _flowSignature;
+    private DateTimeOffset? _flowReportedAt;
     private static readonly TimeSpan Kept = TimeSpan.FromHours(1);
     private static readonly ConcurrentDictionary<StatisticsSampler, byte> Live = new();
     private readonly Queue<StatisticsSample> _history = new();
@@ -134,10 +137,30 @@ internal sealed partial class StatisticsSampler(
         }
     }
 
-    /// <summary>Publishes what this host sent and received so far, for dashboards' maps; dropped if no dashboard listens.</summary>
+    /// <summary>
+    /// Publishes what this host sent and received so far, for dashboards' maps (dropped if no dashboard listens): when
+    /// the counts changed since the last report, and otherwise every <see cref="FlowKeepAlive"/> so that an idle
+    /// service stays on the maps. The first sample only sets the baseline; a host that has done nothing reports nothing.
+    /// </summary>
     internal async Task PublishFlowAsync(CancellationToken cancellationToken)
     {
         var (sent, received) = options.Flow.Read();
+        var signature = (sent.Count + received.Count, sent.Sum(s => s.Count) + received.Sum(r => r.Count));
+        var now = _time.GetUtcNow();
+        if (_flowReportedAt is null)
+        {
+            // The first sample, at start: the baseline. The first report goes with the next sample, if anything happened.
+            (_flowSignature, _flowReportedAt) = (signature, now);
+            return;
+        }
+
+        if (signature == _flowSignature && now - _flowReportedAt < FlowKeepAlive)
+        {
+            return;
+        }
+
+        _flowSignature = signature;
+        _flowReportedAt = now;
         var report = new FlowReport(serviceName, _instance, options.EndpointNames, sent, received, _time.GetUtcNow());
         var envelope = new Envelope
         {
