@@ -106,10 +106,12 @@ public sealed partial class DashboardCommandTests : IAsyncLifetime, IDisposable
             }, "dashboard", "--bus", Bus, "--urls", "http://127.0.0.1:0", "--read-only");
             using var client = new HttpClient { BaseAddress = await site.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct) };
 
-            // A service reports once it has done something since its first sample (and every two minutes when idle).
-            await service.Services.GetRequiredService<IBus>().SendAsync("tally", new Tally(1), cancellationToken: Ct);
+            // A service reports once it has done something since its first sample (and every two minutes when idle); the
+            // dashboard hears what comes after its queue is there. So the service works on while the test looks.
+            var bus = service.Services.GetRequiredService<IBus>();
             await Tidings.Transport.Contracts.Effects.WaitForAsync(async () =>
             {
+                await bus.SendAsync("tally", new Tally(1), cancellationToken: Ct);
                 var flow = JsonDocument.Parse(await client.GetStringAsync("/api/flow", Ct)).RootElement;
                 return flow.GetProperty("services").EnumerateArray().Any(s =>
                     s.GetProperty("name").GetString() == "tally-service" && s.GetProperty("endpoints").EnumerateArray().Any(e => e.GetString() == "tally"));

@@ -16,6 +16,7 @@ namespace Tidings.Dashboard.Tests;
 public sealed class FlowMapTests : IAsyncLifetime
 {
     private Browser? _browser;
+    private IHost? _kitchen;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -36,6 +37,7 @@ public sealed class FlowMapTests : IAsyncLifetime
     {
         await using var cafe = await DashboardApp.StartAsync(tidings: t => t.AddEndpoint("front", e => e.Handle<Cooked, CookedHandler>()));
         using var kitchen = await StartKitchenAsync(cafe.BusFile);
+        _kitchen = kitchen;
         try
         {
             await SeeTheMapAsync(cafe);
@@ -48,8 +50,10 @@ public sealed class FlowMapTests : IAsyncLifetime
 
     private async Task SeeTheMapAsync(DashboardApp cafe)
     {
-        // The page first: each service's first sample (its baseline, taken as it starts) is behind it by then, and the
-        // orders that follow are in the next report.
+        // Each service's first sample is its flow baseline: once both have sampled twice, the orders that follow are
+        // in their next reports.
+        await SampledTwiceAsync(cafe.App.Services);
+        await SampledTwiceAsync(_kitchen!.Services);
         var page = await _browser!.OpenAsync(cafe.Address, "/tidings/flow");
         await Assertions.Expect(page.Locator("#live")).ToHaveAttributeAsync("data-state", "live");
         for (var order = 1; order <= 3; order++)
@@ -68,6 +72,12 @@ public sealed class FlowMapTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("svg.flow path.edge[data-message='cafe.cooked']")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("body")).ToHaveAttributeAsync("data-services", "cafe kitchen");
         await Browser.ShootAsync(page, "flow");
+    }
+
+    private static Task SampledTwiceAsync(IServiceProvider services)
+    {
+        var history = services.GetRequiredService<Tidings.Operations.IStatisticsHistory>();
+        return Tidings.Transport.Contracts.Effects.WaitForAsync(() => history.Samples.Count >= 2, TimeSpan.FromSeconds(30), () => "the service did not sample twice");
     }
 
     /// <summary>The second service: the kitchen, on the cafe's bus file, reporting its traffic every second.</summary>

@@ -18,7 +18,7 @@ internal sealed partial class FlowListener(IServiceProvider services, IHostAppli
 {
     private static readonly TimeSpan Forgotten = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan Pause = TimeSpan.FromSeconds(5);
-    private readonly ConcurrentDictionary<string, (FlowReport Last, FlowReport? Before)> _instances = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (FlowReport Last, FlowReport? Before, DateTimeOffset HeardAt)> _instances = new(StringComparer.Ordinal);
     private long _heard;
 
     /// <summary>How many reports were heard: the live stream's cue to redraw the map.</summary>
@@ -29,8 +29,17 @@ internal sealed partial class FlowListener(IServiceProvider services, IHostAppli
     {
         get
         {
+            // Heard by this dashboard's clock (a sender's may be off); the senders' times serve the rates only.
             var now = time.GetUtcNow();
-            return [.. _instances.Values.Where(r => now - r.Last.At < Forgotten)];
+            foreach (var (instance, heard) in _instances)
+            {
+                if (now - heard.HeardAt >= Forgotten)
+                {
+                    _instances.TryRemove(instance, out _);
+                }
+            }
+
+            return [.. _instances.Values.Select(r => (r.Last, r.Before))];
         }
     }
 
@@ -55,6 +64,7 @@ internal sealed partial class FlowListener(IServiceProvider services, IHostAppli
                         var batch = await receiver.ReceiveAsync(100, stoppingToken).ConfigureAwait(false);
                         foreach (var message in batch)
                         {
+                            // Whatever a message holds, it is settled: one bad report must not come back forever.
                             Keep(message.Envelope);
                         }
 
@@ -90,18 +100,25 @@ internal sealed partial class FlowListener(IServiceProvider services, IHostAppli
         {
             report = JsonSerializer.Deserialize<FlowReport>(envelope.Body.Span, FlowJson.Options);
         }
-        catch (JsonException ex)
+#pragma warning disable CA1031 // Anything on the topic that is not a report is dropped with a word; the listener goes on.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             LogUnreadable(logger, ex, envelope.MessageId);
             return;
         }
 
-        if (report is null)
+        if (report is not { Service.Length: > 0, Instance.Length: > 0, Endpoints: not null, Sent: not null, Received: not null }
+            || report.Sent.Any(s => s is null || s.MessageName is null || s.Destination is null)
+            || report.Received.Any(r => r is null || r.Endpoint is null || r.MessageName is null))
         {
+            LogUnreadable(logger, null, envelope.MessageId);
             return;
         }
 
-        _instances.AddOrUpdate(report.Instance, _ => (report, null), (_, known) => report.At > known.Last.At ? (report, known.Last) : known);
+        var heardAt = time.GetUtcNow();
+        _instances.AddOrUpdate(report.Instance, _ => (report, null, heardAt),
+            (_, known) => report.At > known.Last.At ? (report, known.Last, heardAt) : known with { HeardAt = heardAt });
         Interlocked.Increment(ref _heard);
     }
 
@@ -126,5 +143,5 @@ internal sealed partial class FlowListener(IServiceProvider services, IHostAppli
     private static partial void LogFailed(ILogger logger, Exception exception, TimeSpan pause);
 
     [LoggerMessage(LogLevel.Warning, "Dashboard: flow report {MessageId} is not one; dropped.")]
-    private static partial void LogUnreadable(ILogger logger, Exception exception, Guid messageId);
+    private static partial void LogUnreadable(ILogger logger, Exception? exception, Guid messageId);
 }

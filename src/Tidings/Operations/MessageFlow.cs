@@ -52,9 +52,13 @@ internal sealed class FlowRecorder
     private readonly ConcurrentDictionary<(string? Origin, string Name, string Destination, bool Topic), StrongBox<long>> _sent = new();
     private readonly ConcurrentDictionary<string, Receipts> _received = new(StringComparer.Ordinal);
 
+    /// <summary>Where replies go, for the map: one place, not a queue per requesting process.</summary>
+    public const string Replies = "(replies)";
+
     public void Sent(string? origin, string messageName, Destination destination)
     {
-        var key = (origin, messageName, destination.Name, destination.Kind == DestinationKind.Topic);
+        var name = destination.Kind == DestinationKind.Queue && destination.Name.StartsWith("tidings.replies.", StringComparison.Ordinal) ? Replies : destination.Name;
+        var key = (origin, messageName, name, destination.Kind == DestinationKind.Topic);
         var count = _sent.TryGetValue(key, out var found) ? found : _sent.GetOrAdd(key, _ => new StrongBox<long>());
         Interlocked.Increment(ref count.Value);
     }

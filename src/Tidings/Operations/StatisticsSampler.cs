@@ -19,6 +19,7 @@ internal sealed partial class StatisticsSampler(
     private readonly string _instance = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..6]}";
     private (int Entries, long Total) _flowSignature;
     private DateTimeOffset? _flowReportedAt;
+    private bool _flowMoving;
     private static readonly TimeSpan Kept = TimeSpan.FromHours(1);
     private static readonly ConcurrentDictionary<StatisticsSampler, byte> Live = new();
     private readonly Queue<StatisticsSample> _history = new();
@@ -105,10 +106,6 @@ internal sealed partial class StatisticsSampler(
                 try
                 {
                     await SampleAsync(stoppingToken).ConfigureAwait(false);
-                    if (options.PublishFlow)
-                    {
-                        await PublishFlowAsync(stoppingToken).ConfigureAwait(false);
-                    }
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -119,6 +116,11 @@ internal sealed partial class StatisticsSampler(
 #pragma warning restore CA1031
                 {
                     LogFailed(logger, ex);
+                }
+
+                if (options.PublishFlow && !await TryPublishFlowAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    return;
                 }
 
                 try
@@ -135,6 +137,29 @@ internal sealed partial class StatisticsSampler(
         {
             Live.TryRemove(this, out _);
         }
+    }
+
+    /// <summary>The flow report on its own: a store that is down does not keep it back, a broker that hangs holds it one interval at most.</summary>
+    private async Task<bool> TryPublishFlowAsync(CancellationToken stoppingToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        bounded.CancelAfter(options.StatisticsInterval);
+        try
+        {
+            await PublishFlowAsync(bounded.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+#pragma warning disable CA1031 // A report that did not go is sent with the next sample.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogFlowFailed(logger, ex);
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -154,13 +179,14 @@ internal sealed partial class StatisticsSampler(
             return;
         }
 
-        if (signature == _flowSignature && now - _flowReportedAt < FlowKeepAlive)
+        // Unchanged: nothing to say, unless the last report was of a change (this one then shows the rates fall to
+        // zero) or the keep-alive is due.
+        var changed = signature != _flowSignature;
+        if (!changed && !_flowMoving && now - _flowReportedAt < FlowKeepAlive)
         {
             return;
         }
 
-        _flowSignature = signature;
-        _flowReportedAt = now;
         var report = new FlowReport(serviceName, _instance, options.EndpointNames, sent, received, _time.GetUtcNow());
         var envelope = new Envelope
         {
@@ -171,7 +197,11 @@ internal sealed partial class StatisticsSampler(
             Body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(report, FlowJson.Options),
         };
         await transport.SendAsync([new OutgoingMessage(Destination.Topic(FlowReport.Topic), envelope)], cancellationToken).ConfigureAwait(false);
+        (_flowSignature, _flowReportedAt, _flowMoving) = (signature, now, changed);
     }
+
+    [LoggerMessage(LogLevel.Warning, "Could not publish this service's flow report for the dashboards' maps; the next sample tries again.")]
+    private static partial void LogFlowFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(LogLevel.Warning, "Could not measure the queues and store for the statistics gauges; they keep the last measurement.")]
     private static partial void LogFailed(ILogger logger, Exception exception);

@@ -22,7 +22,7 @@ public static class Pipelines
         new ApplySendOptionsStep(),
         new SerializeStep(options, time),
         new SendSizeLimitStep(options),
-        new SendTracingStep(transport.Name, options.Flow),
+        new SendTracingStep(transport.Name, options.PublishFlow ? options.Flow : null),
         new DispatchStep(),
     ]);
 
@@ -37,7 +37,7 @@ public static class Pipelines
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Tidings.Receive." + endpoint.Options.Name);
         var steps = new List<IStep<ReceiveContext>>
         {
-            new ReceiveTracingStep(transport.Name, endpoint.Options.Name, options.Flow),
+            new ReceiveTracingStep(transport.Name, endpoint.Options.Name, options.PublishFlow ? options.Flow : null),
             new PoisonCheckStep(endpoint.Checks, logger),
             new RetryStep(logger),
             new UnitOfWorkStep(services.GetRequiredService<IServiceScopeFactory>(), transport),

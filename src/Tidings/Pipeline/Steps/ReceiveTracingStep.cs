@@ -5,9 +5,9 @@ using Tidings.Diagnostics;
 namespace Tidings.Pipeline.Steps;
 
 /// <summary>A consumer span per message, child of the sender's span; the consumed counter, the duration histogram, the host's flow counts.</summary>
-internal sealed class ReceiveTracingStep(string system, string endpoint, Operations.FlowRecorder flow) : IStep<ReceiveContext>
+internal sealed class ReceiveTracingStep(string system, string endpoint, Operations.FlowRecorder? flow) : IStep<ReceiveContext>
 {
-    private readonly Operations.FlowRecorder.Receipts _received = flow.For(endpoint);
+    private readonly Operations.FlowRecorder.Receipts? _received = flow?.For(endpoint);
 
     // Made once: a name built per message would be allocated even when no one listens.
     private readonly string _activityName = $"process {endpoint}";
@@ -35,7 +35,7 @@ internal sealed class ReceiveTracingStep(string system, string endpoint, Operati
         }
 
         var started = Stopwatch.GetTimestamp();
-        _received.Add(envelope.MessageName ?? "");
+        _received?.Add(envelope.MessageName ?? "");
         await nextStep.InvokeAsync(context).ConfigureAwait(false);
         var outcome = Outcomes[(int)context.Settlement.Kind];
         activity?.SetTag(MessagingTags.Outcome, outcome);

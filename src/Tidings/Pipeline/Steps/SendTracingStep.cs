@@ -9,12 +9,12 @@ namespace Tidings.Pipeline.Steps;
 /// A producer span per message (OpenTelemetry messaging conventions), its context carried in the headers; the sent
 /// counter, and the host's flow counts.
 /// </summary>
-internal sealed class SendTracingStep(string system, Operations.FlowRecorder flow) : IStep<SendContext>
+internal sealed class SendTracingStep(string system, Operations.FlowRecorder? flow) : IStep<SendContext>
 {
     public ValueTask ProcessAsync(SendContext context, NextStep<SendContext> nextStep)
     {
         // Counted for the flow map as it is handed on: a message built to be kept leaves later, if at all.
-        if (context.Dispatcher is not CapturingDispatcher)
+        if (flow is not null && context.Dispatcher is not CapturingDispatcher)
         {
             flow.Sent(context.Origin, context.Outgoing!.Envelope.MessageName, context.Outgoing.Destination);
         }
