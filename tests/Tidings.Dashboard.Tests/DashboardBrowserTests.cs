@@ -11,30 +11,15 @@ namespace Tidings.Dashboard.Tests;
 /// letter arrives live, is opened, replayed, handled and gone; a saga's timeline; a scheduled timeout cancelled; the
 /// overview and queues show the endpoints. Each page's screenshot is saved.
 /// </summary>
-public sealed class DashboardBrowserTests : IAsyncLifetime
+public sealed class DashboardBrowserTests : BrowserTest
 {
     private static readonly LocatorAssertionsToHaveCountOptions Live = new() { Timeout = 20_000 };
-    private Browser? _browser;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => _browser = await Browser.LaunchAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            var errors = _browser.Errors.ToList();
-            await _browser.DisposeAsync();
-            Assert.True(errors.Count == 0, "The pages' scripts failed:\n" + string.Join('\n', errors));
-        }
-    }
 
     [Fact]
     public async Task A_dead_letter_arrives_live_is_opened_and_replayed_and_is_seen_handled_and_gone()
     {
         await using var app = await DashboardApp.StartAsync();
-        var page = await _browser!.OpenAsync(app.Address, "/tidings/failures");
+        var page = await Chromium.OpenAsync(app.Address, "/tidings/failures");
         await Assertions.Expect(page.Locator("#live")).ToHaveAttributeAsync("data-state", "live");
         await Assertions.Expect(page.Locator("#groups tr.empty")).ToHaveCountAsync(1);
 
@@ -74,7 +59,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await app.Bus.SendAsync("brewer", new BrewStarted("gus"), cancellationToken: Ct);
         await app.Bus.SendAsync("brewer", new BrewDone("gus"), cancellationToken: Ct);
 
-        var page = await _browser!.OpenAsync(app.Address, "/tidings/sagas");
+        var page = await Chromium.OpenAsync(app.Address, "/tidings/sagas");
         var brew = page.Locator("#sagas tr[data-saga='brew']");
         await Assertions.Expect(brew).ToHaveCountAsync(1, Live);
         await Assertions.Expect(brew.Locator("td").Nth(2)).ToHaveTextAsync("1", new() { Timeout = 20_000 });
@@ -96,7 +81,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await Browser.ShootAsync(page, "sagas");
 
         // Ida's drink-late timeout is what fires next; cancelled, it never fires.
-        var scheduled = await _browser.OpenAsync(app.Address, "/tidings/scheduled");
+        var scheduled = await Chromium.OpenAsync(app.Address, "/tidings/scheduled");
         var timeout = scheduled.Locator("#scheduled tr[data-message='cafe.brew.late']");
         await Assertions.Expect(timeout).ToHaveCountAsync(1, Live);
         await Browser.ShootAsync(scheduled, "scheduled");
@@ -116,7 +101,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await app.Bus.SendAsync("tabs", new SettleTab(1, "4242"), cancellationToken: Ct);
         await app.Gateway.Settled.WaitAsync(TimeSpan.FromSeconds(20), Ct);
 
-        var overview = await _browser!.OpenAsync(app.Address, "/tidings/");
+        var overview = await Chromium.OpenAsync(app.Address, "/tidings/");
         var tabs = overview.Locator("#endpoints tr[data-endpoint='tabs']");
         await Assertions.Expect(tabs).ToHaveAttributeAsync("data-health", "ok", new() { Timeout = 20_000 });
         await Assertions.Expect(overview.Locator("#endpoints tr[data-endpoint='brewer']")).ToHaveCountAsync(1);
@@ -130,7 +115,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await Assertions.Expect(overview.Locator("#dead")).ToHaveTextAsync("1", new() { Timeout = 20_000 });
         await Browser.ShootAsync(overview, "overview");
 
-        var queues = await _browser.OpenAsync(app.Address, "/tidings/queues");
+        var queues = await Chromium.OpenAsync(app.Address, "/tidings/queues");
         await Assertions.Expect(queues.Locator("#queues tr[data-queue='tabs']")).ToHaveCountAsync(1, Live);
         await Assertions.Expect(queues.Locator("#queues tr[data-queue='tabs'] svg.sparkline")).ToHaveCountAsync(1);
         await Browser.ShootAsync(queues, "queues");
@@ -141,7 +126,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
     {
         await using var app = await DashboardApp.StartAsync(o => o.ReadOnly = true);
         await app.Bus.SendAsync("tabs", new SettleTab(3, "4242"), cancellationToken: Ct);
-        var page = await _browser!.OpenAsync(app.Address, "/tidings/failures");
+        var page = await Chromium.OpenAsync(app.Address, "/tidings/failures");
         await Assertions.Expect(page.Locator("#groups tr[data-group]")).ToHaveCountAsync(1, Live);
         await Assertions.Expect(page.Locator("header .badge")).ToHaveTextAsync("read-only");
         await Assertions.Expect(page.Locator("#groups tr[data-group] .changes")).ToBeHiddenAsync();
@@ -153,7 +138,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#detail-purge")).ToBeHiddenAsync();
 
         await app.Bus.SendAsync("brewer", new BrewStarted("vi"), cancellationToken: Ct);
-        var scheduled = await _browser.OpenAsync(app.Address, "/tidings/scheduled");
+        var scheduled = await Chromium.OpenAsync(app.Address, "/tidings/scheduled");
         var timeout = scheduled.Locator("#scheduled tr[data-message='cafe.brew.late']");
         await Assertions.Expect(timeout).ToHaveCountAsync(1, Live);
         await Assertions.Expect(timeout.Locator("button")).ToBeHiddenAsync();

@@ -13,24 +13,9 @@ namespace Tidings.Dashboard.Tests;
 /// kitchen from outside a handler, the kitchen's handler publishes that it is cooked, and the cafe's endpoint hears it.
 /// The map, drawn from the two services' own reports, shows both services, their endpoints and both arrows.
 /// </summary>
-public sealed class FlowMapTests : IAsyncLifetime
+public sealed class FlowMapTests : BrowserTest
 {
-    private Browser? _browser;
     private IHost? _kitchen;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => _browser = await Browser.LaunchAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            var errors = _browser.Errors.ToList();
-            await _browser.DisposeAsync();
-            Assert.True(errors.Count == 0, "The pages' scripts failed:\n" + string.Join('\n', errors));
-        }
-    }
 
     [Fact]
     public async Task The_map_shows_both_services_their_endpoints_and_the_messages_between_them()
@@ -54,7 +39,7 @@ public sealed class FlowMapTests : IAsyncLifetime
         // in their next reports.
         await SampledTwiceAsync(cafe.App.Services);
         await SampledTwiceAsync(_kitchen!.Services);
-        var page = await _browser!.OpenAsync(cafe.Address, "/tidings/flow");
+        var page = await Chromium.OpenAsync(cafe.Address, "/tidings/flow");
         await Assertions.Expect(page.Locator("#live")).ToHaveAttributeAsync("data-state", "live");
         for (var order = 1; order <= 3; order++)
         {
