@@ -35,7 +35,7 @@ internal static class OverviewEndpoints
             });
         });
 
-        api.MapGet("queues", async (HttpContext http, CancellationToken cancellationToken) =>
+        api.MapGet("queues", async (HttpContext http, TimeProvider time, CancellationToken cancellationToken) =>
         {
             var history = http.RequestServices.GetService<IStatisticsHistory>();
             var now = await MeasureAsync(http.RequestServices, cancellationToken).ConfigureAwait(false);
@@ -43,7 +43,7 @@ internal static class OverviewEndpoints
             var names = now?.Queues.Select(q => q.Queue) ?? [];
             return DashboardJson.Ok(new
             {
-                at = now?.At ?? DateTimeOffset.UtcNow,
+                at = now?.At ?? time.GetUtcNow(),
                 intervalSeconds = history?.Interval.TotalSeconds ?? 0,
                 queues = names.Select(name => new
                 {

@@ -13,21 +13,11 @@ namespace Tidings.Cli.Dashboard;
 /// </summary>
 internal sealed class ToolStatistics(ToolConnection connection, IReadOnlyCollection<string> queues, TimeProvider time) : BackgroundService, IStatisticsHistory
 {
-    private static readonly TimeSpan Kept = TimeSpan.FromHours(1);
-    private readonly Queue<StatisticsSample> _history = new();
+    private readonly StatisticsSamples _history = new();
 
     public TimeSpan Interval { get; } = TimeSpan.FromSeconds(15);
 
-    public IReadOnlyList<StatisticsSample> Samples
-    {
-        get
-        {
-            lock (_history)
-            {
-                return [.. _history];
-            }
-        }
-    }
+    public IReadOnlyList<StatisticsSample> Samples => _history.ToList();
 
     public async Task<StatisticsSample> MeasureAsync(CancellationToken cancellationToken = default)
     {
@@ -75,17 +65,7 @@ internal sealed class ToolStatistics(ToolConnection connection, IReadOnlyCollect
         {
             try
             {
-                var sample = await MeasureAsync(stoppingToken).ConfigureAwait(false);
-                lock (_history)
-                {
-                    _history.Enqueue(sample);
-                    while (_history.Peek().At < sample.At - Kept)
-                    {
-                        _history.Dequeue();
-                    }
-                }
-
-                await Task.Delay(Interval, time, stoppingToken).ConfigureAwait(false);
+                _history.Add(await MeasureAsync(stoppingToken).ConfigureAwait(false));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -95,7 +75,15 @@ internal sealed class ToolStatistics(ToolConnection connection, IReadOnlyCollect
             catch (Exception)
 #pragma warning restore CA1031
             {
+            }
+
+            try
+            {
                 await Task.Delay(Interval, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
         }
     }

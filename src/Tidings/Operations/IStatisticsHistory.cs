@@ -21,3 +21,33 @@ public interface IStatisticsHistory
     /// <summary>Measures now, without adding to the history: for a live view between samples.</summary>
     Task<StatisticsSample> MeasureAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>The last hour of samples, oldest first: what an <see cref="IStatisticsHistory"/> keeps. Safe across threads.</summary>
+public sealed class StatisticsSamples
+{
+    private static readonly TimeSpan Kept = TimeSpan.FromHours(1);
+    private readonly Queue<StatisticsSample> _samples = new();
+
+    /// <summary>Adds <paramref name="sample"/> and forgets those more than an hour older than it.</summary>
+    public void Add(StatisticsSample sample)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        lock (_samples)
+        {
+            _samples.Enqueue(sample);
+            while (_samples.Peek().At < sample.At - Kept)
+            {
+                _samples.Dequeue();
+            }
+        }
+    }
+
+    /// <summary>The samples kept, oldest first.</summary>
+    public IReadOnlyList<StatisticsSample> ToList()
+    {
+        lock (_samples)
+        {
+            return [.. _samples];
+        }
+    }
+}

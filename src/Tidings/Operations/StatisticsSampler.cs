@@ -20,9 +20,8 @@ internal sealed partial class StatisticsSampler(
     private (int Entries, long Total) _flowSignature;
     private DateTimeOffset? _flowReportedAt;
     private bool _flowMoving;
-    private static readonly TimeSpan Kept = TimeSpan.FromHours(1);
     private static readonly ConcurrentDictionary<StatisticsSampler, byte> Live = new();
-    private readonly Queue<StatisticsSample> _history = new();
+    private readonly StatisticsSamples _history = new();
     private StatisticsSample _last = new(default, [], null);
 
     /// <summary>The last measurement of every sampler in this process (one per host), for the gauges.</summary>
@@ -35,30 +34,14 @@ internal sealed partial class StatisticsSampler(
     public TimeSpan Interval => options.StatisticsInterval > TimeSpan.Zero ? options.StatisticsInterval : TimeSpan.Zero;
 
     /// <inheritdoc />
-    public IReadOnlyList<StatisticsSample> Samples
-    {
-        get
-        {
-            lock (_history)
-            {
-                return [.. _history];
-            }
-        }
-    }
+    public IReadOnlyList<StatisticsSample> Samples => _history.ToList();
 
     /// <summary>Measures once now and keeps it: the gauges' last measurement, and the newest of the history.</summary>
     internal async Task SampleAsync(CancellationToken cancellationToken)
     {
         var sample = await MeasureAsync(cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _last, sample);
-        lock (_history)
-        {
-            _history.Enqueue(sample);
-            while (_history.Peek().At < sample.At - Kept)
-            {
-                _history.Dequeue();
-            }
-        }
+        _history.Add(sample);
     }
 
     /// <inheritdoc />
