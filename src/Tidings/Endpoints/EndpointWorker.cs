@@ -9,7 +9,7 @@ namespace Tidings;
 /// One worker of an endpoint: takes a batch from its receiver and hands it to the strategy of the endpoint's delivery
 /// mode (<see cref="Pipelines.Batch"/>), which runs each message through the receive pipeline and settles the batch.
 /// </summary>
-internal sealed partial class EndpointWorker(EndpointRuntime endpoint, IMessageReceiver receiver, BatchStrategy strategy, ILogger logger)
+internal sealed partial class EndpointWorker(EndpointRuntime endpoint, IMessageReceiver receiver, BatchStrategy strategy, ILogger logger, WorkTracker? tracker = null)
 {
     private readonly EndpointOptions _options = endpoint.Options;
     private readonly ReceiveContext[] _single = new ReceiveContext[1];
@@ -44,13 +44,37 @@ internal sealed partial class EndpointWorker(EndpointRuntime endpoint, IMessageR
                 batch[i] = new ReceiveContext(received[i], endpoint, abortHandling);
             }
 
-            var completed = await strategy.HandleAsync(batch, abortHandling).ConfigureAwait(false);
+            tracker?.Enter();
+            bool completed;
+            try
+            {
+                completed = await strategy.HandleAsync(batch, abortHandling).ConfigureAwait(false);
+                Report(batch, completed);
+            }
+            finally
+            {
+                tracker?.Exit();
+            }
+
             _single[0] = null!;
             if (!completed)
             {
                 // The batch could not complete (the database is down, say): pause rather than spin through the queue.
                 await DelayQuietly(BatchStrategy.ErrorBackoff, stopReceiving).ConfigureAwait(false);
             }
+        }
+    }
+
+    private void Report(ReceiveContext[] batch, bool completed)
+    {
+        if (tracker?.Settled is not { } settled || !completed)
+        {
+            return;
+        }
+
+        foreach (var context in batch)
+        {
+            settled(new MessageOutcome(_options.Name, context.Envelope, context.Settlement.Kind, context.Failure));
         }
     }
 

@@ -36,7 +36,7 @@ internal sealed partial class TidingsHostedService(
             {
                 var receiver = transport.CreateReceiver(endpointOptions.Name, new ReceiverSettings(endpointOptions.LeaseDuration, endpointOptions.Prefetch));
                 _receivers.Add(receiver);
-                var worker = new EndpointWorker(endpoint, receiver, Pipelines.Batch(endpoint, receiver, services, workerLogger), workerLogger);
+                var worker = new EndpointWorker(endpoint, receiver, Pipelines.Batch(endpoint, receiver, services, workerLogger), workerLogger, services.GetService<WorkTracker>());
                 _workers.Add(Task.Run(() => worker.RunAsync(_stopReceiving.Token, _abortHandling.Token), CancellationToken.None));
             }
 

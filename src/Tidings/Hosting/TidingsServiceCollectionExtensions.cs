@@ -90,7 +90,7 @@ public static class TidingsServiceCollectionExtensions
                 sp.GetRequiredService<ScheduleWake>(), sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<IHostedService>(sp => sp.GetService<IScheduleStore>() is { } schedules
                 ? new ScheduleRelay(schedules, sp.GetRequiredService<ITransport>(), sp.GetRequiredService<ScheduleWake>(), options,
-                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ScheduleRelay>>())
+                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ScheduleRelay>>(), sp.GetService<WorkTracker>())
                 : new IdleService());
         }
 

@@ -51,10 +51,10 @@ public static class Pipelines
         {
             var store = services.GetService<ISagaStore>() ?? throw new InvalidOperationException(
                 $"Endpoint '{endpoint.Options.Name}' runs sagas, but the store keeps no saga state: use a store that does (UseSqliteStore, UsePostgreSqlStore).");
-            steps.Add(new SagaStep(send, new SagaServices(store, services.GetService<IScheduleStore>(), send, services.GetRequiredService<TimeProvider>(), logger, transport.Name, services.GetService<ScheduleWake>(), services.GetService<SagaChanges>())));
+            steps.Add(new SagaStep(send, new SagaServices(store, services.GetService<IScheduleStore>(), send, services.GetRequiredService<TimeProvider>(), logger, transport.Name, services.GetService<ScheduleWake>(), services.GetService<SagaChanges>()), services.GetService<WorkTracker>()));
         }
 
-        steps.Add(new InvokeHandlersStep(send));
+        steps.Add(new InvokeHandlersStep(send, services.GetService<WorkTracker>()));
         return new Pipeline<ReceiveContext>(steps);
     }
 

@@ -87,12 +87,14 @@ public sealed class ReceiveContext
         Attempts = 0;
         Optimistic = false;
         Services = null;
+        Failure = null;
         Settlement = Settlement.Ack(Received);
     }
 
     /// <summary>Marks the message for the dead-letter queue with <paramref name="reason"/> and, if any, the exception's details.</summary>
     public void DeadLetter(string reason, Exception? exception = null)
     {
+        Failure = exception;
         var headers = Envelope.Headers;
         headers[TidingsHeaders.DeadLetterReason] = reason;
         headers[TidingsHeaders.SourceQueue] = EndpointName;
@@ -118,6 +120,16 @@ public sealed class ReceiveContext
         var perDelivery = 1 + Endpoint.Options.Retries.ImmediateRetries;
         return (redeliveries * perDelivery) + Math.Max(1, Attempts);
     }
+
+    /// <summary>
+    /// A handler's failure in its batch's optimistic pass, which has no savepoints and so starts the batch over. It
+    /// counts as this message's first attempt in the pass with savepoints, which runs the handler again only if the
+    /// retry policy has an immediate retry left: a failure is not an extra run of the handler.
+    /// </summary>
+    internal Exception? CarriedFailure { get; set; }
+
+    /// <summary>The exception behind a redelivery or a dead letter, for whoever watches the host (the test harness).</summary>
+    internal Exception? Failure { get; set; }
 
     internal int RedeliveryCount() =>
         Envelope.Headers.TryGetValue(TidingsHeaders.Redeliveries, out var value) && int.TryParse(value, out var count) ? count : 0;

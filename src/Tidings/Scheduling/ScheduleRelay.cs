@@ -13,7 +13,8 @@ namespace Tidings;
 /// it once. It waits for the next due time by the injected <see cref="TimeProvider"/>, at most
 /// <see cref="TidingsOptions.SchedulePollInterval"/> (another instance may have scheduled something sooner).
 /// </summary>
-internal sealed partial class ScheduleRelay(IScheduleStore schedules, ITransport transport, ScheduleWake wake, TidingsOptions options, TimeProvider time, ILogger<ScheduleRelay> logger)
+internal sealed partial class ScheduleRelay(
+    IScheduleStore schedules, ITransport transport, ScheduleWake wake, TidingsOptions options, TimeProvider time, ILogger<ScheduleRelay> logger, WorkTracker? tracker = null)
     : BackgroundService
 {
     private const int BatchSize = 100;
@@ -67,6 +68,19 @@ internal sealed partial class ScheduleRelay(IScheduleStore schedules, ITransport
 
     /// <summary>Sends what is due; a message the transport refuses (its queue does not exist yet) stays claimed, and is tried again when its claim runs out.</summary>
     private async Task<int> SendDueAsync(CancellationToken cancellationToken)
+    {
+        tracker?.Enter();
+        try
+        {
+            return await SendClaimedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            tracker?.Exit();
+        }
+    }
+
+    private async Task<int> SendClaimedAsync(CancellationToken cancellationToken)
     {
         var due = await schedules.FetchDueAsync(BatchSize, cancellationToken).ConfigureAwait(false);
         if (due.Count == 0)

@@ -11,7 +11,7 @@ namespace Tidings.Stores;
 /// Their rows are claimed before the commit, which keeps the relay off them; once sent they are removed in batches.
 /// If the send fails, the claim is dropped and the relay sends them: whatever committed is still sent.
 /// </summary>
-internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport transport, ILogger<OutboxDispatcher> logger)
+internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport transport, ILogger<OutboxDispatcher> logger, WorkTracker? tracker = null)
 {
     private static readonly KeyValuePair<string, object?> DirectPath = new("tidings.outbox.path", "direct");
     private readonly ConcurrentDictionary<long, byte> _claimed = new();
@@ -30,6 +30,9 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
     public WakeSignal CleanupWakeup { get; } = new();
 
     public int SentWaitingForRemoval => _sent.Count;
+
+    /// <summary>Sends begun after a commit and not yet finished.</summary>
+    public int SendsUnderWay => _sending.Count;
 
     /// <summary>
     /// Writes the messages <paramref name="transaction"/> staged to the outbox, removes messages sent earlier (both in one
@@ -122,6 +125,7 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
     {
         if (entries.Count > 0)
         {
+            tracker?.Enter();
             var sending = SendAsync(entries.ToArray(), Stopwatch.GetTimestamp());
             _sending[sending] = 0;
             _ = sending.ContinueWith(t => _sending.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -168,21 +172,24 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
     /// <summary>Removes the sent entries from the outbox in a transaction of their own (when no batch took them along).</summary>
     public async Task RemoveSentAsync(CancellationToken cancellationToken)
     {
+        tracker?.Enter();
         var sent = TakeSent();
-        if (sent.Count == 0)
-        {
-            return;
-        }
-
         try
         {
-            await outbox.RemoveAsync(sent, cancellationToken).ConfigureAwait(false);
-            Forget(sent);
+            if (sent.Count > 0)
+            {
+                await outbox.RemoveAsync(sent, cancellationToken).ConfigureAwait(false);
+                Forget(sent);
+            }
         }
         catch
         {
             ReturnSent(sent);
             throw;
+        }
+        finally
+        {
+            tracker?.Exit();
         }
     }
 
@@ -212,6 +219,10 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
             await ReleaseQuietlyAsync(entries).ConfigureAwait(false);
             Unclaim(entries);
             RelayWakeup.Set();
+        }
+        finally
+        {
+            tracker?.Exit();
         }
     }
 

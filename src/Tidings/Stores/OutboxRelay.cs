@@ -19,7 +19,7 @@ namespace Tidings.Stores;
 /// </remarks>
 internal sealed partial class OutboxRelay(
     IOutboxStore outbox, ITransport transport, OutboxDispatcher dispatcher, ParkedOutboxMonitor parked, TidingsOptions options, TimeProvider time,
-    ILogger<OutboxRelay> logger)
+    ILogger<OutboxRelay> logger, WorkTracker? tracker = null)
     : BackgroundService
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
@@ -95,13 +95,21 @@ internal sealed partial class OutboxRelay(
                     continue;
                 }
 
-                var (sent, refused) = await SendAsync(entries, stoppingToken).ConfigureAwait(false);
-
-                // Not cancelled by a stop: what was sent and not removed would be sent again at the next start.
-                await outbox.RemoveAsync(sent, CancellationToken.None).ConfigureAwait(false);
-                if (refused > 0 || parked.Parked.Count > 0)
+                tracker?.Enter();
+                try
                 {
-                    await CountParkedAsync(stoppingToken).ConfigureAwait(false);
+                    var (sent, refused) = await SendAsync(entries, stoppingToken).ConfigureAwait(false);
+
+                    // Not cancelled by a stop: what was sent and not removed would be sent again at the next start.
+                    await outbox.RemoveAsync(sent, CancellationToken.None).ConfigureAwait(false);
+                    if (refused > 0 || parked.Parked.Count > 0)
+                    {
+                        await CountParkedAsync(stoppingToken).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    tracker?.Exit();
                 }
 
                 failures = 0;

@@ -15,6 +15,11 @@ internal sealed partial class RetryStep(ILogger logger) : IStep<ReceiveContext>
     public async ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
     {
         var policy = context.Endpoint.Options.Retries;
+        if (context.CarriedFailure is { } carried && !TakeCarriedFailure(context, carried, policy))
+        {
+            return;
+        }
+
         while (true)
         {
             context.Attempts++;
@@ -59,6 +64,31 @@ internal sealed partial class RetryStep(ILogger logger) : IStep<ReceiveContext>
     }
 
     /// <summary>
+    /// Counts the optimistic pass's failure as the first attempt: dead-letters or redelivers at once if no immediate retry
+    /// is left for it, else returns true to retry.
+    /// </summary>
+    private bool TakeCarriedFailure(ReceiveContext context, Exception carried, RetryPolicy policy)
+    {
+        context.CarriedFailure = null;
+        context.Attempts = 1;
+        if (carried is DeadLetterException dead)
+        {
+            context.DeadLetter(dead.Reason, dead);
+            LogDeadLetteredAtOnce(logger, dead, context.Envelope.MessageId, context.EndpointName, dead.Reason);
+            return false;
+        }
+
+        if (context.Attempts <= policy.ImmediateRetries && carried is not SagaNotFoundException)
+        {
+            LogImmediateRetry(logger, carried, context.Envelope.MessageId, context.EndpointName, context.Attempts);
+            return true;
+        }
+
+        RedeliverOrDeadLetter(context, carried, logger);
+        return false;
+    }
+
+    /// <summary>
     /// A failure that no immediate retry is left for (or none can help): the message goes back to the queue with the
     /// policy's delay, or to the dead-letter queue once its redeliveries are used up.
     /// </summary>
@@ -73,6 +103,7 @@ internal sealed partial class RetryStep(ILogger logger) : IStep<ReceiveContext>
             context.Envelope.Headers[TidingsHeaders.ExceptionType] = ex.GetType().FullName ?? ex.GetType().Name;
             context.Envelope.Headers[TidingsHeaders.ExceptionMessage] = ex.Message;
             context.Settlement = Settlement.Retry(context.Received, delay);
+            context.Failure = ex;
             LogRedelivery(logger, ex, context.Envelope.MessageId, context.EndpointName, redeliveries + 1, delay);
             return;
         }

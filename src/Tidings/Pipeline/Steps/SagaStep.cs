@@ -7,7 +7,7 @@ namespace Tidings.Pipeline.Steps;
 /// correlation id (or starts one), runs its handler, and stores the new state in the batch's transaction, beside the
 /// inbox entry and the outgoing messages. Then the endpoint's plain handlers run, if it has any for the message.
 /// </summary>
-internal sealed class SagaStep(Pipeline<SendContext> sendPipeline, SagaServices services) : IStep<ReceiveContext>
+internal sealed class SagaStep(Pipeline<SendContext> sendPipeline, SagaServices services, WorkTracker? tracker = null) : IStep<ReceiveContext>
 {
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ProcessAsync(ReceiveContext context, NextStep<ReceiveContext> nextStep)
@@ -17,7 +17,23 @@ internal sealed class SagaStep(Pipeline<SendContext> sendPipeline, SagaServices 
             var handlerContext = new MessageContext(context, sendPipeline);
             foreach (var (saga, binding) in sagas)
             {
-                await binding.RunAsync(saga, context, handlerContext, services).ConfigureAwait(false);
+                if (tracker?.HandlerRan is not { } ran)
+                {
+                    await binding.RunAsync(saga, context, handlerContext, services).ConfigureAwait(false);
+                    continue;
+                }
+
+                try
+                {
+                    await binding.RunAsync(saga, context, handlerContext, services).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    ran(new HandlerRun(context.EndpointName, "saga " + saga.Name, context.Envelope, context.Message, ex));
+                    throw;
+                }
+
+                ran(new HandlerRun(context.EndpointName, "saga " + saga.Name, context.Envelope, context.Message, null));
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Tidings.Stores;
@@ -61,7 +62,14 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
             context.ClearOutgoing();
             if (transaction is not null && !savepoint)
             {
-                // Nothing to roll back to short of the whole transaction: the batch starts over, with savepoints.
+                // Nothing to roll back to short of the whole transaction: the batch starts over, with savepoints. A
+                // failure of the handler's own (not the database's: that may be a conflict of the optimistic pass) is
+                // this message's first attempt there.
+                if (ex is not (DbException or BatchRestartException or OperationCanceledException))
+                {
+                    context.CarriedFailure = ex;
+                }
+
                 throw new BatchRestartException(ex);
             }
 

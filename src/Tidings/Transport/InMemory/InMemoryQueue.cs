@@ -1,11 +1,13 @@
 namespace Tidings.Transport.InMemory;
 
 /// <summary>One queue: entries ordered by visibility then arrival, each leased by at most one receiver at a time.</summary>
-internal sealed class InMemoryQueue(TimeProvider time)
+/// <remarks><paramref name="changed"/> is told of every change (for the test harness's quiescence).</remarks>
+internal sealed class InMemoryQueue(TimeProvider time, Action? changed = null)
 {
     private readonly List<Entry> _entries = [];
     private readonly Lock _lock = new();
     private long _sequence;
+    private int _receivers;
 
     public WakeSignal Signal { get; } = new();
 
@@ -27,7 +29,39 @@ internal sealed class InMemoryQueue(TimeProvider time)
             _entries.Add(new Entry(++_sequence, envelope) { VisibleAt = visibleAt, Deliveries = deliveries });
         }
 
+        changed?.Invoke();
         Signal.Set();
+    }
+
+    /// <summary>Receivers attached to this queue now; a queue with none is where messages leave the system under test.</summary>
+    public int Receivers => Volatile.Read(ref _receivers);
+
+    public void Attach() => Interlocked.Increment(ref _receivers);
+
+    public void Detach() => Interlocked.Decrement(ref _receivers);
+
+    /// <summary>Entries being handled or visible now (work to do), and when the next delayed one becomes visible.</summary>
+    public (int Busy, DateTimeOffset? NextVisible) MeasureWork()
+    {
+        var now = time.GetUtcNow();
+        lock (_lock)
+        {
+            var busy = 0;
+            DateTimeOffset? next = null;
+            foreach (var entry in _entries)
+            {
+                if (entry.Owner is not null || entry.VisibleAt <= now)
+                {
+                    busy++;
+                }
+                else if (next is null || entry.VisibleAt < next)
+                {
+                    next = entry.VisibleAt;
+                }
+            }
+
+            return (busy, next);
+        }
     }
 
     /// <summary>Leases up to <paramref name="max"/> visible entries; returns also when the next one becomes visible.</summary>
@@ -64,16 +98,25 @@ internal sealed class InMemoryQueue(TimeProvider time)
             }
         }
 
+        if (leased.Count > 0)
+        {
+            changed?.Invoke();
+        }
+
         return (leased, next);
     }
 
     /// <summary>Removes the entry if <paramref name="owner"/> still holds its lease.</summary>
     public bool Remove(Entry entry, object owner)
     {
+        bool removed;
         lock (_lock)
         {
-            return entry.Owner == owner && _entries.Remove(entry);
+            removed = entry.Owner == owner && _entries.Remove(entry);
         }
+
+        changed?.Invoke();
+        return removed;
     }
 
     /// <summary>Makes the entry visible again at <paramref name="visibleAt"/> if <paramref name="owner"/> still holds its lease.</summary>
@@ -90,6 +133,7 @@ internal sealed class InMemoryQueue(TimeProvider time)
             entry.VisibleAt = visibleAt;
         }
 
+        changed?.Invoke();
         Signal.Set();
     }
 
@@ -127,6 +171,7 @@ internal sealed class InMemoryQueue(TimeProvider time)
 
             var envelope = _entries[index].Envelope;
             _entries.RemoveAt(index);
+            changed?.Invoke();
             return envelope;
         }
     }

@@ -10,6 +10,7 @@ internal sealed class InMemoryReceiver : IMessageReceiver
     private readonly ReceiverSettings _settings;
     private readonly ConcurrentDictionary<InMemoryQueue.Entry, object> _inFlight = new();
     private readonly Timer _renewal;
+    private int _disposed;
 
     public InMemoryReceiver(InMemoryTransport transport, InMemoryQueue queue, InMemoryQueue deadLetters, ReceiverSettings settings)
     {
@@ -17,6 +18,7 @@ internal sealed class InMemoryReceiver : IMessageReceiver
         _queue = queue;
         _deadLetters = deadLetters;
         _settings = settings;
+        queue.Attach();
 
         // Like the durable transports: leases of messages still being handled are renewed, so a slow handler keeps its message.
         var period = settings.LeaseDuration / 3;
@@ -80,7 +82,15 @@ internal sealed class InMemoryReceiver : IMessageReceiver
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask DisposeAsync() => _renewal.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _queue.Detach();
+        }
+
+        return _renewal.DisposeAsync();
+    }
 
     private void RenewLeases()
     {

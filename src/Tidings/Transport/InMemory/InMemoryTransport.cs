@@ -86,6 +86,7 @@ public sealed partial class InMemoryTransport(TimeProvider? timeProvider = null)
             }
         }
 
+        Accepted?.Invoke(messages);
         return Task.CompletedTask;
     }
 
@@ -110,7 +111,17 @@ public sealed partial class InMemoryTransport(TimeProvider? timeProvider = null)
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private HashSet<string> Route(OutgoingMessage message) => message.Destination.Kind switch
+    private HashSet<string> Route(OutgoingMessage message)
+    {
+        if (message.Destination.Kind == DestinationKind.Queue && CreatesQueuesOnSend)
+        {
+            GetOrAddQueue(message.Destination.Name);
+        }
+
+        return RouteDeclared(message);
+    }
+
+    private HashSet<string> RouteDeclared(OutgoingMessage message) => message.Destination.Kind switch
     {
         DestinationKind.Queue => _queues.ContainsKey(message.Destination.Name) ? [message.Destination.Name] : [],
         _ => _subscribers.TryGetValue(message.Destination.Name, out var set) ? set : [],
@@ -120,7 +131,7 @@ public sealed partial class InMemoryTransport(TimeProvider? timeProvider = null)
     {
         if (!_queues.TryGetValue(name, out var queue))
         {
-            _queues[name] = queue = new InMemoryQueue(Time);
+            _queues[name] = queue = new InMemoryQueue(Time, Touch);
         }
 
         return queue;

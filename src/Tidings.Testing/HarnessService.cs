@@ -1,0 +1,67 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Tidings.Stores;
+
+namespace Tidings.Testing;
+
+/// <summary>One service under test: a real host with the service's own Tidings registration, on the harness's transport and clock.</summary>
+public sealed class HarnessService
+{
+    private readonly TidingsHarness _harness;
+    private readonly IHost _host;
+
+    internal HarnessService(TidingsHarness harness, string name, IHost host, WorkTracker tracker)
+    {
+        _harness = harness;
+        _host = host;
+        Name = name;
+        Tracker = tracker;
+        Dispatcher = host.Services.GetService<OutboxDispatcher>();
+        Outbox = host.Services.GetService<IOutboxStore>();
+        Schedules = host.Services.GetService<IScheduleStore>();
+    }
+
+    /// <summary>The name the harness gave the service.</summary>
+    public string Name { get; }
+
+    /// <summary>The service's container: resolve what a test needs from it (its own services, <see cref="IBus"/>, stores).</summary>
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>The service's bus.</summary>
+    public IBus Bus => Services.GetRequiredService<IBus>();
+
+    internal IHost Host => _host;
+
+    internal WorkTracker Tracker { get; }
+
+    internal OutboxDispatcher? Dispatcher { get; }
+
+    internal IOutboxStore? Outbox { get; }
+
+    internal IScheduleStore? Schedules { get; }
+
+    /// <summary>Sends from this service, and returns when the system is quiescent, with what happened.</summary>
+    public Task<HarnessResult> SendAsync<T>(string destination, T message, SendOptions? options = null, CancellationToken cancellationToken = default)
+        where T : notnull =>
+        RunAsync((services, ct) => services.GetRequiredService<IBus>().SendAsync(destination, message, options, ct).AsTask(), cancellationToken);
+
+    /// <summary>Publishes from this service, and returns when the system is quiescent, with what happened.</summary>
+    public Task<HarnessResult> PublishAsync<T>(T message, SendOptions? options = null, CancellationToken cancellationToken = default)
+        where T : notnull =>
+        RunAsync((services, ct) => services.GetRequiredService<IBus>().PublishAsync(message, options, ct).AsTask(), cancellationToken);
+
+    /// <summary>Runs <paramref name="action"/> with this service's container (a session, a schedule, a call of the service's own code), then waits for quiescence.</summary>
+    public Task<HarnessResult> RunAsync(Func<IServiceProvider, CancellationToken, Task> action, CancellationToken cancellationToken = default) =>
+        _harness.RunAsync(this, action, cancellationToken);
+
+    /// <summary>A saga instance's status and state, or null if there is none (or no longer).</summary>
+    public async Task<SagaSnapshot<TState>?> SagaAsync<TState>(string sagaName, string correlationId, CancellationToken cancellationToken = default)
+    {
+        var details = await Services.GetRequiredService<ISagaInspector>().GetAsync(sagaName, correlationId, cancellationToken).ConfigureAwait(false);
+        return details is null ? null : new SagaSnapshot<TState>(details.Summary.Status, details.State.Deserialize<TState>(SagaJson.Options)!, details);
+    }
+}
+
+/// <summary>A saga instance as stored: its status, its state, and the whole record (history, pending timeouts, compensations).</summary>
+public sealed record SagaSnapshot<TState>(SagaStatus Status, TState State, SagaInstanceDetails Details);
