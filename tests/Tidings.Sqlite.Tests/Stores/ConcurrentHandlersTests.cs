@@ -177,7 +177,9 @@ public sealed class NestedSessionTests : IDisposable
             {
                 e.Handle<Brew, NestedSessionHandler>();
                 e.DeliveryMode = DeliveryMode.EffectivelyOnce;
-                e.Retries = RetryPolicy.None;
+
+                // The failed first run is the first attempt; its immediate retry runs in the pass with savepoints.
+                e.Retries = new RetryPolicy { ImmediateRetries = 1, DelayedRedeliveries = 0 };
             }),
             s => s.AddSingleton(outcome));
 
