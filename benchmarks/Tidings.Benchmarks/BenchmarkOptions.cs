@@ -67,7 +67,7 @@ internal sealed record BenchmarkOptions
           --transport sqlite|rabbitmq|raw-rabbitmq   raw-rabbitmq: RabbitMQ.Client alone, the yardstick (default sqlite)
           --rabbitmq URI    the broker (default amqp://guest:guest@localhost:5672/)
           --queue-type quorum|classic   RabbitMQ queue type (default quorum)
-          --workload throughput|latency|request-reply|slow-handler|saga|http-accept|sse-fanout|dead-letters|dashboard|all      default throughput
+          --workload throughput|latency|request-reply|slow-handler|saga|http-accept|sse-fanout|dead-letters|dashboard|harness|all      default throughput
                             slow-handler: handlers that work --handler-ms before they write; msgs/s shows how many run at once
                             saga: three-step sagas (start, two replies from another endpoint, complete), --in-flight at once
                             (default 100) or started at --rate when given; msgs/s is sagas per second (default 5000 sagas)
@@ -79,6 +79,8 @@ internal sealed record BenchmarkOptions
                             page of the list and the groups timed (median and slowest of 20), then one group replayed
                             dashboard: the dashboard's calls over HTTP (median and slowest of 20) with --messages dead
                             letters (default 100000) and 1000 saga instances, and the live stream's first state
+                            harness: a Tidings.Testing test of a saga with three timeouts and a compensation, --messages
+                            times (default 50): start, scenario (15 virtual minutes), dispose; median and slowest in ms
           --streams N       sse-fanout: open event streams (default 1000)
           --changes N       sse-fanout: state changes (default 20)
           --handler-ms N    how long each handler works (Task.Delay) before its write (default 0; slow-handler: 200)

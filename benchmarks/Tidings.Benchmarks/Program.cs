@@ -42,6 +42,12 @@ if (options.Workload == "dashboard")
     return 0;
 }
 
+if (options.Workload == "harness")
+{
+    await HarnessWorkload.RunAsync(options);
+    return 0;
+}
+
 if (options.Workload == "http-accept")
 {
     await HttpAcceptWorkload.RunAsync(options);

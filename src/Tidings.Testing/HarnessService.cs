@@ -20,6 +20,7 @@ public sealed class HarnessService
         Dispatcher = host.Services.GetService<OutboxDispatcher>();
         Outbox = host.Services.GetService<IOutboxStore>();
         Schedules = host.Services.GetService<IScheduleStore>();
+        ScheduleWake = host.Services.GetService<ScheduleWake>();
     }
 
     /// <summary>The name the harness gave the service.</summary>
@@ -40,6 +41,18 @@ public sealed class HarnessService
     internal IOutboxStore? Outbox { get; }
 
     internal IScheduleStore? Schedules { get; }
+
+    internal ScheduleWake? ScheduleWake { get; }
+
+    /// <summary>
+    /// After the clock moved: the relays look again. One that measured its wait before the move and starts its timer after
+    /// it would otherwise wait from the new time, and fire late.
+    /// </summary>
+    internal void ClockMoved()
+    {
+        ScheduleWake?.Set();
+        Dispatcher?.RelayWakeup.Set();
+    }
 
     /// <summary>Sends from this service, and returns when the system is quiescent, with what happened.</summary>
     public Task<HarnessResult> SendAsync<T>(string destination, T message, SendOptions? options = null, CancellationToken cancellationToken = default)

@@ -149,8 +149,14 @@ public sealed class TidingsHarness : IAsyncDisposable
                     Time.Advance(to - now);
                 }
 
-                // Receivers wait for visible messages in real time; the clock moved under them.
+                // Receivers wait for visible messages in real time, and relays may have measured their waits before the
+                // move: all look again.
                 Transport.WakeReceivers();
+                foreach (var service in _services)
+                {
+                    service.ClockMoved();
+                }
+
                 await _quiescence.WaitAsync(ct).ConfigureAwait(false);
                 if (to >= target)
                 {
