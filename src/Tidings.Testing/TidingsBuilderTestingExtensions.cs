@@ -20,14 +20,21 @@ public static class TidingsBuilderTestingExtensions
     /// </remarks>
     public static TidingsBuilder UseInMemoryStore(this TidingsBuilder builder) => builder.UseInMemoryStore(new InMemoryStoreFiles());
 
-    /// <summary>The in-memory store in <paramref name="files"/> (the store contract's fixture reads the same database).</summary>
-    internal static TidingsBuilder UseInMemoryStore(this TidingsBuilder builder, InMemoryStoreFiles files)
+    /// <summary>
+    /// The in-memory store in <paramref name="files"/> (the store contract's fixture reads the same database). The host
+    /// removes them when it is disposed unless <paramref name="keep"/> (the simulation restarts a crashed service on them).
+    /// </summary>
+    internal static TidingsBuilder UseInMemoryStore(this TidingsBuilder builder, InMemoryStoreFiles files, bool keep = false)
     {
         ArgumentNullException.ThrowIfNull(builder);
 
         // A hosted service registered before the store's own, so that it is resolved first and disposed last, after the
         // store has closed its connections (a factory, so that the container disposes it).
-        builder.Services.AddSingleton<IHostedService>(_ => files);
+        if (!keep)
+        {
+            builder.Services.AddSingleton<IHostedService>(_ => files);
+        }
+
         return builder.UseSqliteStore(new SqliteStoreOptions { Path = files.DatabasePath, DurableCommits = false });
     }
 }

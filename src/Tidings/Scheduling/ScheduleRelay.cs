@@ -67,7 +67,7 @@ internal sealed partial class ScheduleRelay(
     }
 
     /// <summary>Sends what is due; a message the transport refuses (its queue does not exist yet) stays claimed, and is tried again when its claim runs out.</summary>
-    private async Task<int> SendDueAsync(CancellationToken cancellationToken)
+    internal async Task<int> SendDueAsync(CancellationToken cancellationToken)
     {
         tracker?.Enter();
         try

@@ -95,22 +95,7 @@ internal sealed partial class OutboxRelay(
                     continue;
                 }
 
-                tracker?.Enter();
-                try
-                {
-                    var (sent, refused) = await SendAsync(entries, stoppingToken).ConfigureAwait(false);
-
-                    // Not cancelled by a stop: what was sent and not removed would be sent again at the next start.
-                    await outbox.RemoveAsync(sent, CancellationToken.None).ConfigureAwait(false);
-                    if (refused > 0 || parked.Parked.Count > 0)
-                    {
-                        await CountParkedAsync(stoppingToken).ConfigureAwait(false);
-                    }
-                }
-                finally
-                {
-                    tracker?.Exit();
-                }
+                await SendFetchedAsync(entries, stoppingToken).ConfigureAwait(false);
 
                 failures = 0;
                 lookAtOutbox = true;
@@ -135,6 +120,36 @@ internal sealed partial class OutboxRelay(
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>One round of the relay, for a caller that drives it step by step (the simulation): returns the messages it sent.</summary>
+    internal async Task<int> RelayOnceAsync(CancellationToken cancellationToken)
+    {
+        var entries = await dispatcher.FetchUnclaimedAsync(options.OutboxBatchSize, cancellationToken).ConfigureAwait(false);
+        return entries.Count == 0 ? 0 : await SendFetchedAsync(entries, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends what a read of the outbox returned, removes what was sent, and parks what no queue takes.</summary>
+    private async Task<int> SendFetchedAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken stoppingToken)
+    {
+        tracker?.Enter();
+        try
+        {
+            var (sent, refused) = await SendAsync(entries, stoppingToken).ConfigureAwait(false);
+
+            // Not cancelled by a stop: what was sent and not removed would be sent again at the next start.
+            await outbox.RemoveAsync(sent, CancellationToken.None).ConfigureAwait(false);
+            if (refused > 0 || parked.Parked.Count > 0)
+            {
+                await CountParkedAsync(stoppingToken).ConfigureAwait(false);
+            }
+
+            return sent.Count;
+        }
+        finally
+        {
+            tracker?.Exit();
         }
     }
 

@@ -40,6 +40,30 @@ internal sealed class InMemoryQueue(TimeProvider time, Action? changed = null)
 
     public void Detach() => Interlocked.Decrement(ref _receivers);
 
+    /// <summary>Entries a receiver could lease now, and when the next one (delayed, or leased) becomes takeable.</summary>
+    public (int Takeable, DateTimeOffset? Next) Peek()
+    {
+        var now = time.GetUtcNow();
+        lock (_lock)
+        {
+            var takeable = 0;
+            DateTimeOffset? next = null;
+            foreach (var entry in _entries)
+            {
+                if (entry.VisibleAt <= now)
+                {
+                    takeable++;
+                }
+                else if (next is null || entry.VisibleAt < next)
+                {
+                    next = entry.VisibleAt;
+                }
+            }
+
+            return (takeable, next);
+        }
+    }
+
     /// <summary>Entries being handled or visible now (work to do), and when the next delayed one becomes visible.</summary>
     public (int Busy, DateTimeOffset? NextVisible) MeasureWork()
     {

@@ -72,4 +72,43 @@ public sealed partial class InMemoryTransport
         Interlocked.Increment(ref _version);
         Changes.Set();
     }
+
+    /// <summary>
+    /// One queue as a receiver would find it now: messages it could take (lease run out included), and when the next
+    /// one becomes takeable (a delayed message, or a lease that runs out). For a caller that drives receivers itself.
+    /// </summary>
+    internal (int Takeable, DateTimeOffset? Next) Peek(string queue)
+    {
+        InMemoryQueue? found;
+        lock (_lock)
+        {
+            _queues.TryGetValue(queue, out found);
+        }
+
+        return found?.Peek() ?? (0, null);
+    }
+
+    /// <summary>The envelopes in <paramref name="queue"/> now, leased ones included, in arrival order.</summary>
+    internal IReadOnlyList<Envelope> Snapshot(string queue)
+    {
+        InMemoryQueue? found;
+        lock (_lock)
+        {
+            _queues.TryGetValue(queue, out found);
+        }
+
+        return found?.Snapshot().Select(e => e.Envelope).ToList() ?? [];
+    }
+
+    /// <summary>The dead letters of <paramref name="queue"/>, in arrival order.</summary>
+    internal IReadOnlyList<(long Sequence, Envelope Envelope)> DeadLetterSnapshot(string queue)
+    {
+        InMemoryQueue? found;
+        lock (_lock)
+        {
+            _queues.TryGetValue(DeadLetterQueues.For(queue), out found);
+        }
+
+        return found?.Snapshot() ?? [];
+    }
 }
