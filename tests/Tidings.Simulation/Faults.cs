@@ -24,6 +24,8 @@ internal sealed class Faults(int seed, Trace trace)
 
     public int Next(int max) => _random.Next(max);
 
+    public void Note(string line) => trace.Add(line);
+
     public double NextDouble() => _random.NextDouble();
 
     /// <summary>True with <paramref name="probability"/>, while faults are on.</summary>

@@ -56,16 +56,17 @@ internal sealed class FaultyTransport(ITransport inner, SimulatedService service
         public ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(int maxMessages, CancellationToken cancellationToken) =>
             inner.ReceiveAsync(maxMessages, cancellationToken);
 
-        public ValueTask SettleAsync(IReadOnlyList<Settlement> settlements, CancellationToken cancellationToken = default)
+        public async ValueTask SettleAsync(IReadOnlyList<Settlement> settlements, CancellationToken cancellationToken = default)
         {
-            faults.MaybeCrash(service, "after its commit, before the acknowledgement");
+            faults.MaybeCrash(service, "before the acknowledgement");
             if (faults.Strike(0.03))
             {
                 trace.Add($"lost acknowledgement for {string.Join(", ", settlements.Select(s => Trace.Label(s.Message.Envelope)))}");
-                return ValueTask.CompletedTask;
+                return;
             }
 
-            return inner.SettleAsync(settlements, cancellationToken);
+            await inner.SettleAsync(settlements, cancellationToken).ConfigureAwait(false);
+            faults.MaybeCrash(service, "right after the acknowledgement");
         }
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();

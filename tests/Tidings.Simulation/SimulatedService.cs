@@ -73,6 +73,9 @@ internal sealed class SimulatedService : IAsyncDisposable
             t.UseTransport(_ => faulty).UseInMemoryStore(_files, keep: true);
             t.Options.ServiceName = Name;
         });
+        var store = services.Last(d => d.ServiceType == typeof(ITransactionalStore));
+        services.Remove(store);
+        services.AddSingleton<ITransactionalStore>(sp => new CrashableStore((ITransactionalStore)store.ImplementationFactory!(sp), this));
         _provider = services.BuildServiceProvider();
         Crashed = false;
         Store.EnsureCreated();

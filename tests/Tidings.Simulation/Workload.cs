@@ -38,6 +38,7 @@ internal static class Workload
         t.AddCounterMessaging();
         t.Services.AddSingleton(new CounterOptions(BaristaDeadline));
         t.Services.AddSingleton(plans);
+        Database(t, "counter");
         Tune(t);
     }
 
@@ -50,6 +51,7 @@ internal static class Workload
             e.DeliveryMode = DeliveryMode.EffectivelyOnce;
             e.Handle<OrderPlaced, Charge>().Handle<RefundPayment, Refund>();
         });
+        Database(t, "cashier");
         Tune(t);
     }
 
@@ -62,8 +64,12 @@ internal static class Workload
             e.DeliveryMode = DeliveryMode.EffectivelyOnce;
             e.Handle<OrderPlaced, MakeDrink>().Handle<WriteOffDrink, WriteOff>();
         });
+        Database(t, "barista");
         Tune(t);
     }
+
+    private static void Database(TidingsBuilder t, string service) =>
+        t.Services.AddScoped<Tidings.Stores.IUnitOfWorkParticipant>(sp => new FlakyDatabase(sp.GetRequiredService<Plans>(), service));
 
     /// <summary>Leases long enough that the receivers' renewal (on the real clock) never runs in a run; no jitter (it is random).</summary>
     private static void Tune(TidingsBuilder t)
