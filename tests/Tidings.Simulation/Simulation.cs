@@ -42,13 +42,14 @@ internal sealed class Simulation : IAsyncDisposable
         _plans.Service = name => _services[name];
     }
 
-    public static async Task<RunResult> RunAsync(int seed)
+    /// <summary>Runs <paramref name="seed"/>; <paramref name="beforeCheck"/> may change what the run left (to test the invariants).</summary>
+    public static async Task<RunResult> RunAsync(int seed, Func<Simulation, Task>? beforeCheck = null)
     {
         await using var simulation = new Simulation(seed);
-        return await simulation.RunSeedAsync(seed);
+        return await simulation.RunSeedAsync(seed, beforeCheck);
     }
 
-    private async Task<RunResult> RunSeedAsync(int seed)
+    private async Task<RunResult> RunSeedAsync(int seed, Func<Simulation, Task>? beforeCheck)
     {
         _ordersToPlace = 1 + _faults.Next(6);
         await AddAsync("counter", t => Workload.Counter(t, _plans));
@@ -78,6 +79,11 @@ internal sealed class Simulation : IAsyncDisposable
         _faults.On = false;
         _trace.Add("faults off: drain");
         await DrainAsync();
+        if (beforeCheck is not null)
+        {
+            await beforeCheck(this);
+        }
+
         var violations = await Invariants.CheckAsync(this);
         return new RunResult(seed, _trace.Lines, violations, _accepted.Count, _faults.Crashes);
     }
