@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Tidings.Simulation;
@@ -33,11 +32,8 @@ for (var i = 0; i < args.Length; i++)
 
 if (traced is { } one)
 {
+    Tidings.Simulation.Trace.Echo = Console.Out;
     var result = await Simulation.RunAsync(one);
-    foreach (var line in result.Trace)
-    {
-        Console.WriteLine(line);
-    }
 
     foreach (var violation in result.Violations)
     {

@@ -33,7 +33,8 @@ internal static class SeedRunner
                 RunResult result;
                 try
                 {
-                    result = await Simulation.RunAsync(seed);
+                    // A run that hangs is a failing seed, not a hung search.
+                    result = await Simulation.RunAsync(seed).WaitAsync(TimeSpan.FromMinutes(1), cancellationToken);
                 }
 #pragma warning disable CA1031 // A run that throws is a failing seed, reported with the exception.
                 catch (Exception ex)

@@ -25,13 +25,16 @@ internal sealed class SimulatedService : IAsyncDisposable
     private readonly Faults _faults;
     private readonly Trace _trace;
     private readonly TimeProvider _time;
-    private readonly InMemoryStoreFiles _files = new();
+    private readonly InMemoryStoreFiles _files;
+    private readonly bool _ownsFiles;
     private readonly List<Endpoint> _endpoints = [];
     private ServiceProvider? _provider;
 
-    public SimulatedService(string name, Action<TidingsBuilder> configure, InMemoryTransport broker, Faults faults, Trace trace, TimeProvider time)
+    /// <summary>An instance <paramref name="name"/>; with <paramref name="sibling"/>, another instance of the same service, on its database.</summary>
+    public SimulatedService(string name, Action<TidingsBuilder> configure, InMemoryTransport broker, Faults faults, Trace trace, TimeProvider time, SimulatedService? sibling = null)
     {
         Name = name;
+        (_files, _ownsFiles) = sibling is null ? (new InMemoryStoreFiles(), true) : (sibling._files, false);
         _configure = configure;
         _broker = broker;
         _faults = faults;
@@ -65,6 +68,9 @@ internal sealed class SimulatedService : IAsyncDisposable
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
         services.AddSingleton(_time);
+
+        // The handlers crash the instance that runs them.
+        services.AddSingleton(this);
         services.AddSingleton<IHostApplicationLifetime, NoLifetime>();
         var faulty = new FaultyTransport(_broker, this, _faults, _trace, _time);
         services.AddTidings(t =>
@@ -112,7 +118,10 @@ internal sealed class SimulatedService : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await TearDownAsync();
-        _files.Dispose();
+        if (_ownsFiles)
+        {
+            _files.Dispose();
+        }
     }
 
     /// <summary>An endpoint as the worker sees it: its receiver and the strategy of its delivery mode.</summary>

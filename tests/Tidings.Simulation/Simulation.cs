@@ -39,7 +39,6 @@ internal sealed class Simulation : IAsyncDisposable
         _trace = new Trace(_time, Start);
         _faults = new Faults(seed, _trace);
         _plans.Faults = _faults;
-        _plans.Service = name => _services[name];
     }
 
     /// <summary>Runs <paramref name="seed"/>; <paramref name="beforeCheck"/> may change what the run left (to test the invariants).</summary>
@@ -52,6 +51,7 @@ internal sealed class Simulation : IAsyncDisposable
     private async Task<RunResult> RunSeedAsync(int seed, Func<Simulation, Task>? beforeCheck)
     {
         _ordersToPlace = 1 + _faults.Next(6);
+        // One or two instances of each service (competing for its queue, sharing its database), as the seed says.
         await AddAsync("counter", t => Workload.Counter(t, _plans));
         await AddAsync("cashier", t => Workload.Cashier(t, _plans));
         await AddAsync("barista", t => Workload.Barista(t, _plans));
@@ -100,9 +100,15 @@ internal sealed class Simulation : IAsyncDisposable
 
     private async Task AddAsync(string name, Action<TidingsBuilder> configure)
     {
-        var service = new SimulatedService(name, configure, _broker, _faults, _trace, _time);
-        _services[name] = service;
-        await service.StartAsync();
+        var first = new SimulatedService(name, configure, _broker, _faults, _trace, _time);
+        _services[name] = first;
+        await first.StartAsync();
+        if (_faults.Next(2) == 1)
+        {
+            var second = new SimulatedService(name + "#2", configure, _broker, _faults, _trace, _time, sibling: first);
+            _services[second.Name] = second;
+            await second.StartAsync();
+        }
     }
 
     /// <summary>The steps that could run now, in a fixed order (so that the seed's choice among them is reproducible).</summary>
@@ -131,7 +137,7 @@ internal sealed class Simulation : IAsyncDisposable
                 if (_broker.Peek(endpoint.Queue).Takeable > 0)
                 {
                     var max = withFaults ? 1 + _faults.Next(3) : 8;
-                    actions.Add(($"deliver {endpoint.Queue} (up to {max})", () => DeliverAsync(service, endpoint, max)));
+                    actions.Add(($"deliver {endpoint.Queue} to {service.Name} (up to {max})", () => DeliverAsync(service, endpoint, max)));
                 }
             }
 
@@ -201,8 +207,8 @@ internal sealed class Simulation : IAsyncDisposable
         var id = $"o-{++_placed}";
         var plan = (OrderPlan)_faults.Next(4);
         _plans.ByOrder[id] = plan;
-        var counter = _services["counter"];
-        if (!counter.Up)
+        var counter = _services.Values.FirstOrDefault(s => s.Name.StartsWith("counter", StringComparison.Ordinal) && s.Up);
+        if (counter is null)
         {
             _trace.Add($"  {id} refused: the counter is down");
             return;
@@ -218,6 +224,13 @@ internal sealed class Simulation : IAsyncDisposable
 
     private async Task DeliverAsync(SimulatedService service, SimulatedService.Endpoint endpoint, int max)
     {
+        // A receiver waits for a message when there is none: in a drain round another instance may have taken it.
+        if (_broker.Peek(endpoint.Queue).Takeable == 0)
+        {
+            _trace.Add("  nothing left to take");
+            return;
+        }
+
         var received = await endpoint.HandleAsync(max);
         _trace.Add($"  took {string.Join(", ", received.Select(m => Trace.Label(m.Envelope) + (m.DeliveryCount > 1 ? $" (delivery {m.DeliveryCount})" : "")))}");
     }
@@ -302,7 +315,8 @@ internal sealed class Simulation : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var service in _services.Values)
+        // Second instances first: the first owns the database files.
+        foreach (var service in _services.Values.Reverse())
         {
             await service.DisposeAsync();
         }

@@ -9,7 +9,15 @@ internal sealed class Trace(TimeProvider time, DateTimeOffset start)
 
     public IReadOnlyList<string> Lines => _lines;
 
-    public void Add(string line) => _lines.Add($"{(time.GetUtcNow() - start).TotalSeconds,8:F1}s {line}");
+    /// <summary>Set (by <c>--trace</c>) to see each line as it happens, so that a run that hangs shows where.</summary>
+    public static TextWriter? Echo { get; set; }
+
+    public void Add(string line)
+    {
+        var stamped = $"{(time.GetUtcNow() - start).TotalSeconds,8:F1}s {line}";
+        _lines.Add(stamped);
+        Echo?.WriteLine(stamped);
+    }
 
     /// <summary>A message by name and order, e.g. <c>order-placed o-2</c>.</summary>
     public static string Label(Envelope envelope)

@@ -126,12 +126,10 @@ internal sealed class Plans
 
     public Faults? Faults { get; set; }
 
-    public Func<string, SimulatedService>? Service { get; set; }
-
-    public void MaybeCrash(string service, string where) => Faults?.MaybeCrash(Service!(service), where);
+    public void MaybeCrash(SimulatedService service, string where) => Faults?.MaybeCrash(service, where);
 }
 
-internal sealed class Charge(Plans plans) : IHandleMessages<OrderPlaced>
+internal sealed class Charge(Plans plans, SimulatedService self) : IHandleMessages<OrderPlaced>
 {
     public async Task HandleAsync(OrderPlaced message, IMessageContext context, CancellationToken cancellationToken)
     {
@@ -145,20 +143,20 @@ internal sealed class Charge(Plans plans) : IHandleMessages<OrderPlaced>
             await context.PublishAsync(new PaymentAccepted(message.OrderId, "pay-" + message.OrderId, message.AmountCents), cancellationToken: cancellationToken);
         }
 
-        plans.MaybeCrash("cashier", "after its handler, before its commit");
+        plans.MaybeCrash(self, "after its handler, before its commit");
     }
 }
 
-internal sealed class Refund(Plans plans) : IHandleMessages<RefundPayment>
+internal sealed class Refund(Plans plans, SimulatedService self) : IHandleMessages<RefundPayment>
 {
     public async Task HandleAsync(RefundPayment message, IMessageContext context, CancellationToken cancellationToken)
     {
         await Workload.RecordAsync(context.Transaction!, "refunds", message.OrderId, cancellationToken);
-        plans.MaybeCrash("cashier", "after its handler, before its commit");
+        plans.MaybeCrash(self, "after its handler, before its commit");
     }
 }
 
-internal sealed class MakeDrink(Plans plans) : IHandleMessages<OrderPlaced>
+internal sealed class MakeDrink(Plans plans, SimulatedService self) : IHandleMessages<OrderPlaced>
 {
     public async Task HandleAsync(OrderPlaced message, IMessageContext context, CancellationToken cancellationToken)
     {
@@ -175,15 +173,15 @@ internal sealed class MakeDrink(Plans plans) : IHandleMessages<OrderPlaced>
                 break;
         }
 
-        plans.MaybeCrash("barista", "after its handler, before its commit");
+        plans.MaybeCrash(self, "after its handler, before its commit");
     }
 }
 
-internal sealed class WriteOff(Plans plans) : IHandleMessages<WriteOffDrink>
+internal sealed class WriteOff(Plans plans, SimulatedService self) : IHandleMessages<WriteOffDrink>
 {
     public async Task HandleAsync(WriteOffDrink message, IMessageContext context, CancellationToken cancellationToken)
     {
         await Workload.RecordAsync(context.Transaction!, "write_offs", message.OrderId, cancellationToken);
-        plans.MaybeCrash("barista", "after its handler, before its commit");
+        plans.MaybeCrash(self, "after its handler, before its commit");
     }
 }
