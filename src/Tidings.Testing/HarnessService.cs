@@ -17,10 +17,6 @@ public sealed class HarnessService
         _host = host;
         Name = name;
         Tracker = tracker;
-        Dispatcher = host.Services.GetService<OutboxDispatcher>();
-        Outbox = host.Services.GetService<IOutboxStore>();
-        Schedules = host.Services.GetService<IScheduleStore>();
-        ScheduleWake = host.Services.GetService<ScheduleWake>();
     }
 
     /// <summary>The name the harness gave the service.</summary>
@@ -36,13 +32,15 @@ public sealed class HarnessService
 
     internal WorkTracker Tracker { get; }
 
-    internal OutboxDispatcher? Dispatcher { get; }
+    // Resolved once the host has started, so that its hosted services (the store's files first) are resolved, and so
+    // disposed, in their own order.
+    internal OutboxDispatcher? Dispatcher => _host.Services.GetService<OutboxDispatcher>();
 
-    internal IOutboxStore? Outbox { get; }
+    internal IOutboxStore? Outbox => _host.Services.GetService<IOutboxStore>();
 
-    internal IScheduleStore? Schedules { get; }
+    internal IScheduleStore? Schedules => _host.Services.GetService<IScheduleStore>();
 
-    internal ScheduleWake? ScheduleWake { get; }
+    internal ScheduleWake? ScheduleWake => _host.Services.GetService<ScheduleWake>();
 
     /// <summary>
     /// After the clock moved: the relays look again. One that measured its wait before the move and starts its timer after

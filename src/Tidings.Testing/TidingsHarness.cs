@@ -169,11 +169,19 @@ public sealed class TidingsHarness : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // Every host is stopped and disposed (its database removed), even if another one fails to stop.
+        var failures = new List<Exception>();
         foreach (var service in Enumerable.Reverse(_services))
         {
             try
             {
                 await service.Host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Collected and thrown together once every host is down.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                failures.Add(ex);
             }
             finally
             {
@@ -182,6 +190,10 @@ public sealed class TidingsHarness : IAsyncDisposable
         }
 
         _oneCallAtATime.Dispose();
+        if (failures.Count > 0)
+        {
+            throw new AggregateException("Stopping the harness's services failed.", failures);
+        }
     }
 
     internal Task<HarnessResult> RunAsync(HarnessService service, Func<IServiceProvider, CancellationToken, Task> action, CancellationToken cancellationToken)
@@ -202,7 +214,17 @@ public sealed class TidingsHarness : IAsyncDisposable
         await _oneCallAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await call(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await call(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // What this call saw belongs to it, not to the next one.
+                _log.Take();
+                throw;
+            }
+
             var (result, standing) = _log.Take();
             List<HarnessFailure> unexpected;
             lock (_expected)

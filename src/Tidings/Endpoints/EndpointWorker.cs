@@ -49,7 +49,7 @@ internal sealed partial class EndpointWorker(EndpointRuntime endpoint, IMessageR
             try
             {
                 completed = await strategy.HandleAsync(batch, abortHandling).ConfigureAwait(false);
-                Report(batch, completed);
+                Report(batch);
             }
             finally
             {
@@ -65,16 +65,22 @@ internal sealed partial class EndpointWorker(EndpointRuntime endpoint, IMessageR
         }
     }
 
-    private void Report(ReceiveContext[] batch, bool completed)
+    /// <summary>Tells the tracker (the test harness) what the pass that settled each message ran, and how it settled.</summary>
+    private void Report(ReceiveContext[] batch)
     {
-        if (tracker?.Settled is not { } settled || !completed)
+        if (tracker is null)
         {
             return;
         }
 
         foreach (var context in batch)
         {
-            settled(new MessageOutcome(_options.Name, context.Envelope, context.Settlement.Kind, context.Failure));
+            foreach (var run in context.Runs ?? [])
+            {
+                tracker.HandlerRan?.Invoke(run);
+            }
+
+            tracker.Settled?.Invoke(new MessageOutcome(_options.Name, context.Envelope, context.Settlement.Kind, context.Failure));
         }
     }
 

@@ -88,6 +88,8 @@ public sealed class ReceiveContext
         Optimistic = false;
         Services = null;
         Failure = null;
+        HandlerFailure = null;
+        Runs = CarriedFailure is { } carried ? Runs?.FindAll(r => ReferenceEquals(r.Failure, carried)) : null;
         Settlement = Settlement.Ack(Received);
     }
 
@@ -127,6 +129,15 @@ public sealed class ReceiveContext
     /// retry policy has an immediate retry left: a failure is not an extra run of the handler.
     /// </summary>
     internal Exception? CarriedFailure { get; set; }
+
+    /// <summary>What the message's own handler (or saga handler) threw, as opposed to what Tidings or the database did around it.</summary>
+    internal Exception? HandlerFailure { get; set; }
+
+    /// <summary>
+    /// The handler runs of the pass that settles the message, for whoever watches the host (the test harness): a pass
+    /// that starts over is forgotten, except the failed run that counts as the first attempt.
+    /// </summary>
+    internal List<HandlerRun>? Runs { get; set; }
 
     /// <summary>The exception behind a redelivery or a dead letter, for whoever watches the host (the test harness).</summary>
     internal Exception? Failure { get; set; }

@@ -31,9 +31,6 @@ internal sealed partial class OutboxDispatcher(IOutboxStore outbox, ITransport t
 
     public int SentWaitingForRemoval => _sent.Count;
 
-    /// <summary>Sends begun after a commit and not yet finished.</summary>
-    public int SendsUnderWay => _sending.Count;
-
     /// <summary>
     /// Writes the messages <paramref name="transaction"/> staged to the outbox, removes messages sent earlier (both in one
     /// round trip where the store can), commits, and sends the new messages right away.

@@ -92,6 +92,8 @@ internal abstract partial class BatchStrategy(EndpointRuntime endpoint, IMessage
         for (var i = 0; i < batch.Length; i++)
         {
             settlements[i] = Settlement.Retry(batch[i].Received, abort.IsCancellationRequested ? TimeSpan.Zero : ErrorBackoff);
+            batch[i].Settlement = settlements[i];
+            batch[i].Failure = ex;
         }
     }
 

@@ -13,31 +13,29 @@ internal sealed class InvokeHandlersStep(Pipeline<SendContext> sendPipeline, Wor
             var handlerContext = new MessageContext(context, sendPipeline);
             foreach (var invoker in invokers)
             {
-                if (tracker?.HandlerRan is { } ran)
+                try
                 {
-                    await InvokeWatchedAsync(invoker, context, handlerContext, ran).ConfigureAwait(false);
-                    continue;
+                    await invoker.InvokeAsync(context.Services!, context.Message!, handlerContext, context.CancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    context.HandlerFailure = ex;
+                    Record(context, invoker.HandlerType.Name, ex);
+                    throw;
                 }
 
-                await invoker.InvokeAsync(context.Services!, context.Message!, handlerContext, context.CancellationToken).ConfigureAwait(false);
+                Record(context, invoker.HandlerType.Name, null);
             }
         }
 
         await nextStep.InvokeAsync(context).ConfigureAwait(false);
     }
 
-    private static async Task InvokeWatchedAsync(IHandlerInvoker invoker, ReceiveContext context, MessageContext handlerContext, Action<HandlerRun> ran)
+    private void Record(ReceiveContext context, string handler, Exception? failure)
     {
-        try
+        if (tracker?.HandlerRan is not null)
         {
-            await invoker.InvokeAsync(context.Services!, context.Message!, handlerContext, context.CancellationToken).ConfigureAwait(false);
+            (context.Runs ??= []).Add(new HandlerRun(context.EndpointName, handler, context.Envelope, context.Message, failure));
         }
-        catch (Exception ex)
-        {
-            ran(new HandlerRun(context.EndpointName, invoker.HandlerType.Name, context.Envelope, context.Message, ex));
-            throw;
-        }
-
-        ran(new HandlerRun(context.EndpointName, invoker.HandlerType.Name, context.Envelope, context.Message, null));
     }
 }

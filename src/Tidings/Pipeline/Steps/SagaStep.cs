@@ -17,26 +17,34 @@ internal sealed class SagaStep(Pipeline<SendContext> sendPipeline, SagaServices 
             var handlerContext = new MessageContext(context, sendPipeline);
             foreach (var (saga, binding) in sagas)
             {
-                if (tracker?.HandlerRan is not { } ran)
-                {
-                    await binding.RunAsync(saga, context, handlerContext, services).ConfigureAwait(false);
-                    continue;
-                }
-
                 try
                 {
                     await binding.RunAsync(saga, context, handlerContext, services).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
-                    ran(new HandlerRun(context.EndpointName, "saga " + saga.Name, context.Envelope, context.Message, ex));
+                    // A missing instance is the saga's bookkeeping, not its handler's failure: it may be there next time.
+                    if (ex is not SagaNotFoundException)
+                    {
+                        context.HandlerFailure = ex;
+                    }
+
+                    Record(context, saga.Name, ex);
                     throw;
                 }
 
-                ran(new HandlerRun(context.EndpointName, "saga " + saga.Name, context.Envelope, context.Message, null));
+                Record(context, saga.Name, null);
             }
         }
 
         await nextStep.InvokeAsync(context).ConfigureAwait(false);
+    }
+
+    private void Record(ReceiveContext context, string saga, Exception? failure)
+    {
+        if (tracker?.HandlerRan is not null)
+        {
+            (context.Runs ??= []).Add(new HandlerRun(context.EndpointName, "saga " + saga, context.Envelope, context.Message, failure));
+        }
     }
 }

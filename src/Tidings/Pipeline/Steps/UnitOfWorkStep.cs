@@ -65,7 +65,7 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
                 // Nothing to roll back to short of the whole transaction: the batch starts over, with savepoints. A
                 // failure of the handler's own (not the database's: that may be a conflict of the optimistic pass) is
                 // this message's first attempt there.
-                if (ex is not (DbException or BatchRestartException or OperationCanceledException))
+                if (ReferenceEquals(ex, context.HandlerFailure) && !FromTheDatabase(ex) && ex is not OperationCanceledException)
                 {
                     context.CarriedFailure = ex;
                 }
@@ -86,6 +86,20 @@ internal sealed class UnitOfWorkStep(IServiceScopeFactory scopes, ITransport tra
             context.Services = null;
             await scope.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A database error, or one that wraps it (an EF Core DbUpdateException): maybe a conflict of the optimistic pass.</summary>
+    private static bool FromTheDatabase(Exception ex)
+    {
+        for (Exception? inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is DbException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The scope's participants (a DbContext, say) join the transaction before any handler can use them.</summary>
