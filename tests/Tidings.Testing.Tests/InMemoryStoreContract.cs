@@ -1,47 +1,43 @@
-using Tidings.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Tidings.Operations;
+using Tidings.Stores;
 using Tidings.Transport.Contracts;
 
 namespace Tidings.Testing.Tests;
 
-/// <summary>The in-memory store, on the same contract as the SQLite and PostgreSQL stores.</summary>
+/// <summary>The in-memory store, on the same contract as the SQLite and PostgreSQL stores, as UseInMemoryStore registers it.</summary>
 public sealed class InMemoryStoreFixture : IStoreFixture
 {
     private readonly InMemoryStoreFiles _files = new();
-    private readonly SqliteStore _store;
+    private readonly ServiceProvider _services;
 
     public InMemoryStoreFixture()
     {
-        _store = new SqliteStore(new SqliteStoreOptions { Path = _files.DatabasePath, DurableCommits = false });
-        Store = _store;
-        Outbox = new SqliteOutboxStore(_store);
-        Inbox = new SqliteInboxStore(_store);
-        Sagas = new SqliteSagaStore(_store);
-        Schedules = new SqliteScheduleStore(_store);
-        Idempotency = new SqliteIdempotencyStore(_store);
-        Inspector = new SqliteStoreInspector(_store);
+        var services = new ServiceCollection().AddLogging();
+        services.AddTidings(t => t.UseInMemoryTransport().UseInMemoryStore(_files, keep: true));
+        _services = services.BuildServiceProvider();
     }
 
-    public Tidings.Operations.IStoreInspector Inspector { get; }
+    public IStoreInspector Inspector => _services.GetRequiredService<IStoreInspector>();
 
-    public Tidings.Stores.ITransactionalStore Store { get; }
+    public ITransactionalStore Store => _services.GetRequiredService<ITransactionalStore>();
 
-    public Tidings.Stores.IOutboxStore Outbox { get; }
+    public IOutboxStore Outbox => _services.GetRequiredService<IOutboxStore>();
 
-    public Tidings.Stores.IInboxStore Inbox { get; }
+    public IInboxStore Inbox => _services.GetRequiredService<IInboxStore>();
 
-    public Tidings.Stores.ISagaStore Sagas { get; }
+    public ISagaStore Sagas => _services.GetRequiredService<ISagaStore>();
 
-    public Tidings.Stores.IScheduleStore Schedules { get; }
+    public IScheduleStore Schedules => _services.GetRequiredService<IScheduleStore>();
 
-    public Tidings.Stores.IIdempotencyStore Idempotency { get; }
+    public IIdempotencyStore Idempotency => _services.GetRequiredService<IIdempotencyStore>();
 
-    public void UseStore(TidingsBuilder tidings) => tidings.UseInMemoryStore(_files);
+    public void UseStore(TidingsBuilder tidings) => tidings.UseInMemoryStore(_files, keep: true);
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        _store.Dispose();
+        await _services.DisposeAsync();
         _files.Dispose();
-        return ValueTask.CompletedTask;
     }
 }
 
