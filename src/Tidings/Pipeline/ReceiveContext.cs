@@ -142,6 +142,15 @@ public sealed class ReceiveContext
     /// <summary>The exception behind a redelivery or a dead letter, for whoever watches the host (the test harness).</summary>
     internal Exception? Failure { get; set; }
 
+    /// <summary>Keeps a run of <paramref name="kind"/> <paramref name="handler"/> for <see cref="Runs"/>, if someone watches the host (nothing is made otherwise).</summary>
+    internal void RecordRun(WorkTracker? tracker, string handler, Exception? failure, string kind = "")
+    {
+        if (tracker?.HandlerRan is not null)
+        {
+            (Runs ??= []).Add(new HandlerRun(EndpointName, kind + handler, Envelope, Message, failure));
+        }
+    }
+
     internal int RedeliveryCount() =>
         Envelope.Headers.TryGetValue(TidingsHeaders.Redeliveries, out var value) && int.TryParse(value, out var count) ? count : 0;
 }

@@ -20,22 +20,14 @@ internal sealed class InvokeHandlersStep(Pipeline<SendContext> sendPipeline, Wor
                 catch (Exception ex)
                 {
                     context.HandlerFailure = ex;
-                    Record(context, invoker.HandlerType.Name, ex);
+                    context.RecordRun(tracker, invoker.HandlerType.Name, ex);
                     throw;
                 }
 
-                Record(context, invoker.HandlerType.Name, null);
+                context.RecordRun(tracker, invoker.HandlerType.Name, null);
             }
         }
 
         await nextStep.InvokeAsync(context).ConfigureAwait(false);
-    }
-
-    private void Record(ReceiveContext context, string handler, Exception? failure)
-    {
-        if (tracker?.HandlerRan is not null)
-        {
-            (context.Runs ??= []).Add(new HandlerRun(context.EndpointName, handler, context.Envelope, context.Message, failure));
-        }
     }
 }

@@ -29,22 +29,14 @@ internal sealed class SagaStep(Pipeline<SendContext> sendPipeline, SagaServices 
                         context.HandlerFailure = ex;
                     }
 
-                    Record(context, saga.Name, ex);
+                    context.RecordRun(tracker, saga.Name, ex, "saga ");
                     throw;
                 }
 
-                Record(context, saga.Name, null);
+                context.RecordRun(tracker, saga.Name, null, "saga ");
             }
         }
 
         await nextStep.InvokeAsync(context).ConfigureAwait(false);
-    }
-
-    private void Record(ReceiveContext context, string saga, Exception? failure)
-    {
-        if (tracker?.HandlerRan is not null)
-        {
-            (context.Runs ??= []).Add(new HandlerRun(context.EndpointName, "saga " + saga, context.Envelope, context.Message, failure));
-        }
     }
 }
